@@ -1,0 +1,64 @@
+"""The ``playgate`` command.
+
+Each sub-command lives in its own module, imported only when it runs, so ``playgate --help`` and the
+Function Compute hot path never pay for the others. A command module provides
+``configure_parser(parser)`` and ``run(args) -> int`` (the exit code).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name → (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("playgate.demo", "Run the main job locally: emulator, sample events, SQLite store, JSONL sinks."),
+    "run": ("playgate.replay", "Send saved trigger payloads (files) through the configured handler."),
+    "rules": ("playgate.rules.commands", "Lint rule files, check saved ICE responses, print the JSON Schema."),
+    "reconcile": ("playgate.reconcile_cli", "Sweep ListMediaInfoJobs and gate every finished job (backfills)."),
+    "dead-letters": ("playgate.dead_letters", "List or replay dead-letter records."),
+    "emulator": ("playgate.testing.server", "Serve the ICE emulator over HTTP on 127.0.0.1."),
+}
+
+
+def _usage() -> str:
+    width = max(len(n) for n in COMMANDS)
+    lines = [
+        "usage: playgate COMMAND [options]",
+        "",
+        "Quality gate between Alibaba Cloud ICE and everything downstream of it.",
+        "",
+        "commands:",
+        *(f"  {name:<{width}}  {summary}" for name, (_, summary) in COMMANDS.items()),
+        "",
+        "Run 'playgate COMMAND --help' for a command's options. Settings come from PLAYGATE_* environment",
+        "variables (see the README's Settings table).",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(_usage())
+        return 0
+    if argv[0] in {"-V", "--version"}:
+        from playgate import __version__
+
+        print(f"playgate {__version__}")
+        return 0
+    name = argv[0]
+    if name not in COMMANDS:
+        print(f"playgate: unknown command {name!r}.\n\n{_usage()}", file=sys.stderr)
+        return 2
+    module_name, summary = COMMANDS[name]
+    module = importlib.import_module(module_name)
+    parser = argparse.ArgumentParser(prog=f"playgate {name}", description=summary)
+    module.configure_parser(parser)
+    args = parser.parse_args(argv[1:])
+    return int(module.run(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

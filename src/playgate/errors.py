@@ -1,0 +1,98 @@
+"""Errors are values with a kind.
+
+Every failure playgate meets is either *retryable* (let FC / EventBridge deliver the event again) or
+*final* (record it: an alert or a dead letter, and never retry). ``reason`` is the machine-readable
+word that ends up in a ``qc.alert`` or dead-letter record.
+"""
+
+from __future__ import annotations
+
+
+class PlaygateError(Exception):
+    """Base class. ``retryable`` says whether trying again later can succeed."""
+
+    retryable: bool = False
+    reason: str = "error"
+
+    def __init__(self, message: str, *, code: str | None = None, request_id: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.request_id = request_id
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"reason": self.reason, "code": self.code, "message": self.message}
+
+
+class RetryableError(PlaygateError):
+    retryable = True
+    reason = "retryable"
+
+
+class FinalError(PlaygateError):
+    retryable = False
+    reason = "final"
+
+
+# --- ICE ---------------------------------------------------------------------------------------
+class IceError(FinalError):
+    """ICE refused the request for a reason that retrying will not fix."""
+
+    reason = "ice_error"
+
+
+class MediaNotFound(IceError):
+    reason = "media_not_found"
+
+
+class AccessDenied(IceError):
+    reason = "access_denied"
+
+
+class InvalidRequest(IceError):
+    reason = "ice_error"
+
+
+class MediaNotReady(FinalError):
+    reason = "media_not_ready"
+
+
+class IceUnavailable(RetryableError):
+    """Throttling, 5xx, timeouts or connection errors outlasted the retry budget."""
+
+    reason = "ice_unavailable"
+
+
+# --- events, rules, sinks, store -----------------------------------------------------------------
+class MalformedEvent(FinalError):
+    """The trigger payload is not an ICE event playgate can read."""
+
+    reason = "malformed_event"
+
+
+class RuleFileError(FinalError):
+    """A rule file failed validation. The message names the file, rule, field and what is allowed."""
+
+    reason = "rule_file_invalid"
+
+
+class SinkUnavailable(RetryableError):
+    """A sink could not take the message right now (queue down, disk full, network)."""
+
+    reason = "sink_unavailable"
+
+
+class ConfigError(FinalError):
+    """A setting is missing or wrong; the message names the variable and what it accepts."""
+
+    reason = "config_error"
+
+
+class StoreUnavailable(RetryableError):
+    reason = "store_unavailable"
+
+
+class DeadlineExceeded(RetryableError):
+    """Not enough of the function's time is left to start the next step safely."""
+
+    reason = "deadline_exceeded"

@@ -1,0 +1,123 @@
+"""Logging: structlog, configured once, with secrets redacted by the pipeline itself.
+
+Named ``log`` rather than ``logging`` so that it never shadows the standard library inside the package.
+Every value that passes through a log line, an exception message or a dead-letter payload goes through
+:func:`redact`, so no call site has to remember to hide access keys, STS tokens or signed-URL queries.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+REDACTED = "***"
+
+# Query parameters that are credentials: OSS/CDN signatures, STS tokens, access key ids, auth keys.
+_SECRET_QUERY = re.compile(
+    r"(?i)([?&](?:signature|security-token|securitytoken|x-oss-signature|x-oss-credential|"
+    r"x-oss-security-token|ossaccesskeyid|accesskeyid|auth_key|x-acs-security-token|token)=)[^&#\s\"'<>]*"
+)
+_ACCESS_KEY_ID = re.compile(r"\b(?:LTAI|STS\.)[0-9A-Za-z._-]{8,}")
+_AUTH_HEADER = re.compile(r"(?i)\b(ACS3-HMAC-SHA256|MNS|acs)\s+[^\s,\"']+(?:[,\s]+(?:SignedHeaders|Signature)=[^\s,\"']+)*")
+_SECRET_KEY_NAME = re.compile(
+    r"(?i)(secret|password|passwd|token|authorization|signature|access_?key|auth_?key|credential)"
+)
+
+_known_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret value (an access key secret, an STS token) so it is redacted verbatim."""
+    if value and len(value) >= 6:
+        _known_secrets.add(value)
+
+
+def redact_text(text: str) -> str:
+    for secret in _known_secrets:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    text = _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _ACCESS_KEY_ID.sub(REDACTED, text)
+    return _AUTH_HEADER.sub(lambda m: m.group(1) + " " + REDACTED, text)
+
+
+def redact(value: Any, key: str | None = None) -> Any:
+    """Redact secrets anywhere in a value: strings, mappings, sequences, exceptions."""
+    if key is not None and _SECRET_KEY_NAME.search(key) and isinstance(value, str | bytes) and value:
+        return REDACTED
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, bytes):
+        return redact_text(value.decode("utf-8", "replace"))
+    if isinstance(value, Mapping):
+        return {k: redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [redact(v) for v in value]
+    if isinstance(value, BaseException):
+        return redact_text(f"{type(value).__name__}: {value}")
+    return value
+
+
+def _redact_processor(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    return {k: redact(v, k) if k != "event" else redact(v) for k, v in event_dict.items()}
+
+
+def _format_exc_redacted(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    import structlog
+
+    event_dict = structlog.processors.format_exc_info(_logger, _method, event_dict)
+    if "exception" in event_dict:
+        event_dict["exception"] = redact_text(event_dict["exception"])
+    return event_dict
+
+
+_configured = False
+
+
+def configure(*, json: bool | None = None, level: str = "info") -> None:
+    """Configure structlog once: JSON lines on stdout in FC, pretty output on a terminal."""
+    global _configured
+    import logging
+
+    import structlog
+
+    if json is None:
+        json = not sys.stdout.isatty()
+    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            _format_exc_redacted,
+            _redact_processor,
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper(), logging.INFO)),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
+        cache_logger_on_first_use=False,
+    )
+    _configured = True
+
+
+def get_logger(name: str = "playgate") -> Any:
+    import structlog
+
+    if not _configured:
+        configure()
+    return structlog.get_logger(name)
+
+
+def bind(**context: Any) -> None:
+    """Bind context (FC request id, event type, job id, media id) to every following log line."""
+    import structlog
+
+    structlog.contextvars.bind_contextvars(**context)
+
+
+def unbind(*keys: str) -> None:
+    import structlog
+
+    structlog.contextvars.unbind_contextvars(*keys)

@@ -1,0 +1,71 @@
+"""Configuration from the environment (``PLAYGATE_*``), read once per FC instance.
+
+Every setting is documented in the README's Settings table; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_CHECKED_EVENT_TYPES = (
+    "MediaConvertComplete,MediaConvertOutputComplete,TranscodeComplete,TranscodeParentComplete,"
+    "ProduceMediaComplete,RegisterMediaComplete,FileUploadComplete,UploadByURLComplete,"
+    "StreamUploadComplete,AIProduceComplete"
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PLAYGATE_", extra="ignore", frozen=True)
+
+    # --- ICE --------------------------------------------------------------------------------------
+    region: str | None = Field(None, description="Region id; else FC context.region, else ALIBABA_CLOUD_REGION_ID.")
+    ice_endpoint: str | None = Field(None, description="Override, e.g. http://127.0.0.1:8790 for the emulator.")
+    ice_vpc: bool = Field(False, description="Use ice-vpc.<region>.aliyuncs.com instead of the public endpoint.")
+    access_key_id: SecretStr | None = Field(None, description="Explicit credentials (first in the chain).")
+    access_key_secret: SecretStr | None = None
+    security_token: SecretStr | None = None
+    ice_timeout_s: float = Field(5.0, gt=0, description="Connect and read timeout of one ICE call.")
+    ice_deadline_s: float = Field(20.0, gt=0, description="Budget for one ICE call including retries.")
+    ice_max_attempts: int = Field(6, ge=1, description="Attempts per ICE call (throttling, 5xx, timeouts).")
+    auth_timeout_s: int = Field(3600, ge=3600, description="GetPlayInfo AuthTimeout: signed URL validity.")
+    output_type: Literal["oss", "cdn"] = Field("oss", description="URL type GetMediaInfo returns.")
+
+    # --- gate ---------------------------------------------------------------------------------------
+    rules: str | None = Field(None, description="Rule file (YAML); the built-in profiles when unset.")
+    checked_event_types: str = Field(DEFAULT_CHECKED_EVENT_TYPES, description="Comma-separated event types to gate.")
+    store: str = Field("sqlite:////tmp/playgate.sqlite3", description="Idempotency store: sqlite:///PATH or redis://…")
+    completed_ttl_s: int = Field(7 * 24 * 3600, gt=0, description="How long a completed record is kept.")
+    in_progress_ttl_s: int = Field(300, gt=0, description="In-progress claim expiry when FC's deadline is unknown.")
+    safety_margin_s: float = Field(3.0, ge=0, description="Time kept in reserve before the FC timeout.")
+
+    # --- sinks --------------------------------------------------------------------------------------
+    playback_sink: str = Field("stdout:", description="Where playback.ready and qc.passed go.")
+    alert_sink: str = Field("stdout:", description="Where qc.alert goes.")
+    dead_letter_sink: str = Field("stdout:", description="Where malformed and undeliverable items go.")
+    mns_endpoint: str | None = Field(None, description="MNS endpoint, http(s)://<account>.mns.<region>.aliyuncs.com")
+    function_name: str = Field("qc-gate", description="CloudEvents source is playgate/<function_name>.")
+
+    # --- reconciler ---------------------------------------------------------------------------------
+    reconcile_overlap_s: int = Field(600, ge=0, description="Window starts at the watermark minus this.")
+    reconcile_settle_s: int = Field(60, ge=0, description="Window ends at now minus this.")
+    reconcile_initial_lookback_s: int = Field(3600, gt=0, description="First sweep with no watermark.")
+    reconcile_max_qps: float = Field(10.0, gt=0, description="Ceiling on ICE calls per second in a sweep.")
+    reconcile_parallelism: int = Field(4, ge=1, description="Jobs gated at once in a sweep.")
+
+    log_level: str = "info"
+
+    @field_validator("checked_event_types")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return ",".join(t.strip() for t in value.split(",") if t.strip())
+
+    @property
+    def checked_types(self) -> frozenset[str]:
+        return frozenset(self.checked_event_types.split(","))
+
+    def resolved_region(self, context_region: str | None = None) -> str | None:
+        return self.region or context_region or os.environ.get("ALIBABA_CLOUD_REGION_ID")
