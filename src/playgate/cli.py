@@ -13,10 +13,19 @@ import sys
 
 # name → (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "demo": ("playgate.demo", "Run the main job locally: emulator, sample events, SQLite store, JSONL sinks."),
+    "demo": (
+        "playgate.demo",
+        "Run the main job locally: emulator, sample events, SQLite store, JSONL sinks.",
+    ),
     "run": ("playgate.replay", "Send saved trigger payloads (files) through the configured handler."),
-    "rules": ("playgate.rules.commands", "Lint rule files, check saved ICE responses, print the JSON Schema."),
-    "reconcile": ("playgate.reconcile_cli", "Sweep ListMediaInfoJobs and gate every finished job (backfills)."),
+    "rules": (
+        "playgate.rules.commands",
+        "Lint rule files, check saved ICE responses, print the JSON Schema.",
+    ),
+    "reconcile": (
+        "playgate.reconcile_cli",
+        "Sweep ListMediaInfoJobs and gate every finished job (backfills).",
+    ),
     "dead-letters": ("playgate.dead_letters", "List or replay dead-letter records."),
     "emulator": ("playgate.testing.server", "Serve the ICE emulator over HTTP on 127.0.0.1."),
 }

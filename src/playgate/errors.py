@@ -92,7 +92,20 @@ class StoreUnavailable(RetryableError):
     reason = "store_unavailable"
 
 
+class EventInProgress(RetryableError):
+    """Another instance holds the event's claim; redeliver rather than acknowledge (it might crash)."""
+
+    reason = "in_progress_elsewhere"
+
+
 class DeadlineExceeded(RetryableError):
     """Not enough of the function's time is left to start the next step safely."""
 
     reason = "deadline_exceeded"
+
+
+class SinkRejected(FinalError):
+    """A sink refused the message for a reason retrying will not fix: a missing queue or topic, bad
+    credentials, no permission, a message that cannot be shortened enough."""
+
+    reason = "sink_rejected"

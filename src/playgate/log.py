@@ -20,7 +20,9 @@ _SECRET_QUERY = re.compile(
     r"x-oss-security-token|ossaccesskeyid|accesskeyid|auth_key|x-acs-security-token|token)=)[^&#\s\"'<>]*"
 )
 _ACCESS_KEY_ID = re.compile(r"\b(?:LTAI|STS\.)[0-9A-Za-z._-]{8,}")
-_AUTH_HEADER = re.compile(r"(?i)\b(ACS3-HMAC-SHA256|MNS|acs)\s+[^\s,\"']+(?:[,\s]+(?:SignedHeaders|Signature)=[^\s,\"']+)*")
+_AUTH_HEADER = re.compile(
+    r"(?i)\b(ACS3-HMAC-SHA256|MNS|acs)\s+[^\s,\"']+(?:[,\s]+(?:SignedHeaders|Signature)=[^\s,\"']+)*"
+)
 _SECRET_KEY_NAME = re.compile(
     r"(?i)(secret|password|passwd|token|authorization|signature|access_?key|auth_?key|credential)"
 )
@@ -85,7 +87,9 @@ def configure(*, json: bool | None = None, level: str = "info") -> None:
 
     if json is None:
         json = not sys.stdout.isatty()
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

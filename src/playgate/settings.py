@@ -22,9 +22,15 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PLAYGATE_", extra="ignore", frozen=True)
 
     # --- ICE --------------------------------------------------------------------------------------
-    region: str | None = Field(None, description="Region id; else FC context.region, else ALIBABA_CLOUD_REGION_ID.")
-    ice_endpoint: str | None = Field(None, description="Override, e.g. http://127.0.0.1:8790 for the emulator.")
-    ice_vpc: bool = Field(False, description="Use ice-vpc.<region>.aliyuncs.com instead of the public endpoint.")
+    region: str | None = Field(
+        None, description="Region id; else FC context.region, else ALIBABA_CLOUD_REGION_ID."
+    )
+    ice_endpoint: str | None = Field(
+        None, description="Override, e.g. http://127.0.0.1:8790 for the emulator."
+    )
+    ice_vpc: bool = Field(
+        False, description="Use ice-vpc.<region>.aliyuncs.com instead of the public endpoint."
+    )
     access_key_id: SecretStr | None = Field(None, description="Explicit credentials (first in the chain).")
     access_key_secret: SecretStr | None = None
     security_token: SecretStr | None = None
@@ -36,17 +42,28 @@ class Settings(BaseSettings):
 
     # --- gate ---------------------------------------------------------------------------------------
     rules: str | None = Field(None, description="Rule file (YAML); the built-in profiles when unset.")
-    checked_event_types: str = Field(DEFAULT_CHECKED_EVENT_TYPES, description="Comma-separated event types to gate.")
-    store: str = Field("sqlite:////tmp/playgate.sqlite3", description="Idempotency store: sqlite:///PATH or redis://…")
+    checked_event_types: str = Field(
+        DEFAULT_CHECKED_EVENT_TYPES, description="Comma-separated event types to gate."
+    )
+    store: str = Field(
+        "sqlite:////tmp/playgate.sqlite3", description="Idempotency store: sqlite:///PATH or redis://…"
+    )
     completed_ttl_s: int = Field(7 * 24 * 3600, gt=0, description="How long a completed record is kept.")
-    in_progress_ttl_s: int = Field(300, gt=0, description="In-progress claim expiry when FC's deadline is unknown.")
+    in_progress_ttl_s: int = Field(
+        300, gt=0, description="In-progress claim expiry when FC's deadline is unknown."
+    )
+    in_progress_wait_s: float = Field(
+        5.0, ge=0, description="How long a duplicate waits for its twin to finish."
+    )
     safety_margin_s: float = Field(3.0, ge=0, description="Time kept in reserve before the FC timeout.")
 
     # --- sinks --------------------------------------------------------------------------------------
     playback_sink: str = Field("stdout:", description="Where playback.ready and qc.passed go.")
     alert_sink: str = Field("stdout:", description="Where qc.alert goes.")
     dead_letter_sink: str = Field("stdout:", description="Where malformed and undeliverable items go.")
-    mns_endpoint: str | None = Field(None, description="MNS endpoint, http(s)://<account>.mns.<region>.aliyuncs.com")
+    mns_endpoint: str | None = Field(
+        None, description="MNS endpoint, http(s)://<account>.mns.<region>.aliyuncs.com"
+    )
     function_name: str = Field("qc-gate", description="CloudEvents source is playgate/<function_name>.")
 
     # --- reconciler ---------------------------------------------------------------------------------

@@ -41,7 +41,9 @@ class ParseNote(BaseModel):
 
 class _Part(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    extra: dict[str, Any] = Field(default_factory=dict, description="Fields ICE sent that playgate does not model.")
+    extra: dict[str, Any] = Field(
+        default_factory=dict, description="Fields ICE sent that playgate does not model."
+    )
 
 
 class _Stream(_Part):
@@ -205,7 +207,9 @@ class MediaSnapshot(BaseModel):
         source = self.source_file
         if source and source.duration_s is not None:
             return source.duration_s
-        durations = [s.duration_s for s in (*self.video_streams, *self.audio_streams) if s.duration_s is not None]
+        durations = [
+            s.duration_s for s in (*self.video_streams, *self.audio_streams) if s.duration_s is not None
+        ]
         return max(durations) if durations else None
 
 
@@ -328,8 +332,11 @@ class _Builder:
         self.notes: list[ParseNote] = []
 
     def note(self, path: str, raw: Any, problem: str) -> None:
-        self.notes.append(ParseNote(path=path, raw=raw if isinstance(raw, str | int | float | bool) else None,
-                                    problem=problem))
+        self.notes.append(
+            ParseNote(
+                path=path, raw=raw if isinstance(raw, str | int | float | bool) else None, problem=problem
+            )
+        )
 
     def mapping(self, raw: Any, path: str) -> dict[str, Any]:
         if raw is None:
@@ -347,7 +354,9 @@ class _Builder:
             return []
         return [(f"{path}[{i}]", self.mapping(item, f"{path}[{i}]")) for i, item in enumerate(raw)]
 
-    def fields(self, raw: Mapping[str, Any], table: FieldTable, path: str, skip: set[str] = frozenset()) -> dict[str, Any]:
+    def fields(
+        self, raw: Mapping[str, Any], table: FieldTable, path: str, skip: set[str] = frozenset()
+    ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         extra: dict[str, Any] = {}
         for key, raw_value in raw.items():
@@ -422,8 +431,13 @@ def build_snapshot(
         sources.append("GetMediaInfo")
         take_request_id(body)
         mi = b.mapping(body.get("MediaInfo", body), "MediaInfo")
-        merge_info(b.fields(b.mapping(mi.get("MediaBasicInfo"), "MediaInfo.MediaBasicInfo"), INFO_FIELDS,
-                            "MediaInfo.MediaBasicInfo"))
+        merge_info(
+            b.fields(
+                b.mapping(mi.get("MediaBasicInfo"), "MediaInfo.MediaBasicInfo"),
+                INFO_FIELDS,
+                "MediaInfo.MediaBasicInfo",
+            )
+        )
         if mi.get("MediaId") and not info.get("media_id"):
             info["media_id"] = str(mi["MediaId"])
         files += [b.media_file(f, p) for p, f in b.items(mi.get("FileInfoList"), "MediaInfo.FileInfoList")]
@@ -436,7 +450,8 @@ def build_snapshot(
         take_request_id(body)
         merge_info(b.fields(b.mapping(body.get("MediaBase"), "MediaBase"), INFO_FIELDS, "MediaBase"))
         renditions += [
-            Rendition(**b.fields(r, RENDITION_FIELDS, p)) for p, r in b.items(body.get("PlayInfoList"), "PlayInfoList")
+            Rendition(**b.fields(r, RENDITION_FIELDS, p))
+            for p, r in b.items(body.get("PlayInfoList"), "PlayInfoList")
         ]
 
     job_list = [jobs] if isinstance(jobs, Mapping) else (jobs or [])

@@ -1,0 +1,176 @@
+"""Function Compute adapter: a trigger payload in, a JSON summary out.
+
+``initialize(context)`` builds settings, the ICE client, the compiled rules, the store and the sinks
+once per instance; ``handler(event, context)`` decodes every item of the payload and runs each through
+the gate. Malformed items become dead letters and the rest of the batch goes on. The invocation raises
+only when an item failed retryably, so FC / EventBridge deliver it again (the items that did succeed
+are then recognised as duplicates and publish nothing).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from playgate import log
+from playgate.errors import PlaygateError, RetryableError
+from playgate.events import IceEvent, MalformedItem, decode
+from playgate.gate import Gate, Outcome
+from playgate.settings import Settings
+
+
+class RetryLater(RetryableError):
+    """Raised to FC when at least one item must be redelivered; carries the summary of the batch."""
+
+    reason = "retry_later"
+
+    def __init__(self, message: str, summary: dict[str, Any]):
+        super().__init__(message)
+        self.summary = summary
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    gate: Gate
+    publisher: Any
+
+    @classmethod
+    def build(cls, settings: Settings | None = None, context: Any = None) -> Runtime:
+        from playgate.ice.client import IceClient
+        from playgate.publish import Publisher
+        from playgate.rules import load_rules
+        from playgate.store import open_store
+
+        settings = settings or Settings()
+        log.configure(level=settings.log_level)
+        publisher = Publisher(settings, context=context)
+        gate = Gate(
+            settings=settings,
+            ice=IceClient.from_settings(settings, context=context),
+            rules=load_rules(settings.rules),
+            store=open_store(settings.store),
+            publisher=publisher,
+        )
+        return cls(settings=settings, gate=gate, publisher=publisher)
+
+    def close(self) -> None:
+        for part in (self.gate.store, self.publisher):
+            close = getattr(part, "close", None)
+            if close:
+                close()
+
+
+def deadline_from(context: Any, settings: Settings, started: float) -> float | None:
+    """The monotonic instant by which this invocation must be done, minus the safety margin."""
+    remaining_ms = getattr(context, "get_remaining_time_in_millis", None)
+    if callable(remaining_ms):
+        return started + remaining_ms() / 1000 - settings.safety_margin_s
+    timeout = getattr(getattr(context, "function", None), "timeout", None)
+    if isinstance(timeout, int | float) and timeout > 0:
+        return started + timeout - settings.safety_margin_s
+    return None
+
+
+def handle_payload(payload: Any, *, runtime: Runtime | None = None, context: Any = None) -> dict[str, Any]:
+    """Every item of one trigger payload through the gate; the summary lists each item's outcome."""
+    started = time.monotonic()
+    runtime = runtime or _runtime_for(context)
+    deadline = deadline_from(context, runtime.settings, started)
+    results: list[dict[str, Any]] = []
+    retry = False
+    for item in decode(payload):
+        result = _handle_item(item, runtime, deadline)
+        retry = retry or result["status"] == "retry"
+        results.append(result)
+    summary = {"items": len(results), "results": results}
+    if retry:
+        raise RetryLater("at least one item failed retryably and must be delivered again", summary)
+    return summary
+
+
+def _handle_item(item: IceEvent | MalformedItem, runtime: Runtime, deadline: float | None) -> dict[str, Any]:
+    logger = log.get_logger()
+    started = time.monotonic()
+    if isinstance(item, MalformedItem):
+        return _dead_letter(item, runtime, logger)
+    log.bind(event_type=item.event_type, job_id=item.job_id, media_id=item.media_id)
+    try:
+        outcome = runtime.gate.process(item, deadline=deadline)
+    except PlaygateError as error:
+        outcome = Outcome(
+            key=item.idempotency_key,
+            status="retry" if error.retryable else "dead_letter",
+            reason=error.reason,
+            detail={"error": str(error)},
+        )
+        if not error.retryable:
+            runtime.publisher.dead_letter(
+                error.reason, error.as_dict(), item.model_dump(mode="json"), delivery_id=item.delivery_id
+            )
+    except Exception as error:  # an unclassified bug must not lose the event: retry it, loudly
+        logger.exception("event.unexpected_error")
+        outcome = Outcome(
+            key=item.idempotency_key,
+            status="retry",
+            reason="internal_error",
+            detail={"error": f"{type(error).__name__}: {error}"},
+        )
+    duration_ms = round((time.monotonic() - started) * 1000, 1)
+    logger.info(
+        "event.done",
+        outcome=outcome.status,
+        message_type=outcome.message_type,
+        reason=outcome.reason,
+        destination=outcome.destination,
+        duration_ms=duration_ms,
+        **outcome.detail,
+    )
+    log.unbind("event_type", "job_id", "media_id")
+    return {
+        **outcome.as_dict(),
+        "event_type": item.event_type,
+        "job_id": item.job_id,
+        "media_id": item.media_id,
+    }
+
+
+def _dead_letter(item: MalformedItem, runtime: Runtime, logger: Any) -> dict[str, Any]:
+    try:
+        runtime.publisher.dead_letter(item.reason, None, item.raw, delivery_id=item.delivery_id)
+    except RetryableError as error:
+        logger.warning("dead_letter.unavailable", reason=item.reason, error=str(error))
+        return {"status": "retry", "reason": "dead_letter_sink_unavailable"}
+    logger.warning("event.malformed", reason=item.reason, delivery_id=item.delivery_id)
+    return {"status": "dead_letter", "reason": item.reason, "delivery_id": item.delivery_id}
+
+
+# --- Function Compute entry points --------------------------------------------------------------------
+_runtime: Runtime | None = None
+
+
+def _runtime_for(context: Any) -> Runtime:
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime.build(context=context)
+    return _runtime
+
+
+def initialize(context: Any) -> None:
+    """FC initializer: build everything once per instance (credentials from context or environment)."""
+    global _runtime
+    _runtime = Runtime.build(context=context)
+
+
+def handler(event: bytes, context: Any) -> str:
+    """FC event handler: returns the JSON summary; raises only to have FC deliver the event again."""
+    import json
+
+    request_id = getattr(context, "request_id", None)
+    log.bind(request_id=request_id)
+    try:
+        return json.dumps(handle_payload(event, context=context))
+    except RetryLater as error:
+        log.get_logger().warning("invocation.retry", summary=error.summary)
+        raise
