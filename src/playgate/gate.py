@@ -58,7 +58,7 @@ class Gate:
         self.source = f"playgate/{settings.function_name}"
 
     def process(self, event: IceEvent, *, deadline: float | None = None) -> Outcome:
-        if not should_check(event, self.settings.checked_types):
+        if event.event_type != MEDIA_INFO_JOB and not should_check(event, self.settings.checked_types):
             return Outcome(key=None, status="skipped", reason=f"event type {event.event_type} is not gated")
         key = event.idempotency_key
         claim = self._claim(key, deadline)

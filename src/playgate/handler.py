@@ -148,19 +148,29 @@ def _dead_letter(item: MalformedItem, runtime: Runtime, logger: Any) -> dict[str
 
 # --- Function Compute entry points --------------------------------------------------------------------
 _runtime: Runtime | None = None
+_runtime_token: str | None = None
+
+
+def _credentials_token(context: Any) -> str | None:
+    credentials = getattr(context, "credentials", None)
+    return getattr(credentials, "security_token", None) or getattr(credentials, "securityToken", None)
 
 
 def _runtime_for(context: Any) -> Runtime:
-    global _runtime
-    if _runtime is None:
-        _runtime = Runtime.build(context=context)
+    """The instance's runtime; rebuilt when FC 2.0 hands over rotated STS credentials in the context."""
+    global _runtime, _runtime_token
+    token = _credentials_token(context)
+    if _runtime is None or (token and token != _runtime_token):
+        if _runtime is not None:
+            _runtime.close()
+        _runtime, _runtime_token = Runtime.build(context=context), token
     return _runtime
 
 
 def initialize(context: Any) -> None:
     """FC initializer: build everything once per instance (credentials from context or environment)."""
-    global _runtime
-    _runtime = Runtime.build(context=context)
+    global _runtime, _runtime_token
+    _runtime, _runtime_token = Runtime.build(context=context), _credentials_token(context)
 
 
 def handler(event: bytes, context: Any) -> str:

@@ -1,0 +1,106 @@
+"""``playgate demo``: the main job, locally, on the embedded defaults.
+
+Starts the ICE emulator on 127.0.0.1 with the bundled sample catalog, sends a set of sample trigger
+payloads (every envelope kind, a duplicate, a failed job, a broken media, a malformed message) through
+the same handler FC runs, sweeps the catalog's media-information jobs with the reconciler, and prints
+what happened and where each message went: JSONL files and the SQLite store in one local folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from playgate.demo_events import SAMPLE_JOB_WINDOW, sample_payloads
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", type=Path, default=Path("playgate-demo"),
+                        help="folder for the JSONL sinks and the SQLite store (default: ./playgate-demo)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the store and messages of an earlier run (everything is then a duplicate)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from playgate.handler import RetryLater, Runtime, handle_payload
+    from playgate.reconcile import sweep
+    from playgate.settings import Settings
+    from playgate.testing import EmulatorServer, IceEmulator, sample_catalog_path
+
+    out: Path = args.out.resolve()
+    if out.exists() and not args.keep:
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    emulator = IceEmulator()
+    emulator.load_catalog(sample_catalog_path())
+    rows: list[dict[str, Any]] = []
+    with EmulatorServer(emulator) as server:
+        settings = demo_settings(Settings, server.url, out)
+        runtime = Runtime.build(settings)
+        try:
+            for label, payload, faults in sample_payloads():
+                for kind, count in faults:
+                    emulator.inject(kind, next_n=count)
+                try:
+                    summary = handle_payload(payload, runtime=runtime)
+                except RetryLater as error:
+                    summary = error.summary
+                rows += [{"delivery": label, **result} for result in summary["results"]]
+            start, end = SAMPLE_JOB_WINDOW
+            result = sweep(runtime, start=start, end=end)
+        finally:
+            runtime.close()
+    print_report(rows, result.as_dict(), out, ice_calls=len(emulator.calls))
+    return 0
+
+
+def demo_settings(settings_class: Any, ice_url: str, out: Path) -> Any:
+    return settings_class(
+        ice_endpoint=ice_url,
+        region="cn-shanghai",
+        access_key_id="demo-access-key-id",
+        access_key_secret="demo-access-key-secret",
+        store=f"sqlite:///{out / 'store.sqlite3'}",
+        playback_sink=f"jsonl://{out / 'playback.jsonl'}",
+        alert_sink=f"jsonl://{out / 'alerts.jsonl'}",
+        dead_letter_sink=f"jsonl://{out / 'dead-letters.jsonl'}",
+        function_name="qc-gate-demo",
+        log_level="error",
+        ice_timeout_s=2.0,
+    )
+
+
+def print_report(rows: list[dict[str, Any]], sweep_result: dict[str, Any], out: Path, *, ice_calls: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title="playgate demo: sample events through the FC handler", show_lines=False)
+    for column in ("delivery", "event", "media", "outcome", "message", "sink"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        outcome = row.get("status", "?") + (f" ({row['reason']})" if row.get("reason") else "")
+        table.add_row(row["delivery"], row.get("event_type") or "-", row.get("media_id") or "-", outcome,
+                      (row.get("message_type") or "-").removeprefix("playgate."), _short(row.get("destination"), out))
+    console.print(table)
+    counts = Counter(row.get("status") for row in rows)
+    console.print(f"events: {len(rows)}  " + "  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    console.print(
+        f"reconciler sweep {sweep_result['window_start']} → {sweep_result['window_end']}: "
+        f"{sweep_result['jobs_seen']} jobs, published {sweep_result['published']} {sweep_result['by_message']}, "
+        f"duplicates {sweep_result['duplicates']}, pending {sweep_result['pending']}"
+    )
+    console.print(f"ICE calls answered by the emulator: {ice_calls}")
+    console.print(f"\nmessages and store in {out}/:")
+    for path in sorted(out.iterdir()):
+        lines = sum(1 for _ in path.open()) if path.suffix == ".jsonl" else None
+        console.print(f"  {path.name}" + (f"  ({lines} messages)" if lines is not None else ""))
+    console.print(f"\nNext: `playgate dead-letters list {out / 'dead-letters.jsonl'}`, "
+                  "`playgate rules check --help`, `playgate emulator --help`.")
+
+
+def _short(destination: str | None, out: Path) -> str:
+    return (destination or "-").replace(str(out) + "/", "")
