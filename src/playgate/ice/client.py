@@ -1,0 +1,400 @@
+"""The ICE client: GetMediaInfo, GetPlayInfo and ListMediaInfoJobs through Alibaba Cloud's official SDK.
+
+Requests go through ``alibabacloud_tea_openapi``'s generic ``call_api`` (the same path the generated
+``alibabacloud_ice20201109`` client takes, with its ACS3-HMAC-SHA256 signing), not through the generated
+client, whose models module alone costs more import time than a whole FC cold start should. The SDK is
+imported on first use only. Its own retry loop is off: this module retries (``playgate.ice.retry``) and
+turns every failure into a ``playgate.errors`` class whose message names the action, the media, ICE's
+code, message and request id, and never a credential.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from playgate.errors import (
+    AccessDenied,
+    ConfigError,
+    DeadlineExceeded,
+    IceUnavailable,
+    InvalidRequest,
+    MediaNotFound,
+    PlaygateError,
+)
+from playgate.ice.credentials import Credentials, resolve_credentials
+from playgate.ice.retry import GiveUp, RetryPolicy, run_with_retries
+from playgate.log import redact_text
+
+if TYPE_CHECKING:
+    from playgate.ice.model import MediaSnapshot
+    from playgate.settings import Settings
+
+API_VERSION = "2020-11-09"
+
+_ACCESS_CODES = (
+    "Forbidden",
+    "SignatureDoesNotMatch",
+    "InvalidAccessKeyId",
+    "InvalidSecurityToken",
+    "IncompleteSignature",
+    "MissingSignature",
+    "NoPermission",
+    "OperationDenied",
+    "InvalidAuthorization",
+)
+_THROTTLING_CODES = ("Throttling", "RequestsTooFrequent", "ServiceUnavailable", "ServiceUnAvailable")
+_NOT_FOUND_CODES = ("ResourceNotFound", "MediaNotExist", "NotFound", "NotExist")
+
+
+@dataclass
+class CallFailed(Exception):
+    """One attempt failed. ``retryable`` decides whether the retry loop tries again."""
+
+    retryable: bool
+    code: str | None
+    message: str
+    status: int | None = None
+    request_id: str | None = None
+    retry_after_s: float | None = None
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self) -> str:
+        parts = [self.code or "no code", self.message.rstrip(". ")]
+        if self.status:
+            parts.append(f"HTTP {self.status}")
+        parts.append(f"request id {self.request_id or 'unknown'}")
+        return ", ".join(p for p in parts if p)
+
+
+def resolve_endpoint(settings: Settings, region: str | None) -> tuple[str, str]:
+    """``(host[:port], protocol)`` from ``PLAYGATE_ICE_ENDPOINT`` or the region."""
+    if settings.ice_endpoint:
+        raw = settings.ice_endpoint.strip()
+        parts = urlsplit(raw if "://" in raw else f"https://{raw}")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(
+                f"PLAYGATE_ICE_ENDPOINT={raw!r} is not an endpoint: use a host such as "
+                "ice.cn-shanghai.aliyuncs.com or a URL such as http://127.0.0.1:8790."
+            )
+        return parts.netloc, parts.scheme
+    if not region:
+        raise ConfigError(
+            "No ICE region: set PLAYGATE_REGION (e.g. cn-shanghai), run in FC (context.region), set "
+            "ALIBABA_CLOUD_REGION_ID, or point PLAYGATE_ICE_ENDPOINT at an endpoint."
+        )
+    prefix = "ice-vpc" if settings.ice_vpc else "ice"
+    return f"{prefix}.{region}.aliyuncs.com", "https"
+
+
+def _utc_text(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _sdk_failure(exc: BaseException) -> CallFailed:
+    """Classify what the SDK raised for one attempt."""
+    inner = getattr(exc, "inner_exception", None)
+    if inner is not None and inner is not exc:
+        return _sdk_failure(inner)
+    data = getattr(exc, "data", None)
+    status = getattr(exc, "status_code", None) or getattr(exc, "statusCode", None)
+    if isinstance(data, dict) and (data.get("Code") or data.get("code") or status):
+        code = str(data.get("Code") or data.get("code") or getattr(exc, "code", "") or "") or None
+        message = str(data.get("Message") or data.get("message") or "")
+        request_id = data.get("RequestId") or data.get("requestId") or getattr(exc, "request_id", None)
+        status = int(status) if status else None
+        retryable = bool(
+            (code and code.startswith(_THROTTLING_CODES))
+            or (status is not None and status >= 500)
+            or status == 429
+        )
+        retry_after = getattr(exc, "retry_after", None)
+        return CallFailed(
+            retryable,
+            code,
+            message,
+            status,
+            str(request_id) if request_id else None,
+            float(retry_after) / 1000 if retry_after else None,
+        )
+    if isinstance(exc, ValueError):  # the body was not JSON (a proxy page, a truncated answer)
+        return CallFailed(True, "MalformedResponse", f"ICE answered with a body that is not JSON ({exc})")
+    name = type(exc).__name__
+    message = str(getattr(exc, "message", None) or exc)
+    if "Credential" in name:
+        return CallFailed(False, "NoCredentials", message)
+    if name == "RetryError" or isinstance(exc, OSError):  # connection errors and timeouts
+        timed_out = "timed out" in message.lower() or "timeout" in message.lower()
+        return CallFailed(True, "Timeout" if timed_out else "ConnectionError", message)
+    return CallFailed(False, name, message)
+
+
+class IceClient:
+    """GetMediaInfo ∥ GetPlayInfo → one ``MediaSnapshot``; ListMediaInfoJobs page by page."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        protocol: str = "https",
+        region_id: str | None = None,
+        credentials: Credentials | None = None,
+        policy: RetryPolicy | None = None,
+        auth_timeout_s: int = 3600,
+        output_type: str = "oss",
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.endpoint = endpoint
+        self.protocol = protocol.lower()
+        self.region_id = region_id
+        self.policy = policy or RetryPolicy()
+        self.auth_timeout_s = auth_timeout_s
+        self.output_type = output_type
+        self._credentials = credentials
+        self._sleep = sleep
+        self._clock = clock
+        self._sdk: Any = None
+        self._sdk_lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+
+    def __repr__(self) -> str:
+        return f"IceClient(endpoint={self.protocol}://{self.endpoint}, credentials={self._credentials!r})"
+
+    @classmethod
+    def from_settings(cls, settings: Settings, context: Any = None) -> IceClient:
+        """Client for this invocation: credentials chain, region, endpoint, timeouts from settings.
+
+        In FC 2.0 the context's STS credentials are fresh per invocation: build a client per invocation
+        (cheap: the SDK is imported once per process) or pass the context each time.
+        """
+        region = settings.resolved_region(getattr(context, "region", None) if context is not None else None)
+        endpoint, protocol = resolve_endpoint(settings, region)
+        policy = RetryPolicy(
+            max_attempts=settings.ice_max_attempts,
+            budget_s=settings.ice_deadline_s,
+            timeout_s=settings.ice_timeout_s,
+        )
+        return cls(
+            endpoint=endpoint,
+            protocol=protocol,
+            region_id=region,
+            credentials=resolve_credentials(settings, context),
+            policy=policy,
+            auth_timeout_s=settings.auth_timeout_s,
+            output_type=settings.output_type,
+        )
+
+    # --- the three operations ------------------------------------------------------------------------
+    def get_media_info(self, media_id: str, *, deadline: float | None = None) -> dict[str, Any]:
+        query = {"MediaId": media_id, "OutputType": self.output_type, "AuthTimeout": str(self.auth_timeout_s)}
+        return self._call("GetMediaInfo", query, media_id=media_id, deadline=deadline)
+
+    def get_play_info(self, media_id: str, *, deadline: float | None = None) -> dict[str, Any]:
+        query = {"MediaId": media_id, "AuthTimeout": str(self.auth_timeout_s)}
+        return self._call("GetPlayInfo", query, media_id=media_id, deadline=deadline)
+
+    def list_media_info_jobs(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        status: str | None = None,
+        page_size: int = 100,
+        order_by: str = "CreateTimeAsc",
+        deadline: float | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Jobs created in ``[start, end]``, fetched lazily one page (``page_size`` jobs) at a time."""
+        if end < start:
+            raise InvalidRequest(f"ListMediaInfoJobs: the window ends ({end}) before it starts ({start}).")
+        base = {
+            "StartOfCreateTime": _utc_text(start),
+            "EndOfCreateTime": _utc_text(end),
+            "OrderBy": order_by,
+            "PageSize": str(page_size),
+        }
+        if status:
+            base["Status"] = status
+        token: str | None = None
+        seen: set[str] = set()
+        while True:
+            query = dict(base, NextPageToken=token) if token else base
+            body = self._call("ListMediaInfoJobs", query, media_id=None, deadline=deadline)
+            jobs = body.get("Jobs") or []
+            yield from (job for job in jobs if isinstance(job, dict))
+            token = body.get("NextPageToken") or None
+            if not token or not jobs or token in seen:
+                return
+            seen.add(token)
+
+    def fetch(self, media_id: str, *, deadline: float | None = None) -> MediaSnapshot:
+        """GetMediaInfo and GetPlayInfo at the same time, merged into one snapshot.
+
+        A media that GetMediaInfo finds but GetPlayInfo does not (an OSS-only media has no renditions)
+        still gives a snapshot: no renditions, and a parse note saying why. A media GetMediaInfo does not
+        find raises ``MediaNotFound`` whatever GetPlayInfo said.
+        """
+        from playgate.ice.model import ParseNote, build_snapshot
+
+        play: Future[dict[str, Any]] = self._executor().submit(
+            self.get_play_info, media_id, deadline=deadline
+        )
+        media_info = self.get_media_info(media_id, deadline=deadline)
+        try:
+            play_info: dict[str, Any] | None = play.result()
+            missing: MediaNotFound | None = None
+        except MediaNotFound as exc:
+            play_info, missing = None, exc
+        snapshot = build_snapshot(media_info=media_info, play_info=play_info)
+        if missing is not None:
+            note = ParseNote(
+                path="GetPlayInfo", raw=missing.code, problem=f"no play info, so no renditions: {missing}"
+            )
+            snapshot.notes.append(note)
+        return snapshot
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+            self._pool = None
+
+    # --- plumbing ----------------------------------------------------------------------------------
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="playgate-ice")
+        return self._pool
+
+    def _call(
+        self, action: str, query: dict[str, str], *, media_id: str | None, deadline: float | None
+    ) -> dict[str, Any]:
+        try:
+            return run_with_retries(
+                lambda timeout_s: self._send(action, query, timeout_s),
+                retryable=lambda exc: isinstance(exc, CallFailed) and exc.retryable,
+                retry_after=lambda exc: getattr(exc, "retry_after_s", None),
+                policy=self.policy,
+                deadline=deadline,
+                clock=self._clock,
+                sleep=self._sleep,
+            )
+        except GiveUp as stop:
+            raise self._gave_up(action, media_id, stop) from None
+        except CallFailed as failure:
+            raise self._final(action, media_id, failure) from None
+
+    def _send(self, action: str, query: dict[str, str], timeout_s: float) -> dict[str, Any]:
+        from alibabacloud_tea_openapi.utils_models import OpenApiRequest, Params
+        from darabonba.runtime import RuntimeOptions
+
+        sdk = self._client()
+        params = Params(
+            action=action,
+            version=API_VERSION,
+            protocol=self.protocol.upper(),
+            pathname="/",
+            method="POST",
+            auth_type="AK",
+            style="RPC",
+            req_body_type="formData",
+            body_type="json",
+        )
+        millis = max(1, int(timeout_s * 1000))
+        runtime = RuntimeOptions(read_timeout=millis, connect_timeout=millis, autoretry=False, max_attempts=1)
+        try:
+            response = sdk.call_api(params, OpenApiRequest(query=dict(query)), runtime)
+        except PlaygateError:
+            raise
+        except Exception as exc:
+            raise _sdk_failure(exc) from None
+        body = response.get("body") if isinstance(response, dict) else None
+        if not isinstance(body, dict):
+            raise CallFailed(
+                True, "MalformedResponse", f"ICE answered with a {type(body).__name__}, not a JSON object"
+            )
+        return body
+
+    def _client(self) -> Any:
+        if self._sdk is None:
+            with self._sdk_lock:
+                if self._sdk is None:
+                    self._sdk = self._build_sdk_client()
+        return self._sdk
+
+    def _build_sdk_client(self) -> Any:
+        from alibabacloud_tea_openapi.client import Client
+        from alibabacloud_tea_openapi.utils_models import Config
+
+        config = Config(endpoint=self.endpoint, protocol=self.protocol, region_id=self.region_id)
+        creds = self._credentials
+        if creds is not None:
+            config.access_key_id = creds.access_key_id
+            config.access_key_secret = creds.access_key_secret
+            config.security_token = creds.security_token
+        else:
+            from alibabacloud_credentials.client import Client as CredentialClient
+
+            try:
+                config.credential = CredentialClient()
+            except Exception as exc:
+                raise ConfigError(
+                    "No ICE credentials: set PLAYGATE_ACCESS_KEY_ID/PLAYGATE_ACCESS_KEY_SECRET, give the "
+                    f"function a role, or set ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET ({redact_text(str(exc))})."
+                ) from None
+        return Client(config)
+
+    def _where(self, action: str, media_id: str | None) -> str:
+        target = f" for media {media_id!r}" if media_id else ""
+        return f"ICE {action}{target} at {self.protocol}://{self.endpoint}"
+
+    def _final(self, action: str, media_id: str | None, failure: CallFailed) -> PlaygateError:
+        where = self._where(action, media_id)
+        code, status = failure.code or "", failure.status
+        kw = {"code": failure.code, "request_id": failure.request_id}
+        if code.startswith(_ACCESS_CODES) or status in (401, 403):
+            advice = f"grant the credentials ice:{action} (RAM policy) and check the access key and region."
+            return AccessDenied(
+                redact_text(f"{where} was refused: {failure.describe()}. Fix: {advice}"), **kw
+            )
+        said = failure.message.lower()
+        not_found = status == 404 or code.endswith(_NOT_FOUND_CODES)
+        not_found = not_found or (code == "InvalidParameter" and ("not exist" in said or "not found" in said))
+        if media_id and not_found and not code.startswith("InvalidAction"):
+            advice = "check the MediaId in the event and that the endpoint is the media's region."
+            return MediaNotFound(
+                redact_text(f"{where}: no such media: {failure.describe()}. Fix: {advice}"), **kw
+            )
+        if failure.code == "NoCredentials":
+            advice = "set PLAYGATE_ACCESS_KEY_ID/_SECRET, give the function a role, or set ALIBABA_CLOUD_*."
+            return ConfigError(
+                redact_text(f"{where}: no usable credentials: {failure.message}. Fix: {advice}"), **kw
+            )
+        advice = "check the request parameters and the SDK/API version; retrying will not help."
+        return InvalidRequest(redact_text(f"{where} was rejected: {failure.describe()}. {advice}"), **kw)
+
+    def _gave_up(self, action: str, media_id: str | None, stop: GiveUp) -> PlaygateError:
+        last = stop.last if isinstance(stop.last, CallFailed) else None
+        why = {
+            "attempts": f"after {stop.attempts} attempt(s)",
+            "budget": f"within the ICE budget (PLAYGATE_ICE_DEADLINE_S) after {stop.attempts} attempt(s)",
+            "deadline": f"before the function's deadline after {stop.attempts} attempt(s)",
+        }[stop.why]
+        cause = last.describe() if last else "no attempt could start"
+        message = redact_text(
+            f"{self._where(action, media_id)} did not answer {why} in {stop.elapsed_s:.2f} s; "
+            f"last error: {cause}. "
+            "This is temporary: the event will be delivered again; if it persists check ICE's status and QPS."
+        )
+        kw = {"code": last.code if last else None, "request_id": last.request_id if last else None}
+        if stop.why == "deadline":
+            return DeadlineExceeded(message, **kw)
+        return IceUnavailable(message, **kw)

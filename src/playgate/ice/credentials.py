@@ -1,0 +1,99 @@
+"""Where the ICE client's credentials come from: the first source that has them wins.
+
+1. explicit settings (``PLAYGATE_ACCESS_KEY_ID`` / ``_SECRET`` / ``PLAYGATE_SECURITY_TOKEN``);
+2. FC 2.0 ``context.credentials`` (the function role's STS credentials, fresh per invocation);
+3. the FC 3.0 environment (``ALIBABA_CLOUD_ACCESS_KEY_ID`` / ``_SECRET`` / ``ALIBABA_CLOUD_SECURITY_TOKEN``);
+4. none of these: ``None``, and the client hands over to the SDK's default credential chain.
+
+Every secret found is registered with the log redactor before anything can print it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from playgate.errors import ConfigError
+from playgate.log import register_secret
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str = field(repr=False)
+    access_key_secret: str = field(repr=False)
+    security_token: str | None = field(default=None, repr=False)
+    source: str = "settings"
+
+    def __repr__(self) -> str:
+        kind = "sts" if self.security_token else "access_key"
+        return f"Credentials(source={self.source!r}, type={kind!r})"
+
+
+def _secret(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+    return text or None
+
+
+def _pair(
+    key_id: str | None, secret: str | None, token: str | None, source: str, names: str
+) -> Credentials | None:
+    if not key_id and not secret:
+        return None
+    if not key_id or not secret:
+        raise ConfigError(
+            f"Incomplete ICE credentials from {source}: {names} must be set together (one is missing). "
+            "Set both, or neither to fall back to the next credential source."
+        )
+    for value in (key_id, secret, token):
+        register_secret(value)
+    return Credentials(key_id, secret, token or None, source)
+
+
+def from_settings(settings: Any) -> Credentials | None:
+    return _pair(
+        _secret(getattr(settings, "access_key_id", None)),
+        _secret(getattr(settings, "access_key_secret", None)),
+        _secret(getattr(settings, "security_token", None)),
+        "settings",
+        "PLAYGATE_ACCESS_KEY_ID and PLAYGATE_ACCESS_KEY_SECRET",
+    )
+
+
+def from_fc_context(context: Any) -> Credentials | None:
+    creds = getattr(context, "credentials", None) if context is not None else None
+    if creds is None:
+        return None
+
+    def read(name: str) -> str | None:
+        value = creds.get(name) if isinstance(creds, Mapping) else getattr(creds, name, None)
+        return _secret(value)
+
+    return _pair(
+        read("access_key_id"),
+        read("access_key_secret"),
+        read("security_token"),
+        "fc-context",
+        "context.credentials.access_key_id and access_key_secret",
+    )
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> Credentials | None:
+    env = os.environ if environ is None else environ
+    return _pair(
+        env.get("ALIBABA_CLOUD_ACCESS_KEY_ID") or None,
+        env.get("ALIBABA_CLOUD_ACCESS_KEY_SECRET") or None,
+        env.get("ALIBABA_CLOUD_SECURITY_TOKEN") or None,
+        "environment",
+        "ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    )
+
+
+def resolve_credentials(
+    settings: Any, context: Any = None, environ: Mapping[str, str] | None = None
+) -> Credentials | None:
+    """The first source with credentials; ``None`` means: use the SDK's default credential chain."""
+    return from_settings(settings) or from_fc_context(context) or from_environment(environ)

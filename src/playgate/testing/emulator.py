@@ -1,0 +1,376 @@
+"""The ICE emulator's backend: state (media, jobs), the RPC protocol, faults and a call log.
+
+Both front doors (the in-process ``responses`` mock and the HTTP server) hand every request to
+:meth:`IceEmulator.handle` and turn the :class:`Reply` into HTTP. The protocol is what the SDK sends:
+the action from the ``x-acs-action`` header (ACS3 signing) or the ``Action`` parameter (RPC signing),
+parameters from the query string or the form body. Unsigned requests are refused; signatures are not
+verified (any key works).
+
+Behaviour where ICE's is undocumented (kept in one place so it is easy to change):
+- an unknown media → HTTP 404 ``ResourceNotFound`` (the IMS error table's code for a missing resource);
+- a media without play info → GetPlayInfo answers the same 404 (pass ``play_info`` with an empty
+  ``PlayInfoList`` to get the other plausible answer);
+- ListMediaInfoJobs: the time window is inclusive at both ends, on the job's ``SubmitTime``; ``PageSize``
+  defaults to 10 and must be 1..100; the default order is ``CreateTimeDesc``; the last page has no
+  ``NextPageToken``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import random
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from playgate.ice.values import parse_time
+
+FAULT_KINDS = ("throttling", "5xx", "timeout", "malformed_json")
+ACTIONS = ("GetMediaInfo", "GetPlayInfo", "ListMediaInfoJobs")
+API_VERSION = "2020-11-09"
+
+# Parameters that belong to signing or the envelope, not to the action: kept out of the call log.
+_ENVELOPE = {
+    "Action", "Version", "AccessKeyId", "Signature", "SignatureMethod", "SignatureVersion", "SignatureNonce",
+    "SignatureType", "Timestamp", "Format", "SecurityToken", "RegionId",
+}  # fmt: skip
+
+
+class Call(NamedTuple):
+    action: str
+    params: dict[str, str]
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    fault: str | None = None
+    headers: dict[str, str] = field(
+        default_factory=lambda: {"Content-Type": "application/json;charset=utf-8"}
+    )
+
+
+@dataclass
+class _Fault:
+    kind: str
+    rate: float | None
+    remaining: int | None
+    rng: random.Random
+    actions: frozenset[str] | None
+
+    def fires(self, action: str) -> bool:
+        if self.actions is not None and action not in self.actions:
+            return False
+        if self.remaining is not None:
+            if self.remaining <= 0:
+                return False
+            self.remaining -= 1
+            return True
+        return self.rate is not None and self.rng.random() < self.rate
+
+
+class IceError(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def _request_id() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+class IceEmulator:
+    """In-memory ICE: media (GetMediaInfo / GetPlayInfo bodies) and media-information jobs."""
+
+    def __init__(self, *, latency_s: float = 0.0, timeout_delay_s: float = 6.0) -> None:
+        self.latency_s = latency_s
+        self.timeout_delay_s = timeout_delay_s  # how long a "timeout" fault holds the HTTP answer back
+        self.calls: list[Call] = []
+        self._media: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
+        self._jobs: list[dict[str, Any]] = []
+        self._faults: list[_Fault] = []
+        self._lock = threading.Lock()
+
+    # --- state -------------------------------------------------------------------------------------
+    def add_media(
+        self, media_id: str, media_info: dict[str, Any] | None, play_info: dict[str, Any] | None = None
+    ) -> None:
+        """Add or replace a media: a GetMediaInfo body and/or a GetPlayInfo body (None: ICE has none)."""
+        if media_info is not None and "MediaInfo" not in media_info:
+            media_info = {"MediaInfo": media_info}
+        with self._lock:
+            self._media[media_id] = (copy.deepcopy(media_info), copy.deepcopy(play_info))
+
+    def remove_media(self, media_id: str) -> None:
+        with self._lock:
+            self._media.pop(media_id, None)
+
+    @property
+    def media_ids(self) -> list[str]:
+        return sorted(self._media)
+
+    def add_job(self, job: dict[str, Any]) -> None:
+        """Add a media-information job shaped as in ListMediaInfoJobs (JobId, Status, SubmitTime…)."""
+        with self._lock:
+            self._jobs.append(copy.deepcopy(job))
+
+    @property
+    def jobs(self) -> list[dict[str, Any]]:
+        return copy.deepcopy(self._jobs)
+
+    def load_catalog(self, path: str | Path) -> IceEmulator:
+        """Load ``<MediaId>.media.json``, ``<MediaId>.play.json`` and ``jobs.json`` from a folder."""
+        folder = Path(path)
+        if not folder.is_dir():
+            raise FileNotFoundError(
+                f"ICE emulator catalog {folder} is not a folder (expected *.media.json, jobs.json)"
+            )
+        ids = {
+            p.name.rsplit(".", 2)[0]
+            for p in folder.glob("*.json")
+            if p.name.endswith((".media.json", ".play.json"))
+        }
+        for media_id in sorted(ids):
+            media, play = folder / f"{media_id}.media.json", folder / f"{media_id}.play.json"
+            self.add_media(
+                media_id,
+                _read_json(media) if media.exists() else None,
+                _read_json(play) if play.exists() else None,
+            )
+        jobs_file = folder / "jobs.json"
+        if jobs_file.exists():
+            for job in _read_json(jobs_file).get("Jobs", []):
+                self.add_job(job)
+        return self
+
+    # --- faults ------------------------------------------------------------------------------------
+    def inject(
+        self,
+        kind: str,
+        *,
+        rate: float | None = None,
+        next_n: int | None = None,
+        seed: int | None = None,
+        actions: list[str] | tuple[str, ...] | None = None,
+    ) -> None:
+        """Fail calls with ``kind`` (throttling, 5xx, timeout, malformed_json): the next N, or at a rate."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault kind {kind!r}; use one of {', '.join(FAULT_KINDS)}")
+        if (rate is None) == (next_n is None):
+            raise ValueError("inject() takes exactly one of rate= or next_n=")
+        if rate is not None and not 0.0 <= rate <= 1.0:
+            raise ValueError(f"rate must be between 0 and 1, got {rate}")
+        with self._lock:
+            self._faults.append(
+                _Fault(kind, rate, next_n, random.Random(seed), frozenset(actions) if actions else None)
+            )
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def reset(self) -> None:
+        with self._lock:
+            self._media.clear()
+            self._jobs.clear()
+            self._faults.clear()
+            self.calls.clear()
+
+    def calls_to(self, action: str) -> list[Call]:
+        return [c for c in self.calls if c.action == action]
+
+    # --- protocol ----------------------------------------------------------------------------------
+    def handle(
+        self, method: str, query: dict[str, str], headers: dict[str, str], form: dict[str, str]
+    ) -> Reply:
+        """One HTTP request, already split into query, lower-cased headers and form fields."""
+        host = headers.get("host", "ice.emulator")
+        params = {**query, **form}
+        action = headers.get("x-acs-action") or params.get("Action") or ""
+        with self._lock:
+            self.calls.append(Call(action, {k: v for k, v in params.items() if k not in _ENVELOPE}))
+        if self.latency_s > 0:
+            time.sleep(self.latency_s)
+        try:
+            if not (headers.get("authorization") or params.get("Signature")):
+                raise IceError(
+                    400,
+                    "IncompleteSignature",
+                    "The request signature does not conform to Aliyun standards: "
+                    "no Authorization header and no Signature parameter.",
+                )
+            version = headers.get("x-acs-version") or params.get("Version")
+            if action not in ACTIONS:
+                raise IceError(
+                    404,
+                    "InvalidAction.NotFound",
+                    f"Specified api {action!r} is not found, please check your url and method.",
+                )
+            if version != API_VERSION:
+                raise IceError(
+                    400, "InvalidVersion", f"Specified parameter Version {version!r} is not valid."
+                )
+            with self._lock:
+                fault = next((f.kind for f in self._faults if f.fires(action)), None)
+            if fault:
+                return self._fault_reply(fault, host)
+            body = getattr(self, f"_{action}")(params)
+            body["RequestId"] = _request_id()
+            return Reply(200, json.dumps(body).encode())
+        except IceError as err:
+            return self._error(err, host)
+
+    def _fault_reply(self, kind: str, host: str) -> Reply:
+        if kind == "throttling":
+            return self._error(
+                IceError(400, "Throttling.User", "Request was denied due to user flow control."), host
+            )
+        if kind == "5xx":
+            err = IceError(
+                500, "InternalError", "The request processing has failed due to some unknown error."
+            )
+            return self._error(err, host)
+        if kind == "malformed_json":
+            return Reply(200, b'{"RequestId": "' + _request_id().encode() + b'", "MediaInfo": {"MediaBa')
+        return Reply(504, b"", fault="timeout")
+
+    @staticmethod
+    def _error(err: IceError, host: str) -> Reply:
+        rid = _request_id()
+        body = {
+            "RequestId": rid,
+            "HostId": host,
+            "Code": err.code,
+            "Message": err.message,
+            "Recommend": f"https://api.aliyun.com/troubleshoot?q={err.code}&product=ICE&requestId={rid}",
+        }
+        return Reply(err.status, json.dumps(body).encode())
+
+    def _find(
+        self, params: dict[str, str]
+    ) -> tuple[str, tuple[dict[str, Any] | None, dict[str, Any] | None]]:
+        media_id = params.get("MediaId")
+        with self._lock:
+            if media_id:
+                if media_id in self._media:
+                    return media_id, self._media[media_id]
+                raise IceError(404, "ResourceNotFound", f"The specified media {media_id!r} does not exist.")
+            url = params.get("InputURL")
+            if not url:
+                raise IceError(400, "MissingParameter", "Either MediaId or InputURL is required.")
+            for mid, entry in self._media.items():
+                info = (entry[0] or {}).get("MediaInfo", {})
+                if isinstance(info, dict) and (info.get("MediaBasicInfo") or {}).get("InputURL") == url:
+                    return mid, entry
+        raise IceError(404, "ResourceNotFound", f"No media is registered with InputURL {url!r}.")
+
+    def _GetMediaInfo(self, params: dict[str, str]) -> dict[str, Any]:
+        media_id, (media_info, _play) = self._find(params)
+        if media_info is None:
+            raise IceError(404, "ResourceNotFound", f"The specified media {media_id!r} does not exist.")
+        return copy.deepcopy(media_info)
+
+    def _GetPlayInfo(self, params: dict[str, str]) -> dict[str, Any]:
+        media_id, (_info, play_info) = self._find(params)
+        if play_info is None:
+            raise IceError(404, "ResourceNotFound", f"The specified media {media_id!r} has no play info.")
+        return copy.deepcopy(play_info)
+
+    def _ListMediaInfoJobs(self, params: dict[str, str]) -> dict[str, Any]:
+        page_size = _int_param(params, "PageSize", 10)
+        if not 1 <= page_size <= 100:
+            raise IceError(
+                400, "InvalidParameter", f"The specified parameter PageSize {page_size} is not valid (1-100)."
+            )
+        order = params.get("OrderBy") or "CreateTimeDesc"
+        if order not in ("CreateTimeAsc", "CreateTimeDesc"):
+            raise IceError(
+                400, "InvalidParameter", f"The specified parameter OrderBy {order!r} is not valid."
+            )
+        start, end = _time_param(params, "StartOfCreateTime"), _time_param(params, "EndOfCreateTime")
+        with self._lock:
+            jobs = [j for j in self._jobs if _job_matches(j, params, start, end)]
+        jobs.sort(key=_submit_key, reverse=order == "CreateTimeDesc")
+        fingerprint = hashlib.sha1(
+            json.dumps(
+                {
+                    k: params.get(k)
+                    for k in ("JobId", "Status", "StartOfCreateTime", "EndOfCreateTime", "OrderBy")
+                },
+                sort_keys=True,
+            ).encode()
+        ).hexdigest()[:24]
+        offset = _offset_from_token(params.get("NextPageToken"), fingerprint)
+        page = jobs[offset : offset + page_size]
+        body: dict[str, Any] = {"Jobs": copy.deepcopy(page)}
+        if offset + page_size < len(jobs):
+            body["NextPageToken"] = f"{offset + page_size:08x}{fingerprint}"
+        return body
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ValueError(f"ICE emulator catalog file {path} is not valid JSON: {exc}") from None
+
+
+def _int_param(params: dict[str, str], name: str, default: int) -> int:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise IceError(
+            400, "InvalidParameter", f"The specified parameter {name} {raw!r} is not valid."
+        ) from None
+
+
+def _time_param(params: dict[str, str], name: str) -> Any:
+    raw = params.get(name)
+    if not raw:
+        return None
+    value, problem = parse_time(raw)
+    if problem:
+        raise IceError(
+            400,
+            "InvalidParameter",
+            f"The specified parameter {name} {raw!r} is not valid (use yyyy-MM-ddTHH:mm:ssZ, UTC).",
+        )
+    return value
+
+
+def _submit_key(job: dict[str, Any]) -> tuple[str, str]:
+    value, _ = parse_time(job.get("SubmitTime"))
+    return (value.isoformat() if value else "", str(job.get("JobId", "")))
+
+
+def _job_matches(job: dict[str, Any], params: dict[str, str], start: Any, end: Any) -> bool:
+    if params.get("JobId") and job.get("JobId") != params["JobId"]:
+        return False
+    if params.get("Status") and job.get("Status") != params["Status"]:
+        return False
+    if start is None and end is None:
+        return True
+    submitted, _ = parse_time(job.get("SubmitTime"))
+    if submitted is None:
+        return False
+    return (start is None or submitted >= start) and (end is None or submitted <= end)
+
+
+def _offset_from_token(token: str | None, fingerprint: str) -> int:
+    if not token:
+        return 0
+    if len(token) == 32 and token[8:] == fingerprint:
+        try:
+            return int(token[:8], 16)
+        except ValueError:
+            pass
+    raise IceError(400, "InvalidParameter", f"The specified parameter NextPageToken {token!r} is not valid.")
