@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Build the dependency layer of the playgate functions: playgate itself and its runtime dependencies
+# (plus the redis client for the production store), laid out as FC expects: python/ at the zip root,
+# which FC mounts as /opt/python on sys.path. No test extras, no ICE generated SDK.
+#
+#   layers/build.sh [3.10|3.12]        # 3.10 for template.yml (FC 2.0), 3.12 for s.yaml (FC 3.0)
+#
+# Output: dist/playgate-layer-py<version>.zip (dist/ and the staging folder layers/python/ are
+# gitignored). Publish it with `s layer publish --layer-name playgate-deps --code <zip>
+# --compatible-runtime python<version>` or in the FC console, then pass the layer version ARN to the
+# template (LayerArn parameter) or to s.yaml (PLAYGATE_LAYER_ARN).
+set -euo pipefail
+
+version="${1:-3.10}"
+case "$version" in
+  3.10 | 3.12) ;;
+  *) echo "usage: $0 [3.10|3.12]  (FC python runtimes)" >&2; exit 2 ;;
+esac
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+stage="$root/layers/python"
+wheels="$(mktemp -d)"
+trap 'rm -rf "$wheels"' EXIT
+zip_path="$root/dist/playgate-layer-py${version}.zip"
+
+rm -rf "$stage"
+mkdir -p "$stage/python" "$root/dist"
+
+# pip cannot build a local source tree for a foreign platform under --only-binary, so the project
+# becomes a (pure-Python) wheel first; every dependency is then taken as a manylinux / py3 wheel.
+python -m pip wheel --quiet --no-deps --wheel-dir "$wheels" "$root"
+project_wheel="$(ls "$wheels"/playgate-*.whl)"
+
+python -m pip install --quiet --no-compile --upgrade \
+  --target "$stage/python" \
+  --platform manylinux2014_x86_64 --implementation cp --python-version "$version" \
+  --only-binary=:all: --no-warn-conflicts \
+  "${project_wheel}[redis]"
+
+# Trim what the runtime never reads.
+find "$stage/python" -name '__pycache__' -type d -prune -exec rm -rf {} +
+rm -rf "$stage/python/bin"
+
+rm -f "$zip_path"
+(cd "$stage" && python -m zipfile -c "$zip_path" python)
+
+unpacked="$(du -sh "$stage/python" | cut -f1)"
+zipped="$(du -h "$zip_path" | cut -f1)"
+echo "layer for python${version}: ${zip_path} (${zipped} zipped, ${unpacked} unpacked)"

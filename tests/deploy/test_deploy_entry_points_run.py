@@ -1,0 +1,56 @@
+"""functions/*/index.py run as FC runs them: initializer once, then the handler with the trigger's bytes.
+
+The environment is the one template.yml sets, with local sinks (JSONL), a local SQLite store and the ICE
+emulator over real HTTP on 127.0.0.1 in place of the cloud.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from deploy_files import load_entry_module
+
+import playgate.handler
+import playgate.reconcile
+
+
+@pytest.fixture
+def deployed_environment(monkeypatch, tmp_path, ice_emulator_server):
+    for name, value in ice_emulator_server.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PLAYGATE_REGION", "cn-shanghai")
+    monkeypatch.setenv("PLAYGATE_STORE", f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    for sink in ("PLAYBACK", "ALERT", "DEAD_LETTER"):
+        monkeypatch.setenv(f"PLAYGATE_{sink}_SINK", f"jsonl://{tmp_path / sink.lower()}.jsonl")
+    monkeypatch.setattr(playgate.handler, "_runtime", None)
+    monkeypatch.setattr(playgate.reconcile, "_runtime", None)
+    return tmp_path
+
+
+def _lines(path):
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_gate_entry_point_dead_letters_a_malformed_message_and_returns_a_summary(
+    deployed_environment, fc_context
+):
+    index = load_entry_module("functions/qc_gate")
+    index.initialize(fc_context)
+    summary = json.loads(index.handler(b'{"not": "an ICE event"}', fc_context))
+    assert summary["items"] == 1
+    assert summary["results"][0]["status"] == "dead_letter"
+    assert len(_lines(deployed_environment / "dead_letter.jsonl")) == 1
+    assert _lines(deployed_environment / "playback.jsonl") == []
+
+
+def test_reconcile_entry_point_sweeps_an_empty_account_without_error(deployed_environment, fc_context):
+    index = load_entry_module("functions/reconcile")
+    index.initialize(fc_context)
+    timer_event = b'{"triggerTime":"2024-05-01T00:00:00Z","triggerName":"sweep","payload":"reconcile"}'
+    result = json.loads(index.handler(timer_event, fc_context))
+    assert "error" not in result, result
+    assert result["jobs_seen"] == 0
+    assert result["published"] == 0
