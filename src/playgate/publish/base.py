@@ -1,0 +1,56 @@
+"""What every sink is: ``send(event)`` one CloudEvent, ``close()``; ``url`` names it without secrets."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+from urllib.parse import parse_qs
+
+from playgate.errors import ConfigError
+
+
+@runtime_checkable
+class Sink(Protocol):
+    url: str
+
+    def send(self, event: dict[str, Any]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def query_options(url: str, query: str, allowed: set[str]) -> dict[str, str]:
+    """``a=1&b=2`` → ``{"a": "1", "b": "2"}``; an unknown or repeated option is a ConfigError."""
+    options: dict[str, str] = {}
+    for key, values in parse_qs(query, keep_blank_values=True).items():
+        if key not in allowed:
+            raise ConfigError(
+                f"sink {url!r}: unknown option {key!r}; accepted: {', '.join(sorted(allowed)) or 'none'}"
+            )
+        if len(values) != 1:
+            raise ConfigError(f"sink {url!r}: option {key!r} is given {len(values)} times; give it once")
+        options[key] = values[0]
+    return options
+
+
+def bool_option(url: str, name: str, value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"sink {url!r}: option {name}={value!r} is not a boolean; use true or false")
+
+
+def number_option(
+    url: str, name: str, value: str | None, default: float, *, low: float, high: float
+) -> float:
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not low <= number <= high:
+        raise ConfigError(f"sink {url!r}: option {name}={value!r} must be a number from {low:g} to {high:g}")
+    return number

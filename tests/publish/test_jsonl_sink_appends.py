@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+from publish_helpers import make_settings
+
+from playgate.errors import ConfigError
+from playgate.publish import open_sink
+from playgate.publish.cloudevents import QC_ALERT, make_event
+from playgate.publish.jsonl import PIPE_BUF, JsonlSink
+
+WRITERS = 4
+PER_WRITER = 150
+
+
+def _event(writer: int, n: int) -> dict:
+    # every third line is far bigger than PIPE_BUF, so the locked path is exercised alongside the plain one
+    filler = f"w{writer}-" * (3000 if n % 3 == 0 else 5)
+    return make_event(
+        QC_ALERT,
+        source="playgate/test",
+        subject=f"m{writer}",
+        data={"writer": writer, "n": n, "filler": filler},
+        id_parts=(str(writer), str(n)),
+    )
+
+
+def _write_many(url: str, writer: int) -> None:
+    sink = JsonlSink(url)
+    try:
+        for n in range(PER_WRITER):
+            sink.send(_event(writer, n))
+    finally:
+        sink.close()
+
+
+def test_concurrent_processes_append_whole_lines(tmp_path: Path) -> None:
+    url = f"jsonl://{tmp_path}/alerts.jsonl"
+    ctx = multiprocessing.get_context("fork")
+    workers = [ctx.Process(target=_write_many, args=(url, w)) for w in range(WRITERS)]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join(timeout=60)
+    assert [p.exitcode for p in workers] == [0] * WRITERS
+    lines = (tmp_path / "alerts.jsonl").read_bytes().split(b"\n")
+    assert lines[-1] == b""
+    events = [json.loads(line) for line in lines[:-1]]  # every line parses on its own
+    assert len(events) == WRITERS * PER_WRITER
+    seen = {(e["data"]["writer"], e["data"]["n"]) for e in events}
+    assert seen == {(w, n) for w in range(WRITERS) for n in range(PER_WRITER)}
+    assert max(len(line) for line in lines) > PIPE_BUF
+
+
+def test_absolute_url_has_three_slashes_and_is_reported_back(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "er" / "playback.jsonl"
+    sink = open_sink(f"jsonl://{target}", make_settings())
+    sink.send(_event(1, 1))
+    sink.close()
+    assert sink.url == f"jsonl://{target}" and sink.url.startswith("jsonl:///")
+    assert json.loads(target.read_text())["data"]["n"] == 1
+
+
+def test_relative_url_resolves_against_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    sink = open_sink("jsonl://out/alerts.jsonl", make_settings())
+    monkeypatch.chdir("/")
+    sink.send(_event(1, 2))
+    sink.close()
+    assert sink.url == f"jsonl://{tmp_path}/out/alerts.jsonl"
+    assert (tmp_path / "out" / "alerts.jsonl").read_text().count("\n") == 1
+
+
+def test_lines_are_appended_to_an_existing_file(tmp_path: Path) -> None:
+    target = tmp_path / "a.jsonl"
+    target.write_text('{"old": true}\n')
+    for n in range(2):
+        sink = open_sink(f"jsonl://{target}?fsync=true", make_settings())
+        sink.send(_event(0, n))
+        sink.close()
+    assert [json.loads(line).get("old") for line in target.read_text().splitlines()] == [True, None, None]
+
+
+def test_an_unwritable_path_is_a_config_error_naming_it(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(ConfigError) as caught:
+        open_sink(f"jsonl://{blocker}/x.jsonl", make_settings())
+    assert str(blocker) in str(caught.value)
+
+
+def test_an_empty_path_or_unknown_option_is_refused() -> None:
+    with pytest.raises(ConfigError, match="names no file"):
+        open_sink("jsonl://", make_settings())
+    with pytest.raises(ConfigError, match="unknown option 'rotate'"):
+        open_sink("jsonl:///tmp/x.jsonl?rotate=daily", make_settings())
+
+
+def test_the_file_is_created_with_owner_write_permission(tmp_path: Path) -> None:
+    sink = open_sink(f"jsonl://{tmp_path}/p.jsonl", make_settings())
+    sink.close()
+    assert os.stat(tmp_path / "p.jsonl").st_mode & 0o200
