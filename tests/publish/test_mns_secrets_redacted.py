@@ -19,18 +19,18 @@ SECRETS = (ACCESS_KEY_ID, ACCESS_KEY_SECRET, SECURITY_TOKEN)
 
 
 @pytest.fixture
-def json_logs(capfd: pytest.CaptureFixture[str]) -> Iterator[None]:
-    """JSON log lines on the captured stdout; afterwards structlog forgets the captured stream."""
-    log.configure(json=True, level="debug")
+def forget_log_config() -> Iterator[None]:
+    """The test points structlog at the captured stdout; afterwards structlog forgets that stream."""
     yield
     structlog.reset_defaults()
     log._configured = False
 
 
-@pytest.mark.usefixtures("cloud_env", "json_logs")
+@pytest.mark.usefixtures("cloud_env", "forget_log_config")
 def test_errors_and_logs_never_show_credentials(
     mns: MnsServer, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
+    log.configure(json=True, level="debug")  # here, once capfd is capturing
     logger = log.get_logger()
     settings = make_settings(
         mns_endpoint=mns.endpoint,
