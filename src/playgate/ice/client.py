@@ -30,7 +30,7 @@ from playgate.errors import (
 )
 from playgate.ice.credentials import Credentials, resolve_credentials
 from playgate.ice.retry import GiveUp, RetryPolicy, run_with_retries
-from playgate.log import redact_text
+from playgate.log import redact_text, register_secret
 
 if TYPE_CHECKING:
     from playgate.ice.model import MediaSnapshot
@@ -127,10 +127,14 @@ def _sdk_failure(exc: BaseException) -> CallFailed:
             str(request_id) if request_id else None,
             float(retry_after) / 1000 if retry_after else None,
         )
-    if isinstance(exc, ValueError):  # the body was not JSON (a proxy page, a truncated answer)
-        return CallFailed(True, "MalformedResponse", f"ICE answered with a body that is not JSON ({exc})")
     name = type(exc).__name__
     message = str(getattr(exc, "message", None) or exc)
+    if (
+        isinstance(exc, ValueError) or "parse the value as json" in message
+    ):  # a proxy page, a truncated answer
+        return CallFailed(
+            True, "MalformedResponse", f"ICE answered with a body that is not JSON: {message[:160]}"
+        )
     if "Credential" in name:
         return CallFailed(False, "NoCredentials", message)
     if name == "RetryError" or isinstance(exc, OSError):  # connection errors and timeouts
@@ -162,6 +166,13 @@ class IceClient:
         self.auth_timeout_s = auth_timeout_s
         self.output_type = output_type
         self._credentials = credentials
+        if credentials is not None:
+            for secret in (
+                credentials.access_key_id,
+                credentials.access_key_secret,
+                credentials.security_token,
+            ):
+                register_secret(secret)
         self._sleep = sleep
         self._clock = clock
         self._sdk: Any = None

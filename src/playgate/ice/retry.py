@@ -69,7 +69,7 @@ def run_with_retries(
     attempts = 0
     while True:
         remaining = end - clock()
-        if remaining < policy.min_attempt_s:
+        if remaining < policy.min_attempt_s - 1e-6:
             raise GiveUp(binding, attempts, clock() - start, last)
         attempts += 1
         try:

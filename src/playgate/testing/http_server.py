@@ -85,7 +85,9 @@ class EmulatorServer:
             server = _Server((HOST, self.port), _Handler)
             server.emulator = self.emulator
             self._server = server
-            self._thread = threading.Thread(target=server.serve_forever, name="ice-emulator", daemon=True)
+            self._thread = threading.Thread(
+                target=server.serve_forever, args=(0.05,), name="ice-emulator", daemon=True
+            )
             self._thread.start()
         return self.url
 
