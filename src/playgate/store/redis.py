@@ -1,0 +1,201 @@
+"""Redis idempotency store, for many FC instances across machines (ApsaraDB for Redis / Tair compatible).
+
+Only plain commands and EVAL/EVALSHA Lua, each script touching the single key it is given in ``KEYS``, so it
+runs on standard, cluster and proxy-mode (read/write splitting) instances alike and needs no modules.
+
+Why Lua and not ``SET NX PX`` + ``GET``: the claim has to answer three ways in one atomic step (acquired /
+in progress / completed *with the outcome*). ``SET NX`` alone says only "someone has it"; reading the record
+afterwards is a second round trip and a race (the record can expire or complete in between), and
+``SET NX GET`` needs Redis 7. One script does read-decide-write atomically in one round trip (EVALSHA; the
+client falls back to EVAL once after a failover flushed the script cache).
+
+A record is a hash ``{status, token, outcome}``; its expiry is the key's own PX expiry, so an expired
+in-progress claim or completed record simply no longer exists. Remaining lifetimes come back as PTTL and
+are turned into epoch seconds on the client, so clock skew between client and server does not matter.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import RedisError
+from redis.retry import Retry
+
+from playgate.errors import StoreUnavailable
+from playgate.log import redact_text
+from playgate.store.base import Claim, ClaimLost, ClaimStatus, check_key, check_ttl
+from playgate.store.urls import redact_url
+
+T = TypeVar("T")
+
+# KEYS[1] record; ARGV: token, in-progress TTL (ms). Returns {status, outcome, pttl}. A claim that finds its
+# own token was retried by the client after a lost reply: it is still ours.
+CLAIM_LUA = """
+local rec = redis.call('HMGET', KEYS[1], 'status', 'outcome', 'token')
+if not rec[1] or (rec[1] == 'INPROGRESS' and rec[3] == ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'status', 'INPROGRESS', 'token', ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return {'ACQUIRED', '', tonumber(ARGV[2])}
+end
+return {rec[1], rec[2] or '', redis.call('PTTL', KEYS[1])}
+"""
+
+# KEYS[1] record; ARGV: token, outcome (JSON), TTL (ms). Returns 'OK' or the status another token holds.
+COMPLETE_LUA = """
+local holder = redis.call('HMGET', KEYS[1], 'token', 'status')
+if holder[1] and holder[1] ~= ARGV[1] then
+  return holder[2]
+end
+redis.call('HSET', KEYS[1], 'status', 'COMPLETED', 'token', ARGV[1], 'outcome', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 'OK'
+"""
+
+# KEYS[1] record; ARGV: token. Returns 1 when the holder's in-progress claim was dropped.
+RELEASE_LUA = """
+local holder = redis.call('HMGET', KEYS[1], 'token', 'status')
+if holder[1] == ARGV[1] and holder[2] == 'INPROGRESS' then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+# KEYS[1] record. Returns {status, outcome, pttl} or {} when absent.
+GET_LUA = """
+local rec = redis.call('HMGET', KEYS[1], 'status', 'outcome')
+if not rec[1] then return {} end
+return {rec[1], rec[2] or '', redis.call('PTTL', KEYS[1])}
+"""
+
+DEFAULT_PREFIX = "playgate:"
+
+
+class RedisStore:
+    def __init__(
+        self,
+        url: str,
+        *,
+        prefix: str | None = None,
+        socket_timeout_s: float = 2.0,
+        connect_timeout_s: float = 2.0,
+    ) -> None:
+        url, url_prefix = _split_prefix(url)
+        self.prefix = prefix if prefix is not None else (url_prefix or DEFAULT_PREFIX)
+        self.display_url = redact_url(url)
+        self._client = redis.Redis.from_url(
+            url,
+            decode_responses=True,
+            socket_timeout=socket_timeout_s,
+            socket_connect_timeout=connect_timeout_s,
+            health_check_interval=30,
+            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
+        )
+        _check_options(self._client)
+        self._claim = self._client.register_script(CLAIM_LUA)
+        self._complete = self._client.register_script(COMPLETE_LUA)
+        self._release = self._client.register_script(RELEASE_LUA)
+        self._get = self._client.register_script(GET_LUA)
+
+    # --- the contract ------------------------------------------------------------------------------
+    def claim(self, key: str, *, in_progress_ttl_s: float) -> Claim:
+        check_key(key)
+        check_ttl("in_progress_ttl_s", in_progress_ttl_s)
+        token = secrets.token_hex(16)
+        args = [token, _ms(in_progress_ttl_s)]
+        status, outcome, pttl = self._call("claim", lambda: self._claim(keys=[self._record(key)], args=args))
+        expires_at = _expires_at(pttl)
+        if status == "ACQUIRED":
+            return Claim(ClaimStatus.ACQUIRED, key, expires_at=expires_at, token=token)
+        return _record(key, status, outcome, expires_at)
+
+    def complete(self, key: str, token: str, outcome: dict[str, Any], *, ttl_s: float) -> None:
+        check_key(key)
+        check_ttl("ttl_s", ttl_s)
+        args = [token, json.dumps(outcome, ensure_ascii=False, separators=(",", ":")), _ms(ttl_s)]
+        result = self._call("complete", lambda: self._complete(keys=[self._record(key)], args=args))
+        if result != "OK":
+            raise ClaimLost.taken_by_another(key, completed=result == "COMPLETED")
+
+    def release(self, key: str, token: str) -> bool:
+        check_key(key)
+        return self._call("release", lambda: self._release(keys=[self._record(key)], args=[token])) == 1
+
+    def get(self, key: str) -> Claim | None:
+        check_key(key)
+        reply = self._call("get", lambda: self._get(keys=[self._record(key)]))
+        if not reply:
+            return None
+        status, outcome, pttl = reply
+        return _record(key, status, outcome, _expires_at(pttl))
+
+    def get_value(self, name: str) -> str | None:
+        return self._call("get_value", lambda: self._client.get(self._value(name)))
+
+    def set_value(self, name: str, value: str) -> None:
+        self._call("set_value", lambda: self._client.set(self._value(name), value))
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __repr__(self) -> str:
+        return f"RedisStore({self.display_url!r}, prefix={self.prefix!r})"
+
+    # --- plumbing ------------------------------------------------------------------------------------
+    def _record(self, key: str) -> str:
+        return f"{self.prefix}idem:{key}"
+
+    def _value(self, name: str) -> str:
+        return f"{self.prefix}value:{name}"
+
+    def _call(self, what: str, command: Callable[[], T]) -> T:
+        try:
+            return command()
+        except RedisError as error:
+            raise StoreUnavailable(
+                f"Redis idempotency store {self.display_url}: {what} failed "
+                f"({type(error).__name__}: {redact_text(str(error))}). Check that the instance is reachable "
+                "from the function (VPC, whitelist, password); the event will be retried."
+            ) from error
+
+
+def _record(key: str, status: str, outcome: str, expires_at: float | None) -> Claim:
+    if status == "COMPLETED":
+        return Claim(ClaimStatus.COMPLETED, key, outcome=json.loads(outcome), expires_at=expires_at)
+    return Claim(ClaimStatus.IN_PROGRESS, key, expires_at=expires_at)
+
+
+def _ms(seconds: float) -> int:
+    return max(1, math.ceil(seconds * 1000))
+
+
+def _expires_at(pttl: Any) -> float | None:
+    pttl = int(pttl)
+    return time.time() + pttl / 1000.0 if pttl >= 0 else None
+
+
+def _check_options(client: redis.Redis) -> None:
+    """Build (not connect) one connection so an unknown URL option fails now, not on the first event."""
+    pool = client.connection_pool
+    try:
+        pool.connection_class(**pool.connection_kwargs)
+    except TypeError as error:
+        raise ValueError(f"unknown option in the URL's query: {error}") from error
+
+
+def _split_prefix(url: str) -> tuple[str, str | None]:
+    """Take playgate's own ``?prefix=`` off the URL; every other query option goes to redis-py."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    prefix = next((value for name, value in query if name == "prefix"), None)
+    if prefix is None:
+        return url, None
+    rest = urlencode([(name, value) for name, value in query if name != "prefix"])
+    return urlunsplit(parts._replace(query=rest)), prefix
