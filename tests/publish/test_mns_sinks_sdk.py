@@ -106,6 +106,14 @@ def test_a_down_server_is_retryable_and_recovers(mns: MnsServer) -> None:
     assert len(mns.messages("alerts")) == 2
 
 
+def test_a_slow_server_times_out_retryably_without_a_second_try(mns: MnsServer) -> None:
+    sink = open_sink(f"mns-queue://alerts?endpoint={mns.endpoint}&timeout=0.2", make_settings())
+    mns.latency_s = 0.6
+    with pytest.raises(SinkUnavailable, match="timed out"):
+        sink.send(alert_event())
+    assert mns.requests == 1
+
+
 def test_a_refused_connection_is_retryable() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

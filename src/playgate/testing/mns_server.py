@@ -7,8 +7,9 @@ It answers SendMessage and BatchSendMessage (``POST /queues/<name>/messages``) a
 ``InvalidArgument`` 400 for an oversized message). The signature is not verified, but a request without
 ``Authorization: MNS <id>:<signature>`` is refused.
 
-Fault knobs: ``fail_next(n)`` answers the next n sends with ``503 ServiceUnavailable``; ``stop()`` makes
-connections be refused and ``start()`` brings the server back on the same port.
+Fault knobs: ``fail_next(n)`` answers the next n sends with ``503 ServiceUnavailable`` (or any status,
+code and message); ``latency_s`` delays every answer; ``stop()`` makes connections be refused (open
+keep-alive connections are cut too) and ``start()`` brings the server back on the same port.
 
     with MnsServer(queues=["alerts"], topics=["playback"]) as mns:
         ...  # PLAYGATE_MNS_ENDPOINT=mns.endpoint
@@ -77,6 +78,7 @@ class MnsServer:
         self.queue_base64 = queue_base64
         self.max_message_bytes = max_message_bytes
         self.port = port
+        self.latency_s = 0.0  # added before every answer: slow networks, client timeouts
         self.requests = 0
         self._received: list[Received] = []
         self._fail_next: list[tuple[int, str, str]] = []
@@ -164,6 +166,8 @@ class MnsServer:
         """One request → (status, XML). Raises _MnsError for MNS error answers."""
         with self._lock:
             self.requests += 1
+        if self.latency_s:
+            time.sleep(self.latency_s)
         match = _PATH.match(path)
         if method != "POST" or not match:
             raise _MnsError(400, "InvalidRequestURL", f"Http request URL format invalid: {method} {path}")

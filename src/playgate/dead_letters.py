@@ -1,0 +1,189 @@
+"""``playgate dead-letters list FILE`` and ``playgate dead-letters replay FILE [--id ID]``.
+
+FILE is a JSONL dead-letter sink (``PLAYGATE_DEAD_LETTER_SINK=jsonl:///…``): one ``playgate.dead_letter``
+CloudEvent per line. ``list`` prints one line per dead letter (time, reason, delivery id, event id,
+error); ``replay`` sends each recorded payload through the handler again, as FC would deliver it. The
+payload is replayed as recorded, that is redacted: ICE callbacks carry no secrets the gate needs (it
+fetches the media from ICE again), but a dead letter whose payload was shortened to fit a queue is
+reported and not replayed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from playgate.publish.cloudevents import DEAD_LETTER
+from playgate.publish.dead_letter import original_payload
+
+Handle = Callable[[Any], dict[str, Any]]
+
+
+@dataclass
+class Record:
+    line: int
+    event: dict[str, Any]
+
+    @property
+    def id(self) -> str:
+        return str(self.event.get("id", ""))
+
+    @property
+    def data(self) -> dict[str, Any]:
+        data = self.event.get("data")
+        return data if isinstance(data, dict) else {}
+
+
+@dataclass
+class ReplayResult:
+    id: str
+    ok: bool
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+
+
+def read_dead_letters(path: Path, problems: list[str] | None = None) -> Iterator[Record]:
+    """Every dead letter in the file; unreadable lines and other event types are noted in ``problems``."""
+    with path.open(encoding="utf-8", errors="replace") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError as error:
+                _note(problems, f"{path}:{number}: not JSON ({error.msg}); skipped")
+                continue
+            if not isinstance(event, dict) or event.get("type") != DEAD_LETTER:
+                kind = event.get("type") if isinstance(event, dict) else type(event).__name__
+                _note(problems, f"{path}:{number}: a {kind!r}, not a dead letter; skipped")
+                continue
+            yield Record(number, event)
+
+
+def _note(problems: list[str] | None, text: str) -> None:
+    if problems is not None:
+        problems.append(text)
+
+
+def describe_error(error: Any) -> str:
+    if not error:
+        return "-"
+    if isinstance(error, dict):
+        code, message = error.get("code"), error.get("message")
+        return ": ".join(str(p) for p in (code, message) if p) or json.dumps(error, ensure_ascii=False)
+    return str(error)
+
+
+def format_table(records: list[Record]) -> str:
+    rows = [("TIME", "REASON", "DELIVERY ID", "ID", "ERROR")]
+    for r in records:
+        d = r.data
+        rows.append(
+            (
+                str(r.event.get("time", "-")),
+                str(d.get("reason") or "-"),
+                str(d.get("delivery_id") or "-"),
+                r.id,
+                _one_line(describe_error(d.get("error"))),
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    return "\n".join(
+        "  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[-1]]) for row in rows
+    )
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def replay(records: list[Record], handle: Handle) -> list[ReplayResult]:
+    """Send each record's payload through ``handle``; one failure does not stop the others."""
+    from playgate.errors import PlaygateError
+
+    results = []
+    for record in records:
+        try:
+            payload = original_payload(record.event)
+        except ValueError as error:
+            results.append(ReplayResult(record.id, False, error=f"not replayable: {error}"))
+            continue
+        try:
+            results.append(ReplayResult(record.id, True, summary=handle(payload)))
+        except PlaygateError as error:
+            summary = getattr(error, "summary", None)
+            results.append(ReplayResult(record.id, False, summary=summary, error=f"{error.reason}: {error}"))
+    return results
+
+
+def default_handle() -> tuple[Handle, Callable[[], None]]:
+    """The configured handler (settings from PLAYGATE_*), and how to close what it opened."""
+    from playgate.handler import Runtime, handle_payload
+
+    runtime = Runtime.build()
+    return (lambda payload: handle_payload(payload, runtime=runtime)), runtime.close
+
+
+# --- command line --------------------------------------------------------------------------------------
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    commands = parser.add_subparsers(dest="action", required=True, metavar="{list,replay}")
+    show = commands.add_parser("list", help="print the dead letters in a JSONL file")
+    show.add_argument("file", type=Path, metavar="FILE", help="a JSONL dead-letter file")
+    show.add_argument(
+        "--json", action="store_true", help="print the records as JSON lines instead of a table"
+    )
+    again = commands.add_parser("replay", help="send each dead letter's payload through the handler again")
+    again.add_argument("file", type=Path, metavar="FILE", help="a JSONL dead-letter file")
+    again.add_argument(
+        "--id", action="append", dest="ids", metavar="ID", help="only this event id (repeatable)"
+    )
+
+
+def run(args: argparse.Namespace, *, handle: Handle | None = None) -> int:
+    if not args.file.is_file():
+        print(f"playgate dead-letters: no such file: {args.file}", file=sys.stderr)
+        return 2
+    problems: list[str] = []
+    records = list(read_dead_letters(args.file, problems))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if args.action == "list":
+        return _list(records, as_json=args.json)
+    return _replay(records, args.ids, handle)
+
+
+def _list(records: list[Record], *, as_json: bool) -> int:
+    if as_json:
+        for r in records:
+            print(json.dumps(r.event, ensure_ascii=False))
+    elif records:
+        print(format_table(records))
+    print(f"{len(records)} dead letter(s)", file=sys.stderr)
+    return 0
+
+
+def _replay(records: list[Record], ids: list[str] | None, handle: Handle | None) -> int:
+    if ids:
+        missing = sorted(set(ids) - {r.id for r in records})
+        if missing:
+            print(f"playgate dead-letters: no dead letter with id {', '.join(missing)}", file=sys.stderr)
+            return 2
+        records = [r for r in records if r.id in set(ids)]
+    close: Callable[[], None] = lambda: None  # noqa: E731
+    if handle is None:
+        handle, close = default_handle()
+    try:
+        results = replay(records, handle)
+    finally:
+        close()
+    for result in results:
+        print(
+            json.dumps({"id": result.id, "ok": result.ok, "summary": result.summary, "error": result.error})
+        )
+    return 0 if all(r.ok for r in results) else 1
