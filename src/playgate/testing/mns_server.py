@@ -289,6 +289,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        # headers and body leave in two writes: without this, Nagle + delayed ACK add 40 ms per request
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self.server.connections_lock:  # type: ignore[attr-defined]
             self.server.connections.add(self.connection)  # type: ignore[attr-defined]
 
