@@ -20,6 +20,7 @@ TEST_ACCESS_KEY_SECRET = "emulator-access-key-secret"
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
