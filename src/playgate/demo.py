@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,17 @@ from playgate.demo_events import SAMPLE_JOB_WINDOW, sample_payloads
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--out", type=Path, default=Path("playgate-demo"),
-                        help="folder for the JSONL sinks and the SQLite store (default: ./playgate-demo)")
-    parser.add_argument("--keep", action="store_true",
-                        help="keep the store and messages of an earlier run (everything is then a duplicate)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("playgate-demo"),
+        help="folder for the JSONL sinks and the SQLite store (default: ./playgate-demo)",
+    )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the store and messages of an earlier run (everything is then a duplicate)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -73,18 +81,26 @@ def demo_settings(settings_class: Any, ice_url: str, out: Path) -> Any:
     )
 
 
-def print_report(rows: list[dict[str, Any]], sweep_result: dict[str, Any], out: Path, *, ice_calls: int) -> None:
+def print_report(
+    rows: list[dict[str, Any]], sweep_result: dict[str, Any], out: Path, *, ice_calls: int
+) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=150)
     table = Table(title="playgate demo: sample events through the FC handler", show_lines=False)
     for column in ("delivery", "event", "media", "outcome", "message", "sink"):
         table.add_column(column, overflow="fold")
     for row in rows:
         outcome = row.get("status", "?") + (f" ({row['reason']})" if row.get("reason") else "")
-        table.add_row(row["delivery"], row.get("event_type") or "-", row.get("media_id") or "-", outcome,
-                      (row.get("message_type") or "-").removeprefix("playgate."), _short(row.get("destination"), out))
+        table.add_row(
+            row["delivery"],
+            row.get("event_type") or "-",
+            row.get("media_id") or "-",
+            outcome,
+            (row.get("message_type") or "-").removeprefix("playgate."),
+            _short(row.get("destination"), out),
+        )
     console.print(table)
     counts = Counter(row.get("status") for row in rows)
     console.print(f"events: {len(rows)}  " + "  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
@@ -98,8 +114,10 @@ def print_report(rows: list[dict[str, Any]], sweep_result: dict[str, Any], out: 
     for path in sorted(out.iterdir()):
         lines = sum(1 for _ in path.open()) if path.suffix == ".jsonl" else None
         console.print(f"  {path.name}" + (f"  ({lines} messages)" if lines is not None else ""))
-    console.print(f"\nNext: `playgate dead-letters list {out / 'dead-letters.jsonl'}`, "
-                  "`playgate rules check --help`, `playgate emulator --help`.")
+    console.print(
+        f"\nNext: `playgate dead-letters list {out / 'dead-letters.jsonl'}`, "
+        "`playgate rules check --help`, `playgate emulator --help`."
+    )
 
 
 def _short(destination: str | None, out: Path) -> str:

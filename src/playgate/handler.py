@@ -100,15 +100,10 @@ def _handle_item(item: IceEvent | MalformedItem, runtime: Runtime, deadline: flo
         outcome = runtime.gate.process(item, deadline=deadline)
     except PlaygateError as error:
         outcome = Outcome(
-            key=item.idempotency_key,
-            status="retry" if error.retryable else "dead_letter",
-            reason=error.reason,
-            detail={"error": str(error)},
+            key=item.idempotency_key, status="retry", reason=error.reason, detail={"error": str(error)}
         )
-        if not error.retryable:
-            runtime.publisher.dead_letter(
-                error.reason, error.as_dict(), item.model_dump(mode="json"), delivery_id=item.delivery_id
-            )
+        if not error.retryable and _record_dead_letter(runtime, error, item, logger):
+            outcome.status = "dead_letter"
     except Exception as error:  # an unclassified bug must not lose the event: retry it, loudly
         logger.exception("event.unexpected_error")
         outcome = Outcome(
@@ -125,7 +120,7 @@ def _handle_item(item: IceEvent | MalformedItem, runtime: Runtime, deadline: flo
         reason=outcome.reason,
         destination=outcome.destination,
         duration_ms=duration_ms,
-        **outcome.detail,
+        detail=outcome.detail,
     )
     log.unbind("event_type", "job_id", "media_id")
     return {
@@ -136,14 +131,33 @@ def _handle_item(item: IceEvent | MalformedItem, runtime: Runtime, deadline: flo
     }
 
 
+def _record_dead_letter(runtime: Runtime, error: PlaygateError, item: IceEvent, logger: Any) -> bool:
+    """A final failure that could not become an alert; False when the dead-letter sink is down too."""
+    try:
+        runtime.publisher.dead_letter(
+            error.reason, error.as_dict(), item.raw_callback(), delivery_id=item.delivery_id
+        )
+    except RetryableError as sink_error:
+        logger.warning("dead_letter.unavailable", reason=error.reason, error=str(sink_error))
+        return False
+    return True
+
+
 def _dead_letter(item: MalformedItem, runtime: Runtime, logger: Any) -> dict[str, Any]:
     try:
-        runtime.publisher.dead_letter(item.reason, None, item.raw, delivery_id=item.delivery_id)
+        runtime.publisher.dead_letter(
+            item.error().reason, item.error().as_dict(), item.raw, delivery_id=item.delivery_id
+        )
     except RetryableError as error:
         logger.warning("dead_letter.unavailable", reason=item.reason, error=str(error))
         return {"status": "retry", "reason": "dead_letter_sink_unavailable"}
-    logger.warning("event.malformed", reason=item.reason, delivery_id=item.delivery_id)
-    return {"status": "dead_letter", "reason": item.reason, "delivery_id": item.delivery_id}
+    logger.warning("event.malformed", reason=item.message, delivery_id=item.delivery_id)
+    return {
+        "status": "dead_letter",
+        "reason": "malformed_event",
+        "detail": item.message,
+        "delivery_id": item.delivery_id,
+    }
 
 
 # --- Function Compute entry points --------------------------------------------------------------------

@@ -139,7 +139,9 @@ class Sweep:
         except PlaygateError as error:
             if error.retryable:
                 return "retry_later"
-            self.runtime.publisher.dead_letter(error.reason, error.as_dict(), job, delivery_id=event.job_id)
+            self.runtime.publisher.dead_letter(
+                error.reason, error.as_dict(), event.raw_callback(), delivery_id=event.job_id
+            )
             return "dead_lettered"
         except Exception:  # an unexpected bug: keep the job for the next sweep, loudly
             self.logger.exception("reconcile.job_error", job_id=job.get("JobId"))

@@ -75,6 +75,7 @@ def _finding(f: Any) -> dict[str, Any]:
     return {
         "rule": f.rule,
         "severity": f.severity,
+        "outcome": f.outcome,
         "subject": f.subject,
         "actual": f.actual,
         "expected": f.expected,

@@ -1,0 +1,138 @@
+"""The sample trigger payloads of ``playgate demo``, one per thing worth seeing.
+
+Each payload is shaped exactly as Function Compute passes it (raw callback, MNS queue through
+EventBridge single or batch, MNS topic JSON or STREAM) and names media of the bundled sample catalog.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timezone
+from typing import Any
+
+# The bundled catalog's media-information jobs were all created on this day.
+SAMPLE_JOB_WINDOW = (datetime(2024, 5, 1, tzinfo=timezone.utc), datetime(2024, 5, 2, tzinfo=timezone.utc))
+
+Fault = tuple[str, int]
+
+
+def callback(
+    event_type: str,
+    job_id: str,
+    media_id: str | None,
+    *,
+    status: str = "Success",
+    error: tuple[str, str] | None = None,
+    user_data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An ICE job-completion callback as ICE sends it."""
+    body: dict[str, Any] = {"Status": status, "JobId": job_id}
+    if media_id:
+        body["MediaId"] = media_id
+    if error:
+        body["ErrorCode"], body["ErrorMessage"] = error
+    if user_data is not None:
+        body["UserData"] = json.dumps(user_data)
+    return {
+        "EventType": event_type,
+        "UserId": 1833220977560000123,
+        "EventTime": "2024-05-01T08:48:14Z",
+        "MessageBody": body,
+    }
+
+
+def mns_cloudevent(message_body: str, message_id: str) -> dict[str, Any]:
+    """An MNS queue message delivered through EventBridge, as one CloudEvent."""
+    return {
+        "id": f"evt-{message_id}",
+        "source": "MNS-playgate-qc-gate-ice-callback",
+        "specversion": "1.0",
+        "type": "mns:Queue:SendMessage",
+        "subject": "acs:mns:cn-shanghai:1833220977560000:queues/ice-callback-demo",
+        "time": "2024-05-01T08:48:15.093Z",
+        "aliyunaccountid": "1833220977560000",
+        "aliyunregionid": "cn-shanghai",
+        "data": {"requestId": f"req-{message_id}", "messageId": message_id, "messageBody": message_body},
+    }
+
+
+def mns_topic_json(message: str, message_id: str) -> dict[str, Any]:
+    return {
+        "TopicOwner": "1833220977560000",
+        "Message": message,
+        "Subscriber": "1833220977560000",
+        "PublishTime": 1714553295000,
+        "SubscriptionName": "qc-gate",
+        "MessageMD5": "",
+        "TopicName": "ice-callback-demo",
+        "MessageId": message_id,
+    }
+
+
+def sample_payloads() -> list[tuple[str, Any, list[Fault]]]:
+    """(label, payload, emulator faults to inject first)."""
+    ladder = callback(
+        "MediaConvertComplete", "job-convert-0001", "media-ladder-ok", user_data={"qcProfile": "default"}
+    )
+    text = json.dumps
+    b64 = base64.b64encode(
+        text(callback("FileUploadComplete", "job-upload-0005", "media-oss-only")).encode()
+    ).decode()
+    return [
+        ("raw callback", text(ladder).encode(), []),
+        (
+            "MNS queue (EventBridge)",
+            mns_cloudevent(
+                text(callback("ProduceMediaComplete", "job-produce-0002", "media-audio-only")), "m-0002"
+            ),
+            [],
+        ),
+        (
+            "MNS queue batch of 3",
+            [
+                mns_cloudevent(
+                    text(callback("TranscodeComplete", "job-transcode-0003", "media-reference")), "m-0003"
+                ),
+                mns_cloudevent(b64, "m-0005"),
+                mns_cloudevent("{this is not an ICE event", "m-0006"),
+            ],
+            [],
+        ),
+        (
+            "MNS topic (JSON)",
+            mns_topic_json(
+                text(callback("MediaConvertComplete", "job-convert-0004", "media-broken-rendition")), "t-0004"
+            ),
+            [],
+        ),
+        ("MNS topic (STREAM), duplicate", text(ladder), []),
+        (
+            "raw callback, failed job",
+            callback(
+                "ProduceMediaComplete",
+                "job-produce-0007",
+                None,
+                status="Fail",
+                error=("InvalidParameter.Timeline", "timeline has no clips"),
+            ),
+            [],
+        ),
+        (
+            "raw callback, unknown media",
+            callback("MediaConvertComplete", "job-convert-0008", "media-missing"),
+            [],
+        ),
+        (
+            "raw callback, media not ready",
+            callback("RegisterMediaComplete", "job-register-0009", "media-preparing"),
+            [],
+        ),
+        ("raw callback, not gated", callback("SnapshotComplete", "job-snapshot-0010", "media-ladder-ok"), []),
+        (
+            "raw callback, ICE throttles twice",
+            callback("UploadByURLComplete", "job-upload-0011", "media-ladder-ok"),
+            [("throttling", 2)],
+        ),
+        ("not JSON at all", b"\x00\x01 definitely not an event", []),
+    ]
