@@ -76,3 +76,9 @@ def test_fetch_through_the_http_fixture(ice_emulator_server):
     snap = IceClient.from_settings(settings).fetch("m-x")
     assert snap.media_id == "m-x" and snap.renditions == []
     assert isinstance(ice_emulator_server.emulator, IceEmulator)
+
+
+def test_warm_prepares_the_client_without_calling_ice(catalog_server, make_client):
+    client = make_client(catalog_server.url).warm()
+    assert catalog_server.emulator.calls == []
+    assert client.fetch("media-ladder-ok").media_id == "media-ladder-ok"
