@@ -21,7 +21,8 @@ _SECRET_QUERY = re.compile(
 )
 _ACCESS_KEY_ID = re.compile(r"\b(?:LTAI|STS\.)[0-9A-Za-z._-]{8,}")
 _AUTH_HEADER = re.compile(
-    r"(?i)\b(ACS3-HMAC-SHA256|MNS|acs)\s+[^\s,\"']+(?:[,\s]+(?:SignedHeaders|Signature)=[^\s,\"']+)*"
+    r"\b(ACS3-HMAC-SHA256)\s+[^\s\"']+(?:[,\s]+(?:SignedHeaders|Signature)=[^\s,\"']+)*"
+    r"|\b(MNS|acs)\s+[A-Za-z0-9._-]+:[A-Za-z0-9+/=]+"
 )
 _SECRET_KEY_NAME = re.compile(
     r"(?i)(secret|password|passwd|token|authorization|signature|access_?key|auth_?key|credential)"
@@ -42,7 +43,7 @@ def redact_text(text: str) -> str:
             text = text.replace(secret, REDACTED)
     text = _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
     text = _ACCESS_KEY_ID.sub(REDACTED, text)
-    return _AUTH_HEADER.sub(lambda m: m.group(1) + " " + REDACTED, text)
+    return _AUTH_HEADER.sub(lambda m: (m.group(1) or m.group(2)) + " " + REDACTED, text)
 
 
 def redact(value: Any, key: str | None = None) -> Any:

@@ -1,4 +1,9 @@
-"""``stdout:`` — one JSON line per event on standard output (local runs, FC log inspection)."""
+"""``stdout:`` — one JSON line per event on standard output (local runs, FC log inspection).
+
+In Function Compute standard output *is* the log, so this sink redacts signed-URL query values and
+credentials like every log line: it shows what would be published, not URLs anyone can play. Use a
+``jsonl:`` or MNS sink for messages meant to be consumed.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import threading
 from typing import Any
 
 from playgate.errors import SinkUnavailable
+from playgate.log import redact
 from playgate.publish.size import encode_event
 
 
@@ -17,7 +23,7 @@ class StdoutSink:
         self._lock = threading.Lock()
 
     def send(self, event: dict[str, Any]) -> None:
-        line = encode_event(event).decode("utf-8") + "\n"
+        line = encode_event(redact(event)).decode("utf-8") + "\n"
         try:
             with self._lock:
                 sys.stdout.write(line)
