@@ -1,0 +1,138 @@
+"""``playgate rules lint | check | schema``: rule files and saved ICE responses, locally.
+
+Exit codes: 0 valid / pass / warn, 1 the media failed its checks, 2 bad input (the message names the file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from playgate.errors import RuleFileError
+
+EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class BadInput(Exception):
+    pass
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="rules_command", metavar="{lint,check,schema}", required=True)
+    lint = sub.add_parser(
+        "lint", help="Validate a rule file: exit 0 when valid, 2 with every problem listed."
+    )
+    lint.add_argument("rules", metavar="RULES.yml")
+    check = sub.add_parser(
+        "check", help="Evaluate saved ICE responses against the rules and print the report."
+    )
+    check.add_argument("--rules", metavar="RULES.yml", help="Rule file (default: the built-in profiles).")
+    check.add_argument("--media", metavar="GETMEDIAINFO.json", help="A saved GetMediaInfo response.")
+    check.add_argument("--play", metavar="GETPLAYINFO.json", help="A saved GetPlayInfo response.")
+    check.add_argument(
+        "--job",
+        metavar="LISTMEDIAINFOJOBS.json",
+        help="A saved ListMediaInfoJobs response (Jobs[]) or one job.",
+    )
+    check.add_argument("--profile", help="Profile to use (default: chosen by selectors, else 'default').")
+    check.add_argument("--event-type", help="ICE EventType for profile selection, e.g. TranscodeComplete.")
+    check.add_argument("--user-data", metavar="JSON", help="The job's UserData (JSON or plain text).")
+    check.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    check.add_argument("--failures-only", action="store_true", help="Table/Markdown: hide passing findings.")
+    sub.add_parser("schema", help="Print the JSON Schema of the rule file (for editors).")
+
+
+def run(args: argparse.Namespace) -> int:
+    command = {"lint": _lint, "check": _check, "schema": _schema}[args.rules_command]
+    try:
+        return command(args)
+    except RuleFileError as exc:
+        print(exc.message, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BadInput as exc:
+        print(f"playgate rules {args.rules_command}: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _lint(args: argparse.Namespace) -> int:
+    from playgate.rules import load_rules
+
+    book = load_rules(args.rules)
+    own = [n for n in book.order if book.profiles[n].origin == book.file]
+    counts = ", ".join(f"{n} ({len(book.profiles[n].rules)} rules)" for n in own)
+    print(f"{args.rules}: valid; profiles: {counts}")
+    return EXIT_OK
+
+
+def _schema(_args: argparse.Namespace) -> int:
+    from playgate.rules.spec import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK
+
+
+def _read_json(path: str, what: str) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise BadInput(
+            f"{what} file {path} cannot be read ({exc.strerror or exc}); pass a saved {what} JSON response"
+        ) from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise BadInput(f"{what} file {path} is not JSON ({exc}); pass the response body as saved") from None
+    if not isinstance(data, dict | list):
+        raise BadInput(f"{what} file {path} holds {type(data).__name__}, expected a JSON object")
+    return data
+
+
+def _jobs(data: Any, path: str) -> list[dict[str, Any]]:
+    if isinstance(data, dict) and isinstance(data.get("Jobs"), list):
+        jobs = data["Jobs"]
+    elif isinstance(data, dict) and ("MediaInfoProperty" in data or "JobId" in data):
+        jobs = [data]
+    elif isinstance(data, list):
+        jobs = data
+    else:
+        raise BadInput(
+            f"ListMediaInfoJobs file {path} has neither Jobs[] nor a job (MediaInfoProperty/JobId)"
+        )
+    if not jobs:
+        raise BadInput(f"ListMediaInfoJobs file {path} has no job in Jobs[]")
+    return jobs
+
+
+def _check(args: argparse.Namespace) -> int:
+    from playgate.ice.model import build_snapshot
+    from playgate.rules import load_rules
+
+    if not (args.media or args.job or args.play):
+        raise BadInput(
+            "give --media GETMEDIAINFO.json (and optionally --play), or --job LISTMEDIAINFOJOBS.json"
+        )
+    book = load_rules(args.rules)
+    if args.profile and args.profile not in book.profiles:
+        raise BadInput(f"--profile {args.profile!r} is not a profile; known: {', '.join(book.order)}")
+    media = _read_json(args.media, "GetMediaInfo") if args.media else None
+    play = _read_json(args.play, "GetPlayInfo") if args.play else None
+    jobs = _jobs(_read_json(args.job, "ListMediaInfoJobs"), args.job) if args.job else None
+    if isinstance(media, list) or isinstance(play, list):
+        raise BadInput("--media and --play take one JSON object each")
+    user_data: Any = args.user_data
+    if user_data is not None:
+        with contextlib.suppress(ValueError):  # plain-text UserData is valid as it is
+            user_data = json.loads(user_data)
+    snapshot = build_snapshot(media, play, jobs)
+    report = book.evaluate(snapshot, profile=args.profile, event_type=args.event_type, user_data=user_data)
+    if args.format == "json":
+        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    elif args.format == "markdown":
+        print(report.to_markdown(include_passed=not args.failures_only), end="")
+    else:
+        report.print_table(include_passed=not args.failures_only)
+    return EXIT_FAIL if report.outcome == "fail" else EXIT_OK
