@@ -23,7 +23,7 @@ from itertools import islice
 from typing import Any
 
 from playgate import log
-from playgate.errors import PlaygateError
+from playgate.errors import DeadlineExceeded, PlaygateError
 from playgate.events import IceEvent
 from playgate.ice.values import parse_time
 
@@ -98,8 +98,10 @@ class Sweep:
         deadline: float | None = None,
         dry_run: bool = False,
         store_watermark: bool = True,
+        page_size: int = PAGE,
     ) -> None:
         self.runtime = runtime
+        self.page_size = page_size
         self.gate = runtime.gate
         self.settings = runtime.settings
         self.start, self.end = start, end
@@ -112,17 +114,19 @@ class Sweep:
 
     def run(self) -> SweepResult:
         jobs = self.gate.ice.list_media_info_jobs(
-            self.start, self.end, page_size=PAGE, deadline=self.deadline
+            self.start, self.end, page_size=self.page_size, deadline=self.deadline
         )
         handle = self._plan if self.dry_run else self._handle
         with ThreadPoolExecutor(max_workers=self.settings.reconcile_parallelism) as pool:
-            for batch in _batches(jobs, PAGE):
-                if self._out_of_time():
-                    self.result.stopped_early = True
-                    break
-                for job, category in zip(batch, pool.map(handle, batch), strict=True):
-                    self._record(job, category)
-                self._save_watermark()
+            try:
+                for batch in _batches(jobs, self.page_size):
+                    if self._out_of_time():
+                        raise DeadlineExceeded("sweep stops; the next run carries on from the watermark")
+                    for job, category in zip(batch, pool.map(handle, batch), strict=True):
+                        self._record(job, category)
+                    self._save_watermark()
+            except DeadlineExceeded:
+                self.result.stopped_early = True
         if not self.frozen and not self.result.stopped_early:
             self.result.watermark = _iso(self.end)  # every job created up to the window's end is handled
             self._save_watermark()
@@ -197,6 +201,7 @@ def sweep(
     deadline: float | None = None,
     dry_run: bool = False,
     now: datetime | None = None,
+    page_size: int = PAGE,
 ) -> SweepResult:
     """Sweep an explicit window (a backfill), or the stored watermark's window when none is given."""
     now = now or datetime.now(timezone.utc)
@@ -209,6 +214,7 @@ def sweep(
         deadline=deadline,
         dry_run=dry_run,
         store_watermark=not explicit,
+        page_size=page_size,
     ).run()
 
 
