@@ -1,30 +1,12 @@
 from __future__ import annotations
 
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the shared redis_server helper
-
 from playgate.store import IdempotencyStore, open_store
-from redis_server import RedisServer, RedisServerError
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    server = RedisServer()
-    try:
-        server.start()
-        problem = None
-    except RedisServerError as error:
-        problem = str(error)
-    if problem:  # fail, never skip: CI must run the Redis tests
-        pytest.fail(problem, pytrace=False)
-    yield server.url
-    server.stop()
 
 
 @pytest.fixture(params=["sqlite", "redis"])
