@@ -48,7 +48,7 @@ class Runtime:
         publisher = Publisher(settings, context=context)
         gate = Gate(
             settings=settings,
-            ice=IceClient.from_settings(settings, context=context),
+            ice=IceClient.from_settings(settings, context=context).warm(),
             rules=load_rules(settings.rules),
             store=open_store(settings.store),
             publisher=publisher,
