@@ -1,0 +1,271 @@
+"""Soak: thousands of ICE events through N FC instances with duplicates, throttling and 5xx — none lost,
+none published twice.
+
+    python bench/soak.py --events 2000 --duplicates 0.3 --throttle 0.2 --fail5xx 0.05 --workers 4 \\
+        --store sqlite|redis
+
+One ICE emulator serves the sample catalog over HTTP in this process, failing calls at the given rates
+(seeded). N worker processes each build their own Runtime (one store, the same JSONL sinks) and take
+payloads from one queue, like FC instances. The payloads name the catalog's media with unique job ids, in
+every envelope kind (raw callback, MNS queue via EventBridge single/batch with JSON or base64 bodies, MNS
+topic JSON/STREAM), a ``--duplicates`` share delivered a second time through another envelope at a random
+later point, and a ``--malformed`` share that is not an ICE event at all. A delivery that raises RetryLater
+is delivered again (as FC / EventBridge would, at most ``--max-attempts`` times).
+
+Printed: events, unique jobs, published, duplicates published (a job published twice; a CloudEvent id
+seen twice), lost (a job with no published outcome at the end), dead-lettered, retries, wall time. Exits 1
+when anything was lost or published twice. ``--store redis`` starts its own redis-server (tests/
+redis_server.py) unless ``--redis-url`` names one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import random
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+for folder in ("tests", "tests/gate", "tests/reliability"):  # redis_server, gate_world, reliability_workers
+    if str(ROOT / folder) not in sys.path:
+        sys.path.append(str(ROOT / folder))
+
+from gate_world import local_settings  # noqa: E402
+from reliability_workers import Delivery, Workers, deliver_all  # noqa: E402
+
+from playgate.demo_events import callback, mns_cloudevent, mns_topic_json  # noqa: E402
+from playgate.testing import EmulatorServer, IceEmulator, sample_catalog_path  # noqa: E402
+
+MEDIA = (
+    "media-ladder-ok",
+    "media-audio-only",
+    "media-broken-rendition",
+    "media-oss-only",
+    "media-preparing",
+    "media-reference",
+)
+EVENT_TYPES = ("MediaConvertComplete", "TranscodeComplete", "ProduceMediaComplete", "RegisterMediaComplete")
+SINGLE_ENVELOPES = ("raw bytes", "raw text", "raw parsed", "mns json", "mns base64", "topic json", "stream")
+
+
+class CountingEmulator(IceEmulator):
+    """The emulator, counting the faults it answered with (the ICE client's own retries are invisible)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.faults: Counter[str] = Counter()
+
+    def _fault_reply(self, kind: str, host: str) -> Any:
+        self.faults[kind] += 1
+        return super()._fault_reply(kind, host)
+
+
+@dataclass(frozen=True)
+class Message:
+    """One ICE message (or a malformed one) before it is wrapped in a trigger envelope."""
+
+    name: str
+    text: str
+    job: str | None  # None: malformed, must end as a dead letter
+
+
+def build_messages(rng: random.Random, events: int, malformed: float) -> list[Message]:
+    messages = []
+    for i in range(events):
+        if rng.random() < malformed:
+            junk = rng.choice(
+                [
+                    f"{{not json {i}",
+                    json.dumps({"EventType": "MediaConvertComplete", "Note": f"no MessageBody {i}"}),
+                    json.dumps({"hello": "not an ICE event", "n": i}),
+                ]
+            )
+            messages.append(Message(f"malformed-{i}", junk, None))
+            continue
+        job, media = f"job-soak-{i:05d}", rng.choice(MEDIA)
+        failed = rng.random() < 0.03
+        body = callback(
+            rng.choice(EVENT_TYPES),
+            job,
+            media,
+            status="Fail" if failed else "Success",
+            error=("InvalidParameter", "soak: the job failed") if failed else None,
+        )
+        messages.append(Message(job, json.dumps(body), job))
+    return messages
+
+
+def deliveries(rng: random.Random, messages: list[Message], duplicates: float) -> list[Message]:
+    """Every message once, in random order, and a ``duplicates`` share of the good ones again: half of
+    them right behind the first (so two instances handle the twins at once), half at any later point."""
+    order = list(messages)
+    rng.shuffle(order)
+    for message in [m for m in messages if m.job and rng.random() < duplicates]:
+        first = order.index(message)
+        later = first + rng.randint(1, 3) if rng.random() < 0.5 else rng.randint(first + 1, len(order))
+        order.insert(min(later, len(order)), message)
+    return order
+
+
+def envelope(rng: random.Random, message: Message) -> Any:
+    text, tag = message.text, uuid.UUID(int=rng.getrandbits(128)).hex[:12]
+    kind = rng.choice(SINGLE_ENVELOPES)
+    if kind == "raw bytes" or (message.job is None and text.startswith("{not")):
+        return text.encode()
+    if kind == "raw text":
+        return text
+    if kind == "raw parsed":
+        return json.loads(text)
+    if kind == "mns json":
+        return mns_cloudevent(text, tag)
+    if kind == "mns base64":
+        return mns_cloudevent(base64.b64encode(text.encode()).decode(), tag)
+    if kind == "topic json":
+        return mns_topic_json(text, tag)
+    return {"body": text, "attrs": {"soak": "1"}}
+
+
+def payloads(rng: random.Random, order: list[Message], batch_share: float) -> list[tuple[str, Any]]:
+    """Wrap the deliveries: mostly one per payload, some as EventBridge batches of 2-5 CloudEvents."""
+    out, i = [], 0
+    while i < len(order):
+        if rng.random() < batch_share:
+            group = order[i : i + rng.randint(2, 5)]
+            batch = [mns_cloudevent(m.text, uuid.UUID(int=rng.getrandbits(128)).hex[:12]) for m in group]
+            out.append((f"p{len(out)}", batch))
+            i += len(group)
+        else:
+            out.append((f"p{len(out)}", envelope(rng, order[i])))
+            i += 1
+    return out
+
+
+def read_lines(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_bytes().split(b"\n") if line]
+
+
+def report(
+    messages: list[Message], sent: list[Message], runs: list[Delivery], folder: Path, wall_s: float
+) -> dict[str, Any]:
+    outcomes = read_lines(folder / "playback.jsonl") + read_lines(folder / "alerts.jsonl")
+    dead = read_lines(folder / "dead-letters.jsonl")
+    jobs = {m.job for m in messages if m.job}
+    per_job = Counter(m["data"].get("job_id") for m in outcomes)
+    per_id = Counter((m["source"], m["id"]) for m in outcomes)
+    last: dict[Any, Delivery] = {}
+    for run in runs:
+        if run.task not in last or run.attempt > last[run.task].attempt:
+            last[run.task] = run
+    statuses = Counter(r["status"] for run in runs for r in run.results)
+    retry_reasons = Counter(r.get("reason") for run in runs for r in run.results if r["status"] == "retry")
+    return {
+        "events": len(messages),
+        "deliveries (messages sent, duplicates included)": len(sent),
+        "payloads (first deliveries)": len(last),
+        "unique jobs": len(jobs),
+        "malformed events": len(messages) - len(jobs),
+        "published": len(outcomes),
+        "duplicates published (same job twice)": sum(n - 1 for n in per_job.values() if n > 1),
+        "duplicate CloudEvent ids": sum(n - 1 for n in per_id.values() if n > 1),
+        "lost": len(jobs - set(per_job)),
+        "dead-lettered (unique ids / records)": f"{len({d['id'] for d in dead})} / {len(dead)}",
+        "retries (redeliveries)": sum(1 for run in runs if run.attempt > 1),
+        "retry reasons": dict(retry_reasons.most_common()),
+        "payloads given up (still retrying)": sum(1 for run in last.values() if run.retry),
+        "handler raised other than RetryLater": sum(1 for run in runs if run.raised),
+        "item statuses": dict(statuses.most_common()),
+        "wall time (s)": round(wall_s, 2),
+    }
+
+
+def store_url(args: argparse.Namespace, folder: Path, stack: list[Any]) -> str:
+    if args.store == "sqlite":
+        return f"sqlite:///{folder / 'store.sqlite3'}"
+    url = args.redis_url
+    if not url:
+        from redis_server import RedisServer
+
+        server = RedisServer().start()
+        stack.append(server)
+        url = server.url
+    return f"{url}?prefix=soak-{uuid.uuid4().hex[:8]}:"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--events", type=int, default=2000, help="ICE events (each a unique job)")
+    parser.add_argument("--duplicates", type=float, default=0.3, help="share delivered a second time")
+    parser.add_argument("--throttle", type=float, default=0.2, help="share of ICE calls throttled")
+    parser.add_argument("--fail5xx", type=float, default=0.05, help="share of ICE calls answering 500")
+    parser.add_argument("--malformed", type=float, default=0.02, help="share of events that are junk")
+    parser.add_argument("--batches", type=float, default=0.1, help="share of payloads that are batches")
+    parser.add_argument("--workers", type=int, default=4, help="worker processes (FC instances)")
+    parser.add_argument("--store", choices=("sqlite", "redis"), default="sqlite")
+    parser.add_argument("--redis-url", default=None, help="use this Redis instead of starting one")
+    parser.add_argument("--max-attempts", type=int, default=8, help="deliveries of one payload at most")
+    parser.add_argument("--redeliver-after-ms", type=float, default=200.0, help="delay before a redelivery")
+    parser.add_argument("--seed", type=int, default=2026)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    rng = random.Random(args.seed)
+    messages = build_messages(rng, args.events, args.malformed)
+    sent = deliveries(rng, messages, args.duplicates)
+    tasks = [(name, 0, payload) for name, payload in payloads(rng, sent, args.batches)]
+    emulator = CountingEmulator().load_catalog(sample_catalog_path())
+    emulator.inject("throttling", rate=args.throttle, seed=args.seed)
+    emulator.inject("5xx", rate=args.fail5xx, seed=args.seed + 1)
+    stack: list[Any] = []
+    with tempfile.TemporaryDirectory(prefix="playgate-soak-") as tmp, EmulatorServer(emulator) as server:
+        folder = Path(tmp)
+        try:
+            settings = local_settings(
+                server.url,
+                folder,
+                store=store_url(args, folder, stack),
+                ice_timeout_s=5.0,
+                ice_deadline_s=20.0,
+                function_name="qc-gate-soak",
+                log_level="error",
+            )
+            started = time.monotonic()
+            with Workers(settings, args.workers, shared=True) as workers:
+                ready = time.monotonic()
+                runs = deliver_all(
+                    workers,
+                    tasks,
+                    max_attempts=args.max_attempts,
+                    redeliver_after_s=args.redeliver_after_ms / 1000,
+                )
+                wall = time.monotonic() - ready
+            figures = report(messages, sent, runs, folder, wall)
+        finally:
+            for server_ in stack:
+                server_.stop()
+    figures["worker start-up (s)"] = round(ready - started, 2)
+    figures["ICE calls (faults answered)"] = f"{len(emulator.calls)} ({dict(emulator.faults)})"
+    print(
+        f"soak: --events {args.events} --duplicates {args.duplicates} --throttle {args.throttle} "
+        f"--fail5xx {args.fail5xx} --workers {args.workers} --store {args.store} (seed {args.seed})"
+    )
+    width = max(len(name) for name in figures)
+    for name, value in figures.items():
+        print(f"  {name:<{width}}  {value}")
+    broken = ("lost", "duplicate CloudEvent ids", "duplicates published (same job twice)")
+    return 1 if any(figures[k] for k in broken) or figures["handler raised other than RetryLater"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
