@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 import pytest
 import responses
+from ice_helpers import SECRET, TOKEN
 
-from conftest import SECRET, TOKEN
 from playgate.errors import AccessDenied, InvalidRequest, MediaNotFound
 from playgate.ice.client import IceClient
 from playgate.settings import Settings

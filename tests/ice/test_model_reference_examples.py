@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ice_helpers import load_fixture
 
-from conftest import load_fixture
 from playgate.ice.model import build_snapshot
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import crafted, rendition
+from rules_helpers import crafted, rendition
+
 from playgate.ice.model import AudioStream, VideoStream
 from playgate.rules import load_rules
 

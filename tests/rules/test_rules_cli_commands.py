@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from rules_helpers import ICE, ROOT
 
-from conftest import ICE, ROOT
 from playgate.cli import main
 
 MEDIA, PLAY, JOBS = (

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import ROOT, crafted
+from rules_helpers import ROOT, crafted
+
 from playgate.rules import load_rules
 
 EXAMPLE = ROOT / "examples" / "rules.yml"

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from conftest import crafted, outcome
+from rules_helpers import crafted, outcome
 
 SNAP = crafted()
 
@@ -77,7 +76,7 @@ def test_within_takes_absolute_and_relative_tolerances_against_numbers_and_paths
 
 
 def test_within_fails_when_a_rendition_is_truncated_and_names_it(ref_full):
-    from conftest import findings
+    from rules_helpers import findings
 
     found = findings({"check": "rendition[*].duration_s", "within": "1% of media.duration_s"}, ref_full)
     assert [(f.outcome, f.subject, f.actual) for f in found] == [("fail", "rendition[0] HD mp4", 9.0464)]
@@ -89,7 +88,7 @@ def test_comparison_against_another_field_of_the_same_item_compares_item_by_item
     snap = crafted()
     snap.renditions[1].width = 100  # narrower than tall
     rule = {"check": "rendition[*].width", "gt": {"ref": "rendition[*].height"}}
-    from conftest import findings
+    from rules_helpers import findings
 
     failed = [f.subject for f in findings(rule, snap) if f.outcome == "fail"]
     assert failed == ["rendition[1] HD m3u8"]

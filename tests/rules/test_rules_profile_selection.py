@@ -6,8 +6,8 @@ import json
 
 import pytest
 import yaml
+from rules_helpers import crafted
 
-from conftest import crafted
 from playgate.rules import compile_text, load_rules
 
 RULES = {

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from conftest import crafted, findings, outcome, rendition
+from rules_helpers import crafted, findings, outcome, rendition
 
 SNAP = crafted()
 
@@ -131,7 +130,7 @@ def test_severity_decides_the_gate():
         ("warning", "warn", "warn"),
         ("info", "warn", "pass"),
     ):
-        from conftest import book_with
+        from rules_helpers import book_with
 
         report = book_with({"id": "r", "check": "media.status", "eq": "Init", "severity": severity}).evaluate(
             SNAP, profile="t"

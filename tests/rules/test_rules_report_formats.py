@@ -5,7 +5,8 @@ from __future__ import annotations
 import io
 import json
 
-from conftest import crafted, rendition
+from rules_helpers import crafted, rendition
+
 from playgate.rules import REPORT_SCHEMA, load_rules
 
 BOOK = load_rules(None)
@@ -65,7 +66,7 @@ def test_rich_table_renders_every_finding(ref_full):
 def test_signed_url_queries_are_redacted_in_actual_and_message():
     signed = "https://cdn.example.com/a.mp4?auth_key=1700000000-0-0-abcdef&Signature=secret123"
     snap = crafted(renditions=[rendition(0, "HD", 720, 3000, play_url=signed)])
-    from conftest import findings
+    from rules_helpers import findings
 
     found = findings({"check": "rendition[*].play_url", "ends_with": ".m3u8"}, snap)
     text = json.dumps([f.model_dump() for f in found])
