@@ -104,10 +104,11 @@ def print_report(
     console.print(table)
     counts = Counter(row.get("status") for row in rows)
     console.print(f"events: {len(rows)}  " + "  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    r = sweep_result
+    by_type = ", ".join(f"{k.removeprefix('playgate.')}: {v}" for k, v in sorted(r["by_message"].items()))
     console.print(
-        f"reconciler sweep {sweep_result['window_start']} → {sweep_result['window_end']}: "
-        f"{sweep_result['jobs_seen']} jobs, published {sweep_result['published']} {sweep_result['by_message']}, "
-        f"duplicates {sweep_result['duplicates']}, pending {sweep_result['pending']}"
+        f"reconciler sweep {r['window_start']} → {r['window_end']}: {r['jobs_seen']} jobs, "
+        f"published {r['published']} ({by_type}), duplicates {r['duplicates']}, still running {r['pending']}"
     )
     console.print(f"ICE calls answered by the emulator: {ice_calls}")
     console.print(f"\nmessages and store in {out}/:")

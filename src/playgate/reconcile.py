@@ -35,18 +35,19 @@ PAGE = 100
 class RateLimiter:
     """At most ``rate`` acquisitions per second across threads (ICE limits are per account)."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, *, clock: Any = time.monotonic, sleep: Any = time.sleep) -> None:
         self.interval = 1.0 / rate
-        self.next_at = time.monotonic()
+        self.clock, self.sleep = clock, sleep
+        self.next_at = clock()
         self.lock = threading.Lock()
 
     def acquire(self) -> None:
         with self.lock:
-            now = time.monotonic()
+            now = self.clock()
             wait = self.next_at - now
             self.next_at = max(now, self.next_at) + self.interval
         if wait > 0:
-            time.sleep(wait)
+            self.sleep(wait)
 
 
 @dataclass
@@ -111,6 +112,7 @@ class Sweep:
         self.result = SweepResult(window_start=_iso(start), window_end=_iso(end), dry_run=dry_run)
         self.frozen = False  # set at the first job that was not handled: the watermark stays before it
         self.logger = log.get_logger("playgate.reconcile")
+        self.gate.ice.rate_limiter = RateLimiter(self.settings.reconcile_max_qps)
 
     def run(self) -> SweepResult:
         jobs = self.gate.ice.list_media_info_jobs(

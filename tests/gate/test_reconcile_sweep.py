@@ -210,12 +210,26 @@ def test_a_dry_run_publishes_nothing_and_leaves_the_watermark(empty_world):
     assert world.runtime.gate.store.get_value(WATERMARK_KEY) is None
 
 
-def test_the_rate_limiter_spaces_calls_to_the_ceiling():
-    limiter = RateLimiter(50.0)
-    started = time.monotonic()
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_the_rate_limiter_spaces_acquisitions_to_the_ceiling():
+    clock = FakeClock()
+    limiter = RateLimiter(50.0, clock=clock, sleep=clock.sleep)
     for _ in range(11):
         limiter.acquire()
-    assert time.monotonic() - started >= 10 / 50 - 0.01
+    assert clock.now == pytest.approx(100.0 + 10 / 50)
+    assert clock.slept == [pytest.approx(0.02)] * 10
 
 
 def test_the_reconcile_command_backfills_a_window_and_prints_the_summary(
@@ -241,3 +255,25 @@ def test_the_reconcile_command_rejects_an_empty_window(capsys):
     code = cli.main(["reconcile", "--from", "2024-05-02T00:00:00Z", "--to", "2024-05-01T00:00:00Z"])
     assert code == 2
     assert "--from must be before --to" in capsys.readouterr().err
+
+
+def test_every_ice_call_of_a_sweep_passes_through_the_rate_limiter(make_world, monkeypatch):
+    acquired: list[int] = []
+
+    class CountingLimiter(RateLimiter):
+        def acquire(self) -> None:
+            acquired.append(1)
+            super().acquire()
+
+    monkeypatch.setattr("playgate.reconcile.RateLimiter", CountingLimiter)
+    world = make_world(reconcile_max_qps=1000.0, reconcile_initial_lookback_s=24 * 3600)
+    world.emulator.reset()
+    for n in range(6):
+        job = make_job(n, T0 + timedelta(minutes=n))
+        job["Input"] = {"Type": "Media", "Media": "media-ladder-ok"}  # one GetPlayInfo per job
+        world.emulator.add_job(job)
+    result = sweep(world.runtime, now=T0 + timedelta(hours=1), page_size=2)
+
+    assert result.published == 6
+    assert len(world.emulator.calls) >= 6 + 3  # GetPlayInfo per job, and the pages
+    assert len(acquired) == len(world.emulator.calls)

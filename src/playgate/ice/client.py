@@ -178,6 +178,7 @@ class IceClient:
         self._sdk: Any = None
         self._sdk_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
+        self.rate_limiter: Any = None  # anything with acquire(): the reconciler's ceiling on calls per second
 
     def __repr__(self) -> str:
         return f"IceClient(endpoint={self.protocol}://{self.endpoint}, credentials={self._credentials!r})"
@@ -308,6 +309,8 @@ class IceClient:
         from darabonba.runtime import RuntimeOptions
 
         sdk = self._client()
+        if self.rate_limiter is not None:
+            self.rate_limiter.acquire()
         params = Params(
             action=action,
             version=API_VERSION,
