@@ -40,9 +40,11 @@ class RateLimiter:
         self.clock, self.sleep = clock, sleep
         self.next_at = clock()
         self.lock = threading.Lock()
+        self.acquired = 0
 
     def acquire(self) -> None:
         with self.lock:
+            self.acquired += 1
             now = self.clock()
             wait = self.next_at - now
             self.next_at = max(now, self.next_at) + self.interval
@@ -60,6 +62,7 @@ class SweepResult:
     duplicates: int = 0
     retry_later: int = 0
     dead_lettered: int = 0
+    ice_calls: int = 0
     watermark: str | None = None
     stopped_early: bool = False
     dry_run: bool = False
@@ -112,7 +115,7 @@ class Sweep:
         self.result = SweepResult(window_start=_iso(start), window_end=_iso(end), dry_run=dry_run)
         self.frozen = False  # set at the first job that was not handled: the watermark stays before it
         self.logger = log.get_logger("playgate.reconcile")
-        self.gate.ice.rate_limiter = RateLimiter(self.settings.reconcile_max_qps)
+        self.limiter = self.gate.ice.rate_limiter = RateLimiter(self.settings.reconcile_max_qps)
 
     def run(self) -> SweepResult:
         jobs = self.gate.ice.list_media_info_jobs(
@@ -132,6 +135,7 @@ class Sweep:
         if not self.frozen and not self.result.stopped_early:
             self.result.watermark = _iso(self.end)  # every job created up to the window's end is handled
             self._save_watermark()
+        self.result.ice_calls = self.limiter.acquired
         self.logger.info("reconcile.done", **self.result.as_dict())
         return self.result
 

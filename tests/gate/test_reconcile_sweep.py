@@ -276,4 +276,4 @@ def test_every_ice_call_of_a_sweep_passes_through_the_rate_limiter(make_world, m
 
     assert result.published == 6
     assert len(world.emulator.calls) >= 6 + 3  # GetPlayInfo per job, and the pages
-    assert len(acquired) == len(world.emulator.calls)
+    assert len(acquired) == len(world.emulator.calls) == result.ice_calls
