@@ -15,8 +15,8 @@ from pathlib import Path
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
         "Settings come from PLAYGATE_* environment variables, as in the function (see the README's Settings "
-        "table): e.g. PLAYGATE_ICE_ENDPOINT=http://127.0.0.1:8790 for a local 'playgate emulator'. Prints one "
-        "JSON summary per file; exit 1 when an item would be redelivered, 2 for a missing file."
+        "table): e.g. PLAYGATE_ICE_ENDPOINT=http://127.0.0.1:8790 for a local 'playgate emulator'. Prints "
+        "one JSON summary per file; exit 1 when an item would be redelivered, 2 for a missing file."
     )
     parser.add_argument(
         "files",
