@@ -67,7 +67,7 @@ class Gate:
         try:
             message = self._decide(event, deadline)
             self._check_time(deadline, "publish")
-            destination = self.publisher.publish(message)
+            destination = self.publisher.publish(message, deadline=deadline)
         except (
             BaseException
         ):  # nothing was published: let a redelivery or a dead-letter replay claim it again

@@ -115,11 +115,6 @@ def test_no_publish_starts_when_only_the_safety_margin_is_left(make_world):
     assert world.emulator.calls == [], "a failed job alerts without asking ICE"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: Publisher.publish takes no deadline; an MNS send keeps its own 5 s timeout however little "
-    "time is left (see the reliability report)",
-)
 def test_a_publish_slower_than_the_time_left_is_cut_off_before_the_function_times_out(make_world):
     with MnsServer(queues=["alerts"]) as mns:
         world = make_world(safety_margin_s=1.0, mns_endpoint=mns.endpoint, alert_sink="mns-queue://alerts")

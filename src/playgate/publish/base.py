@@ -1,4 +1,8 @@
-"""What every sink is: ``send(event)`` one CloudEvent, ``close()``; ``url`` names it without secrets."""
+"""What every sink is: ``send(event, timeout_s=None)`` one CloudEvent, ``close()``; ``url`` names it.
+
+``timeout_s`` is the time the invocation has left: a sink that talks to a network never waits longer;
+local sinks may ignore it.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from playgate.errors import ConfigError
 class Sink(Protocol):
     url: str
 
-    def send(self, event: dict[str, Any]) -> None: ...
+    def send(self, event: dict[str, Any], *, timeout_s: float | None = None) -> None: ...
 
     def close(self) -> None: ...
 

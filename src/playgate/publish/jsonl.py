@@ -54,7 +54,7 @@ class JsonlSink:
                 "choose a writable path (in FC only /tmp is writable)"
             ) from error
 
-    def send(self, event: dict[str, Any]) -> None:
+    def send(self, event: dict[str, Any], *, timeout_s: float | None = None) -> None:
         if self._fd is None:
             raise SinkRejected(f"sink {self.url} is closed; open a new one")
         line = encode_event(event) + b"\n"

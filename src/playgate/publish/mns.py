@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from playgate.errors import ConfigError, PlaygateError, SinkRejected, SinkUnavailable
+from playgate.errors import ConfigError, DeadlineExceeded, PlaygateError, SinkRejected, SinkUnavailable
 from playgate.ice.credentials import Credentials
 from playgate.log import redact_text
 from playgate.publish.base import bool_option, number_option, query_options
@@ -80,6 +81,7 @@ class MnsSink:
         self.kind, self.name, self.endpoint = kind, name, endpoint.rstrip("/")
         self.url = f"mns-{kind}://{name}"
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
         self.encoding: Literal["base64", "xml"] = "base64" if kind == "queue" and base64 else "xml"
         self._credentials = credentials
         self._lock = threading.Lock()
@@ -102,18 +104,30 @@ class MnsSink:
             )
         return found
 
-    def send(self, event: dict[str, Any]) -> None:
+    def send(self, event: dict[str, Any], *, timeout_s: float | None = None) -> None:
         event = fit_to_limit(event, self.max_bytes, encoding=self.encoding)
         body = encode_event(event).decode("utf-8")
+        until = None if timeout_s is None else time.monotonic() + timeout_s
         with self._lock:
             try:
-                self._send_once(body)
+                self._send_once(body, until)
             except SinkUnavailable as first:
                 if first.code != _NETWORK or "timed out" in first.message:
                     raise
-                self._send_once(body)
+                self._send_once(body, until)
 
-    def _send_once(self, body: str) -> None:
+    def _send_once(self, body: str, until: float | None) -> None:
+        """One request, waiting no longer than the sink's timeout nor past ``until``."""
+        timeout_s = self.timeout_s if until is None else min(self.timeout_s, until - time.monotonic())
+        if timeout_s <= 0:
+            raise DeadlineExceeded(f"sink {self.url}: no time left to send; the event will be retried")
+        _set_timeout(self._account.mns_client, timeout_s)
+        try:
+            self._request(body)
+        finally:
+            _set_timeout(self._account.mns_client, self.timeout_s)
+
+    def _request(self, body: str) -> None:
         from mns.mns_exception import MNSClientNetworkException, MNSServerException
         from mns.queue import Message
         from mns.topic import TopicMessage
@@ -189,10 +203,14 @@ class _Provider:
 
 
 def _set_timeout(client: Any, timeout_s: float) -> None:
+    """Bound connect and read, on the kept-alive socket too (the SDK's own setter reconnects every time)."""
+    conn = client.http.conn
     if client.http.is_https:  # the SDK's HTTPS connection takes no timeout argument
-        client.http.conn.timeout = timeout_s
+        conn.timeout = timeout_s
     else:
-        client.set_connection_timeout(timeout_s)
+        conn.connection_timeout = timeout_s
+    if getattr(conn, "sock", None) is not None:
+        conn.sock.settimeout(timeout_s)
 
 
 def open_mns(url: str, settings: Any, credentials: Callable[[], Credentials | None]) -> MnsSink:

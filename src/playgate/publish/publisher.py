@@ -9,15 +9,18 @@ on every request, so FC's rotated STS credentials are picked up.
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
-from playgate.errors import ConfigError
+from playgate.errors import ConfigError, DeadlineExceeded
 from playgate.ice.credentials import resolve_credentials
 from playgate.log import get_logger, redact_text
 from playgate.publish.base import Sink
 from playgate.publish.cloudevents import DEAD_LETTER, PLAYBACK_READY, QC_ALERT, QC_PASSED
 from playgate.publish.dead_letter import make_dead_letter
 from playgate.publish.sinks import open_sink
+
+MIN_SEND_S = 0.05  # a send that cannot even start a round trip in this time is not begun
 
 ROUTES = {
     PLAYBACK_READY: "playback_sink",
@@ -55,10 +58,22 @@ class Publisher:
     def _credentials(self) -> Any:
         return resolve_credentials(self.settings, self.context)
 
-    def publish(self, event: dict[str, Any]) -> str:
-        """Send one event to its sink; returns the sink's URL (no secrets in it)."""
+    def publish(self, event: dict[str, Any], *, deadline: float | None = None) -> str:
+        """Send one event to its sink; returns the sink's URL (no secrets in it).
+
+        ``deadline`` (a ``time.monotonic()`` instant) bounds the send: none starts with less than
+        ``MIN_SEND_S`` left, and a network sink waits at most until then.
+        """
         sink = self.sink_for(event["type"])
-        sink.send(event)
+        timeout_s = None
+        if deadline is not None:
+            timeout_s = deadline - time.monotonic()
+            if timeout_s < MIN_SEND_S:
+                raise DeadlineExceeded(
+                    f"no time left to send {event['type']} to {sink.url} before the function times out; "
+                    "the event will be retried"
+                )
+        sink.send(event, timeout_s=timeout_s)
         get_logger().debug("message.sent", message_type=event["type"], id=event["id"], sink=sink.url)
         return sink.url
 

@@ -22,7 +22,7 @@ class StdoutSink:
     def __init__(self) -> None:
         self._lock = threading.Lock()
 
-    def send(self, event: dict[str, Any]) -> None:
+    def send(self, event: dict[str, Any], *, timeout_s: float | None = None) -> None:
         line = encode_event(redact(event)).decode("utf-8") + "\n"
         try:
             with self._lock:
