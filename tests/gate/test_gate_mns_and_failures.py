@@ -209,3 +209,37 @@ def test_the_fc_handler_raises_only_when_an_item_must_be_retried(fc_environment,
         fc.handler(payload, context)
     statuses = [r["status"] for r in raised.value.summary["results"]]
     assert statuses == ["dead_letter", "retry"]
+
+
+def test_a_rejected_alert_is_dead_lettered_and_replays_once_the_sink_is_fixed(
+    emulator_server, tmp_path, monkeypatch, capsys
+):
+    """A final sink failure loses nothing: the event waits in the dead letters until it is replayed."""
+    from playgate import cli
+
+    with MnsServer(queues=["playback"], topics=[]) as mns:  # the alert topic does not exist
+        for name, value in emulator_server.env.items():
+            monkeypatch.setenv(name, value)
+        dead_letters = tmp_path / "dead-letters.jsonl"
+        monkeypatch.setenv("PLAYGATE_REGION", "cn-shanghai")
+        monkeypatch.setenv("PLAYGATE_STORE", f"sqlite:///{tmp_path / 'store.sqlite3'}")
+        monkeypatch.setenv("PLAYGATE_MNS_ENDPOINT", mns.endpoint)
+        monkeypatch.setenv("PLAYGATE_ALERT_SINK", "mns-topic://alerts")
+        monkeypatch.setenv("PLAYGATE_DEAD_LETTER_SINK", f"jsonl://{dead_letters}")
+        monkeypatch.setenv("PLAYGATE_LOG_LEVEL", "error")
+        event = tmp_path / "failed-job.json"
+        event.write_text(json.dumps(callback("ProduceMediaComplete", "job-replay-1", None, status="Fail")))
+
+        assert cli.main(["run", str(event)]) == 0
+        [record] = [json.loads(line) for line in dead_letters.read_text().splitlines()]
+        assert record["data"]["reason"] == "sink_rejected"
+
+        assert cli.main(["dead-letters", "list", str(dead_letters)]) == 0
+        assert "sink_rejected" in capsys.readouterr().out
+
+        alerts = tmp_path / "alerts.jsonl"
+        monkeypatch.setenv("PLAYGATE_ALERT_SINK", f"jsonl://{alerts}")  # the operator fixes the sink
+        assert cli.main(["dead-letters", "replay", str(dead_letters)]) == 0
+        [alert] = [json.loads(line) for line in alerts.read_text().splitlines()]
+        assert alert["data"]["job_id"] == "job-replay-1"
+        assert alert["data"]["reason"] == "job_failed"
