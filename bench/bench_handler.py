@@ -23,20 +23,11 @@ from playgate.demo_events import callback
 from playgate.handler import Runtime, handle_payload
 from playgate.settings import Settings
 from playgate.testing import EmulatorServer, IceEmulator, mock_ice, sample_catalog_path
+from playgate.testing.local import local_settings
 
 
-def settings_for(folder: Path, **extra: object) -> Settings:
-    return Settings(
-        region="cn-shanghai",
-        access_key_id="bench-access-key-id",
-        access_key_secret="bench-access-key-secret",
-        store=f"sqlite:///{folder / 'store.sqlite3'}",
-        playback_sink=f"jsonl://{folder / 'playback.jsonl'}",
-        alert_sink=f"jsonl://{folder / 'alerts.jsonl'}",
-        dead_letter_sink=f"jsonl://{folder / 'dead.jsonl'}",
-        log_level="error",
-        **extra,
-    )
+def settings_for(folder: Path, ice_url: str | None = None) -> Settings:
+    return local_settings(ice_url, folder, log_level="error")
 
 
 def payloads(count: int, prefix: str) -> list[bytes]:
@@ -63,7 +54,7 @@ def throughput(events: int) -> float:
 def latency(events: int, latency_ms: float) -> float:
     emulator = IceEmulator().load_catalog(sample_catalog_path())
     with tempfile.TemporaryDirectory() as folder, EmulatorServer(emulator) as server:
-        runtime = Runtime.build(settings_for(Path(folder), ice_endpoint=server.url))
+        runtime = Runtime.build(settings_for(Path(folder), server.url))
         handle_payload(payloads(1, "warm")[0], runtime=runtime)
         emulator.latency_s = latency_ms / 1000
         times = []

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from playgate.handler import Runtime
 from playgate.reconcile import sweep
-from playgate.settings import Settings
 from playgate.testing import sample_catalog_path
+from playgate.testing.local import local_settings
 
 START = datetime(2030, 1, 1, tzinfo=timezone.utc)
 
@@ -53,18 +53,8 @@ def write_catalog(folder: Path, jobs: int, media_share: float) -> None:
 
 
 def run_sweeps(url: str, folder: Path, args: argparse.Namespace) -> None:
-    settings = Settings(
-        ice_endpoint=url,
-        region="cn-shanghai",
-        access_key_id="bench-id",
-        access_key_secret="bench-secret",
-        store=f"sqlite:///{folder / 'store.sqlite3'}",
-        playback_sink=f"jsonl://{folder / 'playback.jsonl'}",
-        alert_sink=f"jsonl://{folder / 'alerts.jsonl'}",
-        dead_letter_sink=f"jsonl://{folder / 'dead.jsonl'}",
-        log_level="error",
-        reconcile_max_qps=args.max_qps,
-        reconcile_parallelism=args.parallelism,
+    settings = local_settings(
+        url, folder, log_level="error", reconcile_max_qps=args.max_qps, reconcile_parallelism=args.parallelism
     )
     runtime = Runtime.build(settings)
     end = START + timedelta(seconds=args.jobs + 60)

@@ -35,8 +35,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from playgate.handler import RetryLater, Runtime, handle_payload
     from playgate.reconcile import sweep
-    from playgate.settings import Settings
     from playgate.testing import EmulatorServer, IceEmulator, sample_catalog_path
+    from playgate.testing.local import local_settings
 
     out: Path = args.out.resolve()
     if out.exists() and not args.keep:
@@ -46,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
     emulator.load_catalog(sample_catalog_path())
     rows: list[dict[str, Any]] = []
     with EmulatorServer(emulator) as server:
-        settings = demo_settings(Settings, server.url, out)
+        settings = local_settings(
+            server.url, out, function_name="qc-gate-demo", log_level="error", ice_timeout_s=2.0
+        )
         runtime = Runtime.build(settings)
         try:
             for label, payload, faults in sample_payloads():
@@ -63,22 +65,6 @@ def run(args: argparse.Namespace) -> int:
             runtime.close()
     print_report(rows, result.as_dict(), out, ice_calls=len(emulator.calls))
     return 0
-
-
-def demo_settings(settings_class: Any, ice_url: str, out: Path) -> Any:
-    return settings_class(
-        ice_endpoint=ice_url,
-        region="cn-shanghai",
-        access_key_id="demo-access-key-id",
-        access_key_secret="demo-access-key-secret",
-        store=f"sqlite:///{out / 'store.sqlite3'}",
-        playback_sink=f"jsonl://{out / 'playback.jsonl'}",
-        alert_sink=f"jsonl://{out / 'alerts.jsonl'}",
-        dead_letter_sink=f"jsonl://{out / 'dead-letters.jsonl'}",
-        function_name="qc-gate-demo",
-        log_level="error",
-        ice_timeout_s=2.0,
-    )
 
 
 def print_report(

@@ -1,0 +1,31 @@
+"""Settings for running playgate on this machine: the emulator's URL, a SQLite store and JSONL sinks.
+
+The demo, the benchmarks and the tests all run the real handler against local parts; this is the one
+place that says what those parts are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from playgate.settings import Settings
+
+
+def local_settings(ice_url: str | None, folder: Path, **overrides: Any) -> Settings:
+    """Settings whose ICE is ``ice_url`` and whose store and sinks are files in ``folder``.
+
+    ``ice_url`` None keeps the public endpoint, for the in-process ``mock_ice`` that answers it.
+    """
+    values: dict[str, Any] = {
+        "ice_endpoint": ice_url,
+        "region": "cn-shanghai",
+        "access_key_id": "local-access-key-id",
+        "access_key_secret": "local-access-key-secret",
+        "store": f"sqlite:///{folder / 'store.sqlite3'}",
+        "playback_sink": f"jsonl://{folder / 'playback.jsonl'}",
+        "alert_sink": f"jsonl://{folder / 'alerts.jsonl'}",
+        "dead_letter_sink": f"jsonl://{folder / 'dead-letters.jsonl'}",
+        **overrides,
+    }
+    return Settings(**values)
