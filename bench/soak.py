@@ -34,13 +34,13 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-for folder in ("tests", "tests/gate", "tests/reliability"):  # redis_server, gate_world, reliability_workers
+for folder in ("tests", "tests/reliability"):  # redis_server, gate_world, reliability_workers
     if str(ROOT / folder) not in sys.path:
         sys.path.append(str(ROOT / folder))
 
-from gate_world import local_settings  # noqa: E402
 from reliability_workers import Delivery, Workers, deliver_all  # noqa: E402
 
+from gate_world import local_settings  # noqa: E402
 from playgate.demo_events import callback, mns_cloudevent, mns_topic_json  # noqa: E402
 from playgate.testing import EmulatorServer, IceEmulator, sample_catalog_path  # noqa: E402
 

@@ -1,12 +1,16 @@
-"""Shared fixtures. Each test folder keeps its own fixtures in its own conftest.py."""
+"""Fixtures shared by every folder: isolation, a real redis-server, the emulator and a wired runtime."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from gate_world import GateWorld, local_settings
+from playgate.handler import Runtime
+from playgate.testing import EmulatorServer, IceEmulator, sample_catalog_path
 from redis_server import RedisServer, RedisServerError
 
 
@@ -28,3 +32,31 @@ def redis_url() -> Iterator[str]:
         pytest.fail(str(error), pytrace=False)
     yield server.url
     server.stop()
+
+
+@pytest.fixture
+def emulator_server() -> Iterator[EmulatorServer]:
+    """The ICE emulator over HTTP on 127.0.0.1, loaded with the bundled sample catalog."""
+    with EmulatorServer(IceEmulator().load_catalog(sample_catalog_path())) as server:
+        yield server
+
+
+@pytest.fixture
+def make_world(emulator_server, tmp_path):
+    """Build runtimes wired to the emulator, a SQLite store and JSONL sinks in tmp_path."""
+    runtimes: list[Runtime] = []
+
+    def make(**overrides: Any) -> GateWorld:
+        overrides = {"log_level": "error", **overrides}
+        runtime = Runtime.build(local_settings(emulator_server.url, tmp_path, **overrides))
+        runtimes.append(runtime)
+        return GateWorld(emulator=emulator_server.emulator, folder=tmp_path, runtime=runtime)
+
+    yield make
+    for runtime in runtimes:
+        runtime.close()
+
+
+@pytest.fixture
+def world(make_world) -> GateWorld:
+    return make_world()

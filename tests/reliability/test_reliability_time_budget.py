@@ -9,32 +9,16 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from gate_world import GateWorld, local_settings
 from reliability_workers import Context, crash_mid_event
 
+from gate_world import GateWorld, local_settings
 from playgate.demo_events import callback
 from playgate.events import decode
-from playgate.handler import Runtime
 from playgate.store import ClaimStatus, open_store
 from playgate.testing.mns_server import MnsServer
 
 LADDER = "media-ladder-ok"
 SLOW_S = 3.0  # an answer that comes this late is too late for every invocation below
-
-
-@pytest.fixture
-def make_world(emulator_server, tmp_path):
-    runtimes: list[Runtime] = []
-
-    def make(**overrides: Any) -> GateWorld:
-        overrides = {"log_level": "error", **overrides}
-        runtime = Runtime.build(local_settings(emulator_server.url, tmp_path, **overrides))
-        runtimes.append(runtime)
-        return GateWorld(emulator=emulator_server.emulator, folder=tmp_path, runtime=runtime)
-
-    yield make
-    for runtime in runtimes:
-        runtime.close()
 
 
 def invoke(world: GateWorld, payload: Any, context: Any) -> tuple[dict[str, Any], float]:
