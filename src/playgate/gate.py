@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from playgate.errors import DeadlineExceeded, EventInProgress, FinalError, MediaNotReady
-from playgate.events import IceEvent, should_check
+from playgate.errors import EventInProgress, FinalError, MediaNotReady
+from playgate.events import MEDIA_INFO_EVENT_TYPE, IceEvent, should_check
 from playgate.ice.model import MediaSnapshot, build_snapshot
 from playgate.publish import cloudevents
 from playgate.publish import messages as msg
 from playgate.settings import Settings
 from playgate.store.base import ClaimStatus
 
-MEDIA_INFO_JOB = "MediaInfoJobComplete"
 IN_PROGRESS_POLL_S = 0.1
 
 
@@ -31,7 +30,7 @@ class Outcome:
     """What happened to one event, for the invocation's summary, the logs and the demo table."""
 
     key: str | None
-    status: str  # published | duplicate | in_progress | skipped | dead_letter | retry
+    status: str  # published | duplicate | skipped | dead_letter | retry
     message_type: str | None = None
     destination: str | None = None
     reason: str | None = None
@@ -58,7 +57,7 @@ class Gate:
         self.source = f"playgate/{settings.function_name}"
 
     def process(self, event: IceEvent, *, deadline: float | None = None) -> Outcome:
-        if event.event_type != MEDIA_INFO_JOB and not should_check(event, self.settings.checked_types):
+        if not should_check(event, self.settings.checked_types):
             return Outcome(key=None, status="skipped", reason=f"event type {event.event_type} is not gated")
         key = event.idempotency_key
         claim = self._claim(key, deadline)
@@ -66,11 +65,9 @@ class Gate:
             return Outcome(key=key, status="duplicate", detail=claim.outcome or {})
         try:
             message = self._decide(event, deadline)
-            self._check_time(deadline, "publish")
             destination = self.publisher.publish(message, deadline=deadline)
-        except (
-            BaseException
-        ):  # nothing was published: let a redelivery or a dead-letter replay claim it again
+        except BaseException:
+            # nothing was published: let a redelivery or a dead-letter replay claim it again
             self.store.release(key, claim.token)
             raise
         outcome = Outcome(
@@ -89,7 +86,7 @@ class Gate:
         if event.status != "success":
             error = {"code": event.error_code, "message": event.error_message}
             return self._alert(event, reason="job_failed", error=error)
-        if not event.media_id and event.event_type != MEDIA_INFO_JOB:
+        if not event.media_id and event.event_type != MEDIA_INFO_EVENT_TYPE:
             error = {
                 "code": "MissingMediaId",
                 "message": "the event carries no MediaId, so there is nothing to check",
@@ -113,7 +110,7 @@ class Gate:
     def _snapshot(self, event: IceEvent, deadline: float | None) -> tuple[MediaSnapshot, datetime]:
         """A callback's media comes from ICE; a media-information job carries its own MediaInfoProperty."""
         fetched_at = datetime.now(timezone.utc)
-        if event.event_type != MEDIA_INFO_JOB:
+        if event.event_type != MEDIA_INFO_EVENT_TYPE:
             return self.ice.fetch(event.media_id, deadline=deadline), fetched_at
         play_info = self.ice.get_play_info(event.media_id, deadline=deadline) if event.media_id else None
         return build_snapshot(play_info=play_info, jobs=[event.message_body]), fetched_at
@@ -173,10 +170,3 @@ class Gate:
         if deadline is None:
             return float(self.settings.in_progress_ttl_s)
         return max(1.0, deadline - time.monotonic() + self.settings.safety_margin_s)
-
-    @staticmethod
-    def _check_time(deadline: float | None, step: str) -> None:
-        if deadline is not None and time.monotonic() >= deadline:
-            raise DeadlineExceeded(
-                f"no time left to {step} before the function times out; the event will be retried"
-            )
