@@ -132,12 +132,15 @@ def _handle_item(item: IceEvent | MalformedItem, runtime: Runtime, deadline: flo
 
 
 def _record_dead_letter(runtime: Runtime, error: PlaygateError, item: IceEvent, logger: Any) -> bool:
-    """A final failure that could not become an alert; False when the dead-letter sink is down too."""
+    """A final failure that could not become an alert; False when the dead-letter sink fails too.
+
+    Then the item is retried, and after FC's own retries its on-failure destination keeps it.
+    """
     try:
         runtime.publisher.dead_letter(
             error.reason, error.as_dict(), item.raw_callback(), delivery_id=item.delivery_id
         )
-    except RetryableError as sink_error:
+    except PlaygateError as sink_error:
         logger.warning("dead_letter.unavailable", reason=error.reason, error=str(sink_error))
         return False
     return True
@@ -148,7 +151,7 @@ def _dead_letter(item: MalformedItem, runtime: Runtime, logger: Any) -> dict[str
         runtime.publisher.dead_letter(
             item.error().reason, item.error().as_dict(), item.raw, delivery_id=item.delivery_id
         )
-    except RetryableError as error:
+    except PlaygateError as error:  # the dead-letter sink failed too: retried, then FC's destination keeps it
         logger.warning("dead_letter.unavailable", reason=item.reason, error=str(error))
         return {"status": "retry", "reason": "dead_letter_sink_unavailable"}
     logger.warning("event.malformed", reason=item.message, delivery_id=item.delivery_id)
