@@ -5,6 +5,8 @@ fresh process that only imports the generated ICE SDK client.
 
 (a) ``python -c "from alibabacloud_ice20201109.client import Client"``
 (b) ``python -c "<import playgate settings, model and client; fetch one media from the emulator>"``
+(d) ``import playgate.handler`` (every module the function imports: events, gate, rules, store, publish)
+    and fetch one media — (b) with the function's whole import graph
 (c) the whole function as FC runs it: import ``functions/qc_gate/index.py``, ``initialize(context)`` and
     ``handler(event, context)`` for one callback (fetch, rules, SQLite store, JSONL sink in a temp folder)
 
@@ -26,6 +28,14 @@ PLAYGATE = """
 from playgate.settings import Settings
 from playgate.ice.client import IceClient
 import playgate.ice.model
+snap = IceClient.from_settings(Settings()).fetch("media-ladder-ok")
+assert len(snap.renditions) == 4, snap
+"""
+
+HANDLER_IMPORTS = """
+import playgate.handler, playgate.rules, playgate.store, playgate.publish
+from playgate.settings import Settings
+from playgate.ice.client import IceClient
 snap = IceClient.from_settings(Settings()).fetch("media-ladder-ok")
 assert len(snap.renditions) == 4, snap
 """
@@ -84,7 +94,12 @@ def main() -> None:
             "function": ([], []),
         }
         for _ in range(args.n):  # interleaved, so machine load hits all alike
-            for name, code in (("sdk", SDK_ONLY), ("playgate", PLAYGATE), ("function", FUNCTION)):
+            for name, code in (
+                ("sdk", SDK_ONLY),
+                ("playgate", PLAYGATE),
+                ("imports", HANDLER_IMPORTS),
+                ("function", FUNCTION),
+            ):
                 t = time.perf_counter()
                 subprocess.run([sys.executable, "-c", code], env=env, check=True)
                 results[name][0].append(time.perf_counter() - t)
@@ -96,6 +111,7 @@ def main() -> None:
     labels = {
         "sdk": "(a) import alibabacloud_ice20201109.client only",
         "playgate": "(b) import playgate settings+model+client, fetch one media",
+        "imports": "(d) import all the function imports, fetch one media",
         "function": "(c) the FC function: import, initialize, handle one event",
     }
     for name, (walls, rss) in results.items():

@@ -6,8 +6,8 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from gate_world import GateWorld, local_settings
 
+from gate_world import GateWorld, local_settings
 from playgate import handler as fc
 from playgate.demo_events import callback, mns_cloudevent
 from playgate.testing import sample_catalog_path

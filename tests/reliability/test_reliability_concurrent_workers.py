@@ -8,9 +8,9 @@ import random
 from collections import Counter
 from typing import Any
 
-from gate_world import local_settings
 from reliability_workers import Workers, deliver_all
 
+from gate_world import local_settings
 from playgate.demo_events import callback, mns_cloudevent, mns_topic_json
 
 WORKERS = 4

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from gate_world import GateWorld, local_settings
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from gate_world import GateWorld, local_settings
 from playgate.demo_events import mns_cloudevent, mns_topic_json
 from playgate.events import IceEvent, decode
 from playgate.handler import RetryLater, Runtime, handle_payload
