@@ -9,6 +9,7 @@ are then recognised as duplicates and publish nothing).
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -190,14 +191,50 @@ def initialize(context: Any) -> None:
     _runtime, _runtime_token = Runtime.build(context=context), _credentials_token(context)
 
 
-def handler(event: bytes, context: Any) -> str:
-    """FC event handler: returns the JSON summary; raises only to have FC deliver the event again."""
-    import json
+def handler(event: bytes, context: Any) -> str | dict[str, Any]:
+    """FC event handler: returns the JSON summary; raises only to have FC deliver the event again.
 
-    request_id = getattr(context, "request_id", None)
-    log.bind(request_id=request_id)
+    An FC HTTP trigger (ICE's HTTP callback) gets an HTTP answer instead: ICE retries what is not a 200.
+    """
+    log.bind(request_id=getattr(context, "request_id", None))
+    trigger = http_trigger(event)
+    if trigger is not None:
+        return answer_http_callback(trigger, context)
     try:
         return json.dumps(handle_payload(event, context=context))
     except RetryLater as error:
         log.get_logger().warning("invocation.retry", summary=error.summary)
         raise
+
+
+def http_trigger(event: Any) -> dict[str, Any] | None:
+    """The parsed event when it is an FC HTTP trigger's, else None."""
+    try:
+        parsed = json.loads(event) if isinstance(event, bytes | str) else event
+    except ValueError:
+        return None
+    is_http = isinstance(parsed, dict) and "rawPath" in parsed and "requestContext" in parsed
+    return parsed if is_http else None
+
+
+def answer_http_callback(trigger: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Check the callback's X-ICE-SIGNATURE (when an AuthKey is set), gate it, answer 200, 401 or 503."""
+    from playgate.events import verify_http_trigger
+
+    runtime = _runtime_for(context)
+    settings = runtime.settings
+    key = settings.callback_auth_key
+    if key is not None and not verify_http_trigger(
+        trigger, settings.callback_url or "", key.get_secret_value(), max_skew_s=settings.callback_max_skew_s
+    ):
+        log.get_logger().warning("callback.rejected", reason="missing, wrong or stale X-ICE-SIGNATURE")
+        return _http(401, {"error": "missing, wrong or stale X-ICE-SIGNATURE / X-ICE-TIMESTAMP"})
+    try:
+        return _http(200, handle_payload(trigger, runtime=runtime, context=context))
+    except RetryLater as error:  # ICE tries again twice, one second apart
+        log.get_logger().warning("invocation.retry", summary=error.summary)
+        return _http(503, error.summary)
+
+
+def _http(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_CHECKED_EVENT_TYPES = (
@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     )
     safety_margin_s: float = Field(3.0, ge=0, description="Time kept in reserve before the FC timeout.")
 
+    # --- HTTP callbacks (FC HTTP trigger) --------------------------------------------------------------
+    callback_auth_key: SecretStr | None = Field(
+        None, description="ICE's callback AuthKey: HTTP callbacks must carry a valid X-ICE-SIGNATURE."
+    )
+    callback_url: str | None = Field(None, description="The callback URL exactly as set in ICE (signed).")
+    callback_max_skew_s: int = Field(300, gt=0, description="How old an X-ICE-TIMESTAMP may be, in seconds.")
+
     # --- sinks --------------------------------------------------------------------------------------
     playback_sink: str = Field("stdout:", description="Where playback.ready and qc.passed go.")
     alert_sink: str = Field("stdout:", description="Where qc.alert goes.")
@@ -79,6 +86,15 @@ class Settings(BaseSettings):
     @classmethod
     def _strip(cls, value: str) -> str:
         return ",".join(t.strip() for t in value.split(",") if t.strip())
+
+    @model_validator(mode="after")
+    def _callback_url_with_key(self) -> Settings:
+        if self.callback_auth_key is not None and not self.callback_url:
+            raise ValueError(
+                "PLAYGATE_CALLBACK_AUTH_KEY is set but PLAYGATE_CALLBACK_URL is not: the signature covers "
+                "the callback URL, so set it exactly as configured in ICE"
+            )
+        return self
 
     @property
     def checked_types(self) -> frozenset[str]:
