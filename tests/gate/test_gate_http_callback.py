@@ -1,4 +1,4 @@
-"""ICE's HTTP callback through an FC HTTP trigger: signed ones are gated, others refused, with HTTP answers."""
+"""ICE's HTTP callback via an FC HTTP trigger: signed ones are gated, others refused; HTTP answers."""
 
 from __future__ import annotations
 
