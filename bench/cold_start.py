@@ -91,6 +91,7 @@ def main() -> None:
         results: dict[str, tuple[list[float], list[float]]] = {
             "sdk": ([], []),
             "playgate": ([], []),
+            "imports": ([], []),
             "function": ([], []),
         }
         for _ in range(args.n):  # interleaved, so machine load hits all alike
