@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -60,3 +61,28 @@ def make_world(emulator_server, tmp_path):
 @pytest.fixture
 def world(make_world) -> GateWorld:
     return make_world()
+
+
+@pytest.fixture
+def function_env(emulator_server, tmp_path, monkeypatch) -> Iterator[Path]:
+    """PLAYGATE_* as a deployed function would have them, pointing at local parts; yields the folder.
+
+    The FC entry points (playgate.handler / playgate.reconcile) start with no runtime, so they build one
+    from this environment; override a variable with monkeypatch before the first call.
+    """
+    import playgate.handler
+    import playgate.reconcile
+
+    for name, value in emulator_server.env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("PLAYGATE_REGION", "cn-shanghai")
+    monkeypatch.setenv("PLAYGATE_STORE", f"sqlite:///{tmp_path / 'store.sqlite3'}")
+    for sink, file in (("PLAYBACK", "playback"), ("ALERT", "alerts"), ("DEAD_LETTER", "dead-letters")):
+        monkeypatch.setenv(f"PLAYGATE_{sink}_SINK", f"jsonl://{tmp_path / file}.jsonl")
+    monkeypatch.setenv("PLAYGATE_LOG_LEVEL", "error")
+    monkeypatch.setattr(playgate.handler, "_runtime", None)
+    monkeypatch.setattr(playgate.reconcile, "_runtime", None)
+    yield tmp_path
+    for module in (playgate.handler, playgate.reconcile):
+        if module._runtime is not None:
+            module._runtime.close()

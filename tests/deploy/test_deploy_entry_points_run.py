@@ -11,21 +11,10 @@ import json
 import pytest
 from deploy_files import load_entry_module
 
-import playgate.handler
-import playgate.reconcile
-
 
 @pytest.fixture
-def deployed_environment(monkeypatch, tmp_path, ice_emulator_server):
-    for name, value in ice_emulator_server.env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("PLAYGATE_REGION", "cn-shanghai")
-    monkeypatch.setenv("PLAYGATE_STORE", f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    for sink in ("PLAYBACK", "ALERT", "DEAD_LETTER"):
-        monkeypatch.setenv(f"PLAYGATE_{sink}_SINK", f"jsonl://{tmp_path / sink.lower()}.jsonl")
-    monkeypatch.setattr(playgate.handler, "_runtime", None)
-    monkeypatch.setattr(playgate.reconcile, "_runtime", None)
-    return tmp_path
+def deployed_environment(function_env):
+    return function_env
 
 
 def _lines(path):
@@ -42,7 +31,7 @@ def test_gate_entry_point_dead_letters_a_malformed_message_and_returns_a_summary
     summary = json.loads(index.handler(b'{"not": "an ICE event"}', fc_context))
     assert summary["items"] == 1
     assert summary["results"][0]["status"] == "dead_letter"
-    assert len(_lines(deployed_environment / "dead_letter.jsonl")) == 1
+    assert len(_lines(deployed_environment / "dead-letters.jsonl")) == 1
     assert _lines(deployed_environment / "playback.jsonl") == []
 
 

@@ -35,17 +35,9 @@ def http_event(body: dict, *, timestamp: int | None = None, signature: str | Non
 
 
 @pytest.fixture
-def http_function(emulator_server, tmp_path, monkeypatch):
-    for name, value in emulator_server.env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("PLAYGATE_REGION", "cn-shanghai")
-    monkeypatch.setenv("PLAYGATE_STORE", f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    monkeypatch.setenv("PLAYGATE_PLAYBACK_SINK", f"jsonl://{tmp_path / 'playback.jsonl'}")
-    monkeypatch.setenv("PLAYGATE_ALERT_SINK", f"jsonl://{tmp_path / 'alerts.jsonl'}")
+def http_function(function_env, emulator_server, monkeypatch):
     monkeypatch.setenv("PLAYGATE_CALLBACK_AUTH_KEY", KEY)
     monkeypatch.setenv("PLAYGATE_CALLBACK_URL", URL)
-    monkeypatch.setenv("PLAYGATE_LOG_LEVEL", "error")
-    monkeypatch.setattr(fc, "_runtime", None)
     context = SimpleNamespace(
         request_id="req-http",
         region="cn-shanghai",
@@ -53,8 +45,7 @@ def http_function(emulator_server, tmp_path, monkeypatch):
         function=SimpleNamespace(name="qc-gate", timeout=30),
     )
     fc.initialize(context)
-    yield SimpleNamespace(context=context, folder=tmp_path, emulator=emulator_server.emulator)
-    fc._runtime.close()
+    return SimpleNamespace(context=context, folder=function_env, emulator=emulator_server.emulator)
 
 
 def published(folder) -> list[dict]:

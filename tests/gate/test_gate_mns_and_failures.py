@@ -144,20 +144,12 @@ def _context(**credentials):
 
 
 @pytest.fixture
-def fc_environment(emulator_server, tmp_path, monkeypatch):
-    for name, value in emulator_server.env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("PLAYGATE_ACCESS_KEY_ID", raising=False)
+def fc_environment(function_env, monkeypatch):
+    monkeypatch.delenv(
+        "PLAYGATE_ACCESS_KEY_ID", raising=False
+    )  # credentials from the context or FC 3.0's env
     monkeypatch.delenv("PLAYGATE_ACCESS_KEY_SECRET", raising=False)
-    monkeypatch.setenv("PLAYGATE_REGION", "cn-shanghai")
-    monkeypatch.setenv("PLAYGATE_STORE", f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    monkeypatch.setenv("PLAYGATE_PLAYBACK_SINK", f"jsonl://{tmp_path / 'playback.jsonl'}")
-    monkeypatch.setenv("PLAYGATE_ALERT_SINK", f"jsonl://{tmp_path / 'alerts.jsonl'}")
-    monkeypatch.setenv("PLAYGATE_DEAD_LETTER_SINK", f"jsonl://{tmp_path / 'dead-letters.jsonl'}")
-    monkeypatch.setattr(fc, "_runtime", None)
-    yield tmp_path
-    if fc._runtime is not None:
-        fc._runtime.close()
+    return function_env
 
 
 def test_fc2_python310_context_credentials_run_the_handler(fc_environment):
@@ -212,22 +204,16 @@ def test_the_fc_handler_raises_only_when_an_item_must_be_retried(fc_environment,
 
 
 def test_a_rejected_alert_is_dead_lettered_and_replays_once_the_sink_is_fixed(
-    emulator_server, tmp_path, monkeypatch, capsys
+    function_env, monkeypatch, capsys
 ):
     """A final sink failure loses nothing: the event waits in the dead letters until it is replayed."""
     from playgate import cli
 
     with MnsServer(queues=["playback"], topics=[]) as mns:  # the alert topic does not exist
-        for name, value in emulator_server.env.items():
-            monkeypatch.setenv(name, value)
-        dead_letters = tmp_path / "dead-letters.jsonl"
-        monkeypatch.setenv("PLAYGATE_REGION", "cn-shanghai")
-        monkeypatch.setenv("PLAYGATE_STORE", f"sqlite:///{tmp_path / 'store.sqlite3'}")
+        dead_letters = function_env / "dead-letters.jsonl"
         monkeypatch.setenv("PLAYGATE_MNS_ENDPOINT", mns.endpoint)
         monkeypatch.setenv("PLAYGATE_ALERT_SINK", "mns-topic://alerts")
-        monkeypatch.setenv("PLAYGATE_DEAD_LETTER_SINK", f"jsonl://{dead_letters}")
-        monkeypatch.setenv("PLAYGATE_LOG_LEVEL", "error")
-        event = tmp_path / "failed-job.json"
+        event = function_env / "failed-job.json"
         event.write_text(json.dumps(callback("ProduceMediaComplete", "job-replay-1", None, status="Fail")))
 
         assert cli.main(["run", str(event)]) == 0
@@ -237,7 +223,7 @@ def test_a_rejected_alert_is_dead_lettered_and_replays_once_the_sink_is_fixed(
         assert cli.main(["dead-letters", "list", str(dead_letters)]) == 0
         assert "sink_rejected" in capsys.readouterr().out
 
-        alerts = tmp_path / "alerts.jsonl"
+        alerts = function_env / "alerts.jsonl"
         monkeypatch.setenv("PLAYGATE_ALERT_SINK", f"jsonl://{alerts}")  # the operator fixes the sink
         assert cli.main(["dead-letters", "replay", str(dead_letters)]) == 0
         [alert] = [json.loads(line) for line in alerts.read_text().splitlines()]

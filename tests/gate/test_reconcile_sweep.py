@@ -232,23 +232,13 @@ def test_the_rate_limiter_spaces_acquisitions_to_the_ceiling():
     assert clock.slept == [pytest.approx(0.02)] * 10
 
 
-def test_the_reconcile_command_backfills_a_window_and_prints_the_summary(
-    emulator_server, tmp_path, monkeypatch, capsys
-):
-    for name, value in emulator_server.env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("PLAYGATE_REGION", "cn-shanghai")
-    monkeypatch.setenv("PLAYGATE_STORE", f"sqlite:///{tmp_path / 'store.sqlite3'}")
-    monkeypatch.setenv("PLAYGATE_PLAYBACK_SINK", f"jsonl://{tmp_path / 'playback.jsonl'}")
-    monkeypatch.setenv("PLAYGATE_ALERT_SINK", f"jsonl://{tmp_path / 'alerts.jsonl'}")
-    monkeypatch.setenv("PLAYGATE_LOG_LEVEL", "error")
-
+def test_the_reconcile_command_backfills_a_window_and_prints_the_summary(function_env, capsys):
     code = cli.main(["reconcile", "--from", "2024-05-01T00:00:00Z", "--to", "2024-05-02T00:00:00Z"])
 
     assert code == 0
     out = capsys.readouterr().out
     assert '"published": 34' in out
-    assert len((tmp_path / "playback.jsonl").read_text().splitlines()) == 24
+    assert len((function_env / "playback.jsonl").read_text().splitlines()) == 24
 
 
 def test_the_reconcile_command_rejects_an_empty_window(capsys):
