@@ -30,16 +30,9 @@ from playgate.ice.values import (
     parse_time,
 )
 
-# Every value is typed by the parsers in values.py before a model is made, so the builder uses
-# model_construct and the schemas are built only if something validates or dumps a snapshot: this keeps
-# pydantic's schema building (about 50 ms) off the function's cold start.
-_LAZY = ConfigDict(extra="forbid", defer_build=True)
-
 
 class ParseNote(BaseModel):
     """A value that could not be read: where it was, what it was, and why it became None."""
-
-    model_config = ConfigDict(defer_build=True)
 
     path: str
     raw: Any = None
@@ -47,7 +40,7 @@ class ParseNote(BaseModel):
 
 
 class _Part(BaseModel):
-    model_config = _LAZY
+    model_config = ConfigDict(extra="forbid")
     extra: dict[str, Any] = Field(
         default_factory=dict, description="Fields ICE sent that playgate does not model."
     )
@@ -177,7 +170,7 @@ class MediaInfo(_Part):
 class MediaSnapshot(BaseModel):
     """Everything ICE said about one media, typed. Rules read this, never raw dicts."""
 
-    model_config = _LAZY
+    model_config = ConfigDict(extra="forbid")
 
     media_id: str | None = None
     info: MediaInfo = Field(default_factory=MediaInfo)
@@ -340,7 +333,7 @@ class _Builder:
 
     def note(self, path: str, raw: Any, problem: str) -> None:
         self.notes.append(
-            ParseNote.model_construct(
+            ParseNote(
                 path=path, raw=raw if isinstance(raw, str | int | float | bool) else None, problem=problem
             )
         )
@@ -386,18 +379,18 @@ class _Builder:
         basic = self.mapping(raw.get("FileBasicInfo"), f"{path}.FileBasicInfo")
         values = self.fields(basic, FILE_FIELDS, f"{path}.FileBasicInfo")
         values["video_streams"] = [
-            VideoStream.model_construct(**self.fields(s, VIDEO_FIELDS, p))
+            VideoStream(**self.fields(s, VIDEO_FIELDS, p))
             for p, s in self.items(raw.get("VideoStreamInfoList"), f"{path}.VideoStreamInfoList")
         ]
         values["audio_streams"] = [
-            AudioStream.model_construct(**self.fields(s, AUDIO_FIELDS, p))
+            AudioStream(**self.fields(s, AUDIO_FIELDS, p))
             for p, s in self.items(raw.get("AudioStreamInfoList"), f"{path}.AudioStreamInfoList")
         ]
         values["subtitle_streams"] = [
-            SubtitleStream.model_construct(**self.fields(s, SUBTITLE_FIELDS, p))
+            SubtitleStream(**self.fields(s, SUBTITLE_FIELDS, p))
             for p, s in self.items(raw.get("SubtitleStreamInfoList"), f"{path}.SubtitleStreamInfoList")
         ]
-        return MediaFile.model_construct(**values)
+        return MediaFile(**values)
 
 
 _FILE_PARTS = {"FileBasicInfo", "VideoStreamInfoList", "AudioStreamInfoList", "SubtitleStreamInfoList"}
@@ -457,7 +450,7 @@ def build_snapshot(
         take_request_id(body)
         merge_info(b.fields(b.mapping(body.get("MediaBase"), "MediaBase"), INFO_FIELDS, "MediaBase"))
         renditions += [
-            Rendition.model_construct(**b.fields(r, RENDITION_FIELDS, p))
+            Rendition(**b.fields(r, RENDITION_FIELDS, p))
             for p, r in b.items(body.get("PlayInfoList"), "PlayInfoList")
         ]
 
@@ -480,8 +473,8 @@ def build_snapshot(
             if f.media_id:
                 info["media_id"] = f.media_id
                 break
-    media = MediaInfo.model_construct(**info, extra=extra)
-    return MediaSnapshot.model_construct(
+    media = MediaInfo(**info, extra=extra)
+    return MediaSnapshot(
         media_id=media.media_id,
         info=media,
         files=files,
