@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from playgate.errors import EventInProgress, FinalError, MediaNotReady
+from playgate.errors import EventInProgress, FinalError, MediaNotFound, MediaNotReady
 from playgate.events import MEDIA_INFO_EVENT_TYPE, IceEvent, should_check
 from playgate.ice.model import MediaSnapshot, build_snapshot
 from playgate.publish import cloudevents
@@ -112,7 +112,12 @@ class Gate:
         fetched_at = datetime.now(timezone.utc)
         if event.event_type != MEDIA_INFO_EVENT_TYPE:
             return self.ice.fetch(event.media_id, deadline=deadline), fetched_at
-        play_info = self.ice.get_play_info(event.media_id, deadline=deadline) if event.media_id else None
+        play_info = None
+        if event.media_id:
+            try:
+                play_info = self.ice.get_play_info(event.media_id, deadline=deadline)
+            except MediaNotFound:  # a media with no renditions (yet): its job's MediaInfoProperty is checked
+                play_info = None
         return build_snapshot(play_info=play_info, jobs=[event.message_body]), fetched_at
 
     @staticmethod
@@ -142,7 +147,8 @@ class Gate:
             source=self.source,
             subject=data.get("media_id"),
             data=data,
-            id_parts=(event.job_id or "", data.get("media_id") or "", message_type, outcome),
+            # the idempotency key names the job and media (and, for jobs without an id, the event time)
+            id_parts=(event.idempotency_key, data.get("media_id") or "", message_type, outcome),
         )
 
     def _claim(self, key: str, deadline: float | None) -> Any:

@@ -211,3 +211,17 @@ def test_user_data_chooses_the_profile_reported_in_the_message(world):
     data = messages[0]["data"]
     profile = data["qc"]["profile"] if "qc" in data else data["profile"]
     assert profile == "hls-ladder"
+
+
+def test_two_uploads_of_one_media_without_job_ids_publish_two_distinct_message_ids(world):
+    first = callback("FileUploadComplete", "unused", "media-oss-only")
+    second = callback("FileUploadComplete", "unused", "media-oss-only")
+    for payload, when in ((first, "2024-05-01T08:00:00Z"), (second, "2024-05-02T09:30:00Z")):
+        del payload["MessageBody"]["JobId"]  # upload events often carry none
+        payload["EventTime"] = when
+    world.send(first)
+    world.send(second)
+    world.send(second)  # a duplicate of the second
+
+    ids = [m["id"] for m in world.messages("playback")]
+    assert len(ids) == 2 and len(set(ids)) == 2

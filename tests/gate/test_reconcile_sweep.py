@@ -238,7 +238,7 @@ def test_the_reconcile_command_backfills_a_window_and_prints_the_summary(functio
     assert code == 0
     out = capsys.readouterr().out
     assert '"published": 34' in out
-    assert len((function_env / "playback.jsonl").read_text().splitlines()) == 24
+    assert len((function_env / "playback.jsonl").read_text().splitlines()) == 25
 
 
 def test_the_reconcile_command_rejects_an_empty_window(capsys):
@@ -267,3 +267,14 @@ def test_every_ice_call_of_a_sweep_passes_through_the_rate_limiter(make_world, m
     assert result.published == 6
     assert len(world.emulator.calls) >= 6 + 3  # GetPlayInfo per job, and the pages
     assert len(acquired) == len(world.emulator.calls) == result.ice_calls
+
+
+def test_a_media_info_job_on_a_media_without_renditions_is_checked_from_its_job(world):
+    sweep(world.runtime, start=DAY[0], end=DAY[1])
+
+    [message] = [
+        m
+        for m in world.messages("playback") + world.messages("alerts")
+        if m["data"]["job_id"] == "5a3b0009000000000000000000000009"  # Input: media-oss-only, no play info
+    ]
+    assert message["type"] == "playgate.qc.passed", message["data"]
