@@ -304,13 +304,20 @@ class Compiler:
 
 # --- rules and conditions -------------------------------------------------------------------------
 def _collect(fn: Callable[[], Any]) -> list[SpecProblem]:
+    problems: list[SpecProblem] = []
+    _attempt(fn, problems)
+    return problems
+
+
+def _attempt(fn: Callable[[], Any], problems: list[SpecProblem]) -> Any:
+    """``fn()``, or None with its problems added to ``problems`` (so every problem is reported)."""
     try:
-        fn()
+        return fn()
     except _Many as many:
-        return many.problems
+        problems += many.problems
     except SpecProblem as exc:
-        return [exc]
-    return []
+        problems.append(exc)
+    return None
 
 
 class _Many(Exception):
@@ -394,12 +401,7 @@ def _compile_rule(spec: RuleSpec) -> Rule:
             )
     when = None
     if spec.when is not None:
-        try:
-            when = compile_condition(spec.when, "when")
-        except _Many as many:
-            problems += many.problems
-        except SpecProblem as exc:
-            problems.append(exc)
+        when = _attempt(lambda: compile_condition(spec.when, "when"), problems)
     if problems:
         raise _Many(problems)
     return Rule(spec.id, spec.description, spec.severity, check, when, spec.source)
@@ -436,12 +438,7 @@ def _make_check(
         )
     where_cond = None
     if where is not None and coll is not None:
-        try:
-            where_cond = compile_condition(where, prefix + "where", coll)
-        except _Many as many:
-            problems += many.problems
-        except SpecProblem as exc:
-            problems.append(exc)
+        where_cond = _attempt(lambda: compile_condition(where, prefix + "where", coll), problems)
     if problems:
         raise _Many(problems)
     return Check(ref, op, quant, where_cond, max(min_items or 0, 1 if require else 0))
