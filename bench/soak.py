@@ -44,14 +44,7 @@ from gate_world import local_settings  # noqa: E402
 from playgate.demo_events import callback, mns_cloudevent, mns_topic_json  # noqa: E402
 from playgate.testing import EmulatorServer, IceEmulator, sample_catalog_path  # noqa: E402
 
-MEDIA = (
-    "media-ladder-ok",
-    "media-audio-only",
-    "media-broken-rendition",
-    "media-oss-only",
-    "media-preparing",
-    "media-reference",
-)
+MEDIA = tuple(IceEmulator().load_catalog(sample_catalog_path()).media_ids)  # the sample catalog's media
 EVENT_TYPES = ("MediaConvertComplete", "TranscodeComplete", "ProduceMediaComplete", "RegisterMediaComplete")
 SINGLE_ENVELOPES = ("raw bytes", "raw text", "raw parsed", "mns json", "mns base64", "topic json", "stream")
 

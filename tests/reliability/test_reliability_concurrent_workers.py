@@ -12,18 +12,12 @@ from reliability_workers import Workers, deliver_all
 
 from gate_world import local_settings
 from playgate.demo_events import callback, mns_cloudevent, mns_topic_json
+from playgate.testing import IceEmulator, sample_catalog_path
 
 WORKERS = 4
 EVENTS = 60
 MAX_ATTEMPTS = 6
-CATALOG_MEDIA = (
-    "media-ladder-ok",
-    "media-audio-only",
-    "media-broken-rendition",
-    "media-oss-only",
-    "media-preparing",
-    "media-reference",
-)
+CATALOG_MEDIA = tuple(IceEmulator().load_catalog(sample_catalog_path()).media_ids)
 
 
 def envelope(body: dict[str, Any], kind: int, tag: str) -> Any:
