@@ -208,7 +208,9 @@ def handler(event: bytes, context: Any) -> str | dict[str, Any]:
 
 
 def http_trigger(event: Any) -> dict[str, Any] | None:
-    """The parsed event when it is an FC HTTP trigger's, else None."""
+    """The parsed event when it is an FC HTTP trigger's, else None (without parsing the others twice)."""
+    if isinstance(event, bytes | str) and ("rawPath" if isinstance(event, str) else b"rawPath") not in event:
+        return None
     try:
         parsed = json.loads(event) if isinstance(event, bytes | str) else event
     except ValueError:

@@ -136,6 +136,7 @@ class Sweep:
             self.result.watermark = _iso(self.end)  # every job created up to the window's end is handled
             self._save_watermark()
         self.result.ice_calls = self.limiter.acquired
+        self.gate.ice.rate_limiter = None  # the ceiling holds for sweeps only
         self.logger.info("reconcile.done", **self.result.as_dict())
         return self.result
 
