@@ -19,11 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from playgate.demo_events import callback
 from playgate.handler import Runtime, handle_payload
 from playgate.settings import Settings
 from playgate.testing import EmulatorServer, IceEmulator, mock_ice, sample_catalog_path
 from playgate.testing.local import local_settings
+from playgate.testing.sample_events import callback
 
 
 def settings_for(folder: Path, ice_url: str | None = None) -> Settings:

@@ -41,8 +41,8 @@ for folder in ("tests", "tests/reliability"):  # redis_server, gate_world, relia
 from reliability_workers import Delivery, Workers, deliver_all  # noqa: E402
 
 from gate_world import local_settings  # noqa: E402
-from playgate.demo_events import callback, mns_cloudevent, mns_topic_json  # noqa: E402
 from playgate.testing import EmulatorServer, IceEmulator, sample_catalog_path  # noqa: E402
+from playgate.testing.sample_events import callback, mns_cloudevent, mns_topic_json  # noqa: E402
 
 MEDIA = tuple(IceEmulator().load_catalog(sample_catalog_path()).media_ids)  # the sample catalog's media
 EVENT_TYPES = ("MediaConvertComplete", "TranscodeComplete", "ProduceMediaComplete", "RegisterMediaComplete")

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from playgate.demo_events import callback, mns_cloudevent, mns_topic_json
+from playgate.testing.sample_events import callback, mns_cloudevent, mns_topic_json
 
 LADDER = "media-ladder-ok"
 

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from playgate import handler as fc
-from playgate.demo_events import callback
 from playgate.events import sign_http_callback
+from playgate.testing.sample_events import callback
 
 URL = "https://qc-gate.example.com/ice/callback"
 KEY = "PlaygateCallbackKey42"

@@ -9,9 +9,9 @@ import pytest
 
 from gate_world import GateWorld, local_settings
 from playgate import handler as fc
-from playgate.demo_events import callback, mns_cloudevent
 from playgate.testing import sample_catalog_path
 from playgate.testing.mns_server import MnsServer
+from playgate.testing.sample_events import callback, mns_cloudevent
 
 
 @pytest.fixture

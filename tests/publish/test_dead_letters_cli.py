@@ -9,7 +9,7 @@ import pytest
 from publish_helpers import make_settings
 
 from playgate.cli import main
-from playgate.dead_letters import configure_parser, run
+from playgate.cli.dead_letters import configure_parser, run
 from playgate.errors import IceUnavailable
 from playgate.publish import Publisher
 from playgate.publish.size import fit_to_limit

@@ -11,8 +11,8 @@ from typing import Any
 from reliability_workers import Workers, deliver_all
 
 from gate_world import local_settings
-from playgate.demo_events import callback, mns_cloudevent, mns_topic_json
 from playgate.testing import IceEmulator, sample_catalog_path
+from playgate.testing.sample_events import callback, mns_cloudevent, mns_topic_json
 
 WORKERS = 4
 EVENTS = 60

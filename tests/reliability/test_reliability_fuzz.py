@@ -21,12 +21,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from gate_world import GateWorld, local_settings
-from playgate.demo_events import mns_cloudevent, mns_topic_json
 from playgate.events import IceEvent, decode
 from playgate.handler import RetryLater, Runtime, handle_payload
 from playgate.settings import DEFAULT_CHECKED_EVENT_TYPES
 from playgate.store import ClaimStatus
 from playgate.testing import EmulatorServer, IceEmulator, sample_catalog_path
+from playgate.testing.sample_events import mns_cloudevent, mns_topic_json
 
 STATUSES = {"published", "duplicate", "skipped", "dead_letter", "retry"}
 FUZZ_MEDIA = "media-fuzz"

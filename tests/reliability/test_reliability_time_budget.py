@@ -12,10 +12,10 @@ import pytest
 from reliability_workers import Context, crash_mid_event
 
 from gate_world import GateWorld, local_settings
-from playgate.demo_events import callback
 from playgate.events import decode
 from playgate.store import ClaimStatus, open_store
 from playgate.testing.mns_server import MnsServer
+from playgate.testing.sample_events import callback
 
 LADDER = "media-ladder-ok"
 SLOW_S = 3.0  # an answer that comes this late is too late for every invocation below

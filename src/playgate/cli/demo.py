@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from playgate.demo_events import SAMPLE_JOB_WINDOW, sample_payloads
+from playgate.testing.sample_events import SAMPLE_JOB_WINDOW, sample_payloads
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

@@ -14,20 +14,20 @@ import sys
 # name → (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": (
-        "playgate.demo",
+        "playgate.cli.demo",
         "Run the main job locally: emulator, sample events, SQLite store, JSONL sinks.",
     ),
-    "run": ("playgate.replay", "Send saved trigger payloads (files) through the configured handler."),
+    "run": ("playgate.cli.run", "Send saved trigger payloads (files) through the configured handler."),
     "rules": (
-        "playgate.rules.commands",
+        "playgate.cli.rules",
         "Lint rule files, check saved ICE responses, print the JSON Schema.",
     ),
     "reconcile": (
-        "playgate.reconcile_cli",
+        "playgate.cli.reconcile",
         "Sweep ListMediaInfoJobs and gate every finished job (backfills).",
     ),
-    "dead-letters": ("playgate.dead_letters", "List or replay dead-letter records."),
-    "emulator": ("playgate.testing.server", "Serve the ICE emulator over HTTP on 127.0.0.1."),
+    "dead-letters": ("playgate.cli.dead_letters", "List or replay dead-letter records."),
+    "emulator": ("playgate.cli.emulator", "Serve the ICE emulator over HTTP on 127.0.0.1."),
 }
 
 
@@ -67,7 +67,3 @@ def main(argv: list[str] | None = None) -> int:
     module.configure_parser(parser)
     args = parser.parse_args(argv[1:])
     return int(module.run(args) or 0)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from playgate.cli import main
+
+sys.exit(main())
