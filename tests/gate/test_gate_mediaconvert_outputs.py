@@ -14,7 +14,9 @@ JOB = "job-convert-fan-1"
 OUT_HD = {
     "Name": "1080p-hls",
     "Status": "Success",
-    "Result": {"OutputFile": {"Type": "Media", "Media": "media-ladder-ok", "Url": "oss://bucket/out/hd.m3u8"}},
+    "Result": {
+        "OutputFile": {"Type": "Media", "Media": "media-ladder-ok", "Url": "oss://bucket/out/hd.m3u8"}
+    },
 }
 OUT_AUDIO = {
     "Name": "audio-m4a",
@@ -101,14 +103,15 @@ def test_an_event_whose_only_output_is_oss_publishes_nothing_and_says_why(world)
 
 
 def test_a_failed_output_alerts_job_failed_for_its_media_and_the_others_are_checked(world):
-    failed = {**OUT_AUDIO, "Status": "Failed", "Code": "InvalidParameter.ResourceContentBad", "Message": "bad"}
+    code = "InvalidParameter.ResourceContentBad"
+    failed = {**OUT_AUDIO, "Status": "Failed", "Code": code, "Message": "bad"}
     body = job_event()["MessageBody"]
     body["OutputGroupDetails"][0]["Outputs"] = [OUT_HD, failed]
     world.send(envelope("MediaConvertComplete", body))
 
     [alert] = world.messages("alerts")
     assert (alert["subject"], alert["data"]["reason"]) == ("media-audio-only", "job_failed")
-    assert alert["data"]["error"]["code"] == "InvalidParameter.ResourceContentBad"
+    assert alert["data"]["error"]["code"] == code
     assert [m["subject"] for m in world.messages("playback")] == ["media-ladder-ok"]
 
 

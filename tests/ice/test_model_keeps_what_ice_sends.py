@@ -37,17 +37,10 @@ def test_media_info_level_keys_that_playgate_does_not_model_are_kept_in_extra():
 
 
 def test_colour_fields_and_bit_depth_are_first_class_in_either_dialect():
-    camel = build_snapshot(
-        stream_media(
-            {"ColorSpace": "bt2020nc", "ColorPrimaries": "bt2020", "ColorTransfer": "smpte2084", "BitDepth": "10"}
-        )
-    )
-    under = build_snapshot(
-        stream_media(
-            {"Color_space": "bt2020nc", "Color_primaries": "bt2020", "Color_transfer": "smpte2084", "Bit_depth": 10}
-        )
-    )
-    for snap in (camel, under):
+    pq = "smpte2084"
+    camel = {"ColorSpace": "bt2020nc", "ColorPrimaries": "bt2020", "ColorTransfer": pq, "BitDepth": "10"}
+    under = {"Color_space": "bt2020nc", "Color_primaries": "bt2020", "Color_transfer": pq, "Bit_depth": 10}
+    for snap in (build_snapshot(stream_media(camel)), build_snapshot(stream_media(under))):
         [video] = snap.video_streams
         assert (video.color_space, video.color_primaries, video.color_transfer, video.bit_depth) == (
             "bt2020nc",

@@ -122,7 +122,8 @@ def fan_out(event: IceEvent) -> tuple[list[IceEvent], list[Skipped]] | None:
         elif output.media_id is None:
             reason = "an OSS output is a file, not a media asset: ICE has no media information to check"
             if output.failed:
-                reason = f"the output failed ({output.error_code}: {output.error_message}) and has no media id"
+                why = f"{output.error_code}: {output.error_message}"
+                reason = f"the output failed ({why}) and has no media id to alert on"
             skipped.append(Skipped(label, reason))
         elif output.media_id not in events:
             events[output.media_id] = _for_output(event, output)

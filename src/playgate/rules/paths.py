@@ -19,8 +19,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from playgate.ice.values import canonical_key
-
 from playgate.ice import model
 from playgate.ice.model import (
     AudioStream,
@@ -32,6 +30,7 @@ from playgate.ice.model import (
     SubtitleStream,
     VideoStream,
 )
+from playgate.ice.values import canonical_key
 
 # value types: "num", "str", "bool", "time", "list" (of text), "any"
 ValueType = str
@@ -326,7 +325,7 @@ class PathRef:
 
 
 def _loose_get(mapping: dict[str, Any], key: str) -> Any:
-    """``extra`` holds ICE's keys as sent: ``ColorTransfer`` also finds ``Color_transfer`` or ``colortransfer``."""
+    """``extra`` holds ICE's keys as sent: ``ColorMatrix`` also finds ``Color_matrix`` or ``colormatrix``."""
     if key in mapping:
         return mapping[key]
     wanted = canonical_key(key)
@@ -358,9 +357,7 @@ ICE_KEYS: dict[str, model.FieldTable] = {
 }
 
 
-def _field_getter(
-    fields: dict[str, ValueType], name: str, rest: tuple[str, ...], text: str, owner: str
-):
+def _field_getter(fields: dict[str, ValueType], name: str, rest: tuple[str, ...], text: str, owner: str):
     modeled = ICE_KEYS[owner].get(canonical_key(rest[0])) if name == "extra" and len(rest) == 1 else None
     if modeled is not None:  # ICE's key is read into a field, so it is never in extra: read the field
         name, rest = modeled[0], ()
@@ -376,7 +373,6 @@ def _field_getter(
             f = item.file if item is not None else None
             return getattr(obj, name, None) if f is None else getattr(f, name, None)
     elif rest:
-
         loose = name == "extra"
 
         def get(obj: Any, item: Item | None) -> Any:
