@@ -171,7 +171,9 @@ class Gate:
             return
         age_s = (datetime.now(timezone.utc) - event.event_time).total_seconds()
         max_age_s = self.settings.not_ready_max_age_s
-        if status in PREPARING_STATUSES and age_s < max_age_s:
+        # ICE gives up on an HTTP callback after two retries a second apart: waiting would lose it
+        redelivered_later = event.delivery_source != "http"
+        if status in PREPARING_STATUSES and age_s < max_age_s and redelivered_later:
             raise MediaStillPreparing(
                 f"media {snapshot.media_id} is still {status!r} {age_s:.0f} s after its event; the event "
                 f"will be delivered again (until PLAYGATE_NOT_READY_MAX_AGE_S={max_age_s:g} s)",

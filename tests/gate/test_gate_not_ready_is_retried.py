@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -76,5 +77,23 @@ def test_a_status_that_does_not_end_by_itself_alerts_at_once(world):
 
     world.send(register_event(timedelta(seconds=5)))
 
+    [alert] = world.messages("alerts")
+    assert alert["data"]["reason"] == "media_not_ready"
+
+
+def test_an_http_callback_is_not_redelivered_later_so_it_alerts_at_once(world):
+    body = json.dumps(register_event(timedelta(minutes=2))).encode()
+    trigger = {
+        "version": "v1",
+        "rawPath": "/ice/callback",
+        "body": base64.b64encode(body).decode(),
+        "isBase64Encoded": True,
+        "headers": {"Content-Type": "application/json"},
+        "queryParameters": {},
+        "requestContext": {"requestId": "req-prep", "http": {"method": "POST", "path": "/ice/callback"}},
+    }
+    summary = world.send(trigger)
+
+    assert "retry" not in summary
     [alert] = world.messages("alerts")
     assert alert["data"]["reason"] == "media_not_ready"
