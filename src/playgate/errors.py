@@ -57,6 +57,12 @@ class MediaNotReady(FinalError):
     reason = "media_not_ready"
 
 
+class MediaStillPreparing(RetryableError):
+    """ICE is still preparing the media and the event is young enough: ask for the event again later."""
+
+    reason = "media_still_preparing"
+
+
 class IceUnavailable(RetryableError):
     """Throttling, 5xx, timeouts or connection errors outlasted the retry budget."""
 

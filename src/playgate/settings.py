@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         5.0, ge=0, description="How long a duplicate waits for its twin to finish."
     )
     safety_margin_s: float = Field(3.0, ge=0, description="Time kept in reserve before the FC timeout.")
+    not_ready_max_age_s: float = Field(
+        3600, ge=0, description="How long after its event a media still preparing is retried."
+    )
 
     # --- HTTP callbacks (FC HTTP trigger) --------------------------------------------------------------
     callback_auth_key: SecretStr | None = Field(
