@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from playgate.errors import EventInProgress, FinalError, MediaNotFound, MediaNotReady
+from playgate.errors import EventInProgress, FinalError, MediaNotFound, MediaNotReady, Unconfirmed
 from playgate.events import MEDIA_INFO_EVENT_TYPE, IceEvent, should_check
 from playgate.ice.model import MediaSnapshot, build_snapshot
 from playgate.publish import cloudevents
@@ -59,6 +59,8 @@ class Gate:
     def process(self, event: IceEvent, *, deadline: float | None = None) -> Outcome:
         if not should_check(event, self.settings.checked_types):
             return Outcome(key=None, status="skipped", reason=f"event type {event.event_type} is not gated")
+        if event.event_type == MEDIA_INFO_EVENT_TYPE and not event.confirmed_by_ice:
+            event = self._media_info_job_from_ice(event, deadline)
         key = event.idempotency_key
         claim = self._claim(key, deadline)
         if claim.status is ClaimStatus.COMPLETED:
@@ -84,6 +86,8 @@ class Gate:
     # --- the decision --------------------------------------------------------------------------------
     def _decide(self, event: IceEvent, deadline: float | None) -> dict[str, Any]:
         if event.status != "success":
+            if event.http_auth is not None:  # nobody signs an HTTP body: ICE must know the media
+                self._confirm_media(event, deadline)
             error = {"code": event.error_code, "message": event.error_message}
             return self._alert(event, reason="job_failed", error=error)
         if not event.media_id and event.event_type != MEDIA_INFO_EVENT_TYPE:
@@ -119,6 +123,25 @@ class Gate:
             except MediaNotFound:  # a media with no renditions (yet): its job's MediaInfoProperty is checked
                 play_info = None
         return build_snapshot(play_info=play_info, jobs=[event.message_body]), fetched_at
+
+    # --- what a callback says, confirmed by ICE ------------------------------------------------------------
+    def _media_info_job_from_ice(self, event: IceEvent, deadline: float | None) -> IceEvent:
+        """A media-information job's result is only what ICE lists for its JobId, never what came in."""
+        job = self.ice.get_media_info_job(event.job_id, deadline=deadline) if event.job_id else None
+        if job is None:
+            raise Unconfirmed(f"ICE lists no media-information job {event.job_id!r}: not published")
+        return IceEvent.from_media_info_job(job)
+
+    def _confirm_media(self, event: IceEvent, deadline: float | None) -> None:
+        """The failed job's media exists in this account (GetMediaInfo), else nothing is published."""
+        if not event.media_id:
+            raise Unconfirmed("an HTTP callback of a failed job without a MediaId cannot be confirmed")
+        try:
+            self.ice.get_media_info(event.media_id, deadline=deadline)
+        except MediaNotFound:
+            raise Unconfirmed(
+                f"ICE does not know media {event.media_id!r}: the alert is not published"
+            ) from None
 
     @staticmethod
     def _require_ready(snapshot: MediaSnapshot) -> None:
