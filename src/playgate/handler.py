@@ -19,6 +19,7 @@ from playgate.callbacks import admit, settle
 from playgate.errors import PlaygateError, RetryableError, Unauthenticated
 from playgate.events import IceEvent, MalformedItem, decode
 from playgate.gate import Gate, Outcome
+from playgate.publish.dead_letter import minimal_dead_letter
 from playgate.settings import Settings
 
 HTTP_EVENT_LIMIT = 1024 * 1024  # bytes of an HTTP trigger's event: headers and a bounded, base64 body
@@ -162,20 +163,33 @@ def _record_dead_letter(runtime: Runtime, error: PlaygateError, item: IceEvent, 
     Then the item is retried, and after FC's own retries its on-failure destination keeps it.
     """
     try:
-        runtime.publisher.dead_letter(
-            error.reason, error.as_dict(), item.raw_callback(), delivery_id=item.delivery_id
-        )
+        _publish_dead_letter(runtime, error.reason, error.as_dict(), item.raw_callback(), item.delivery_id)
     except PlaygateError as sink_error:
         logger.warning("dead_letter.unavailable", reason=error.reason, error=str(sink_error))
         return False
     return True
 
 
+def _publish_dead_letter(
+    runtime: Runtime, reason: str, error: dict[str, Any], payload: Any, delivery_id: str | None
+) -> None:
+    """The full dead letter, else a minimal one: what the payload holds must not stop the record.
+
+    A sink that is down raises its PlaygateError (the item is then retried)."""
+    try:
+        runtime.publisher.dead_letter(reason, error, payload, delivery_id=delivery_id)
+    except PlaygateError:
+        raise
+    except Exception as failure:
+        log.get_logger().error("dead_letter.fallback", reason=reason, error=type(failure).__name__)
+        source = runtime.publisher.source
+        fallback = minimal_dead_letter(reason, source=source, delivery_id=delivery_id, failure=failure)
+        runtime.publisher.publish(fallback)
+
+
 def _dead_letter(item: MalformedItem, runtime: Runtime, logger: Any) -> dict[str, Any]:
     try:
-        runtime.publisher.dead_letter(
-            item.error().reason, item.error().as_dict(), item.raw, delivery_id=item.delivery_id
-        )
+        _publish_dead_letter(runtime, item.error().reason, item.error().as_dict(), item.raw, item.delivery_id)
     except PlaygateError as error:  # the dead-letter sink failed too: retried, then FC's destination keeps it
         logger.warning("dead_letter.unavailable", reason=item.reason, error=str(error))
         return {"status": "retry", "reason": "dead_letter_sink_unavailable"}
