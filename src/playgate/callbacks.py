@@ -5,6 +5,10 @@ headers could carry any body. A (timestamp, signature) pair is therefore admitte
 the idempotency store under ``callback-nonce:<timestamp>:<signature>`` for as long as the timestamp could
 be accepted, completed when the callback was handled, and released when it must be retried (ICE sends
 the same request again). What the body claims that ICE can confirm is confirmed by the gate.
+
+Two callbacks ICE sends within the same second carry the same pair too (nothing else is signed). A used
+pair is therefore answered 503, not 401: a replay publishes nothing either way, and ICE's retry of a
+genuine second callback a second later can pass with its new timestamp.
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ UNSIGNED_REFUSED = (
 BAD_SIGNATURE = "missing, wrong or stale X-ICE-SIGNATURE / X-ICE-TIMESTAMP"
 
 
+class PairUsed(Unauthenticated):
+    """The (timestamp, signature) pair was used already: a replay, or a second callback in that second."""
+
+
 @dataclass(frozen=True)
 class Admission:
     """An admitted callback; ``nonce`` and ``token`` hold its one-time claim (None when unsigned)."""
@@ -36,8 +44,8 @@ class Admission:
 def admit(http_auth: tuple[str | None, str | None], settings: Settings, store: Any) -> Admission:
     """Admit a callback carrying these (X-ICE-TIMESTAMP, X-ICE-SIGNATURE) headers, or raise.
 
-    Raises :class:`Unauthenticated` (unsigned and not allowed, a wrong or stale signature, a pair already
-    used) or a retryable error (the same pair is being handled right now; the store is down).
+    Raises :class:`Unauthenticated` (unsigned and not allowed, a wrong or stale signature),
+    :class:`PairUsed`, or a retryable error (the same pair is being handled right now; the store is down).
     """
     key = settings.callback_auth_key
     if key is None:
@@ -56,7 +64,10 @@ def admit(http_auth: tuple[str | None, str | None], settings: Settings, store: A
     nonce = nonce_key(timestamp, signature)
     claim = store.claim(nonce, in_progress_ttl_s=_window_s(settings))
     if claim.status is ClaimStatus.COMPLETED:
-        raise Unauthenticated("this X-ICE-TIMESTAMP / X-ICE-SIGNATURE pair was used already: a replay")
+        raise PairUsed(
+            "this X-ICE-TIMESTAMP / X-ICE-SIGNATURE pair was used already (a replay, or a second callback "
+            "signed in the same second: send it again with a new timestamp)"
+        )
     if claim.status is ClaimStatus.IN_PROGRESS:
         raise EventInProgress("a callback with the same X-ICE-SIGNATURE is being handled right now")
     return Admission(nonce=nonce, token=claim.token)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from playgate import log
-from playgate.callbacks import admit, settle
+from playgate.callbacks import PairUsed, admit, settle
 from playgate.errors import PlaygateError, RetryableError, Unauthenticated
 from playgate.events import IceEvent, MalformedItem, decode
 from playgate.gate import Gate, Outcome
@@ -289,11 +289,12 @@ def answer_http_callback(trigger: dict[str, Any], context: Any) -> dict[str, Any
     store = runtime.gate.store
     try:
         admission = admit(http_callback_headers(trigger), runtime.settings, store)
+    except (PairUsed, RetryableError) as error:  # ICE sends it again, one second later
+        log.get_logger().warning("callback.deferred", reason=str(error))
+        return _http(503, {"error": str(error)})
     except Unauthenticated as error:
         log.get_logger().warning("callback.rejected", reason=str(error))
         return _http(401, {"error": str(error)})
-    except RetryableError as error:
-        return _http(503, {"error": str(error)})
     handled = False
     try:
         summary = handle_payload(trigger, runtime=runtime, context=context, http_admitted=True)
