@@ -201,8 +201,17 @@ def http_item(draw: Any, event: Any) -> dict[str, Any]:
 
 
 def deeply_nested(draw: Any) -> bytes:
-    depth = draw(st.sampled_from([900, 1_000, 5_000, 10_000]))
-    wrap = draw(st.sampled_from(['{{"rawPath": "/x", "requestContext": {{}}, "body": {0}}}', "[{0}]", "{0}"]))
+    depth = draw(st.sampled_from([500, 900, 1_000, 5_000, 10_000]))
+    job = f"job-deep-{uuid.uuid4().hex}"
+    in_event = (
+        '{{"EventType": "MediaConvertComplete", "EventTime": "2024-05-01T08:48:14Z", "MessageBody": '
+        '{{"Status": "Fail", "JobId": "' + job + '", "MediaId": "media-ladder-ok", "Extra": {0}}}}}'
+    )
+    wrap = draw(
+        st.sampled_from(
+            ['{{"rawPath": "/x", "requestContext": {{}}, "body": {0}}}', "[{0}]", "{0}", in_event]
+        )
+    )
     return wrap.format("[" * depth + "]" * depth).encode()
 
 
