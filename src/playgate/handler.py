@@ -261,7 +261,7 @@ def oversized_http_trigger(event: Any) -> bool:
     MNS and EventBridge deliveries bigger than this are JSON arrays (batches): only an object is one."""
     if not isinstance(event, bytes | str) or len(event) <= HTTP_EVENT_LIMIT:
         return False
-    start = event.lstrip()[:1]
+    start = event[:1024].lstrip()[:1]
     return start in ("{", b"{") and _looks_http(event)
 
 
