@@ -9,8 +9,12 @@ One ICE emulator serves the sample catalog over HTTP in this process, failing ca
 payloads from one queue, like FC instances. The payloads name the catalog's media with unique job ids, in
 every envelope kind (raw callback, MNS queue via EventBridge single/batch with JSON or base64 bodies, MNS
 topic JSON/STREAM), a ``--duplicates`` share delivered a second time through another envelope at a random
-later point, and a ``--malformed`` share that is not an ICE event at all. A delivery that raises RetryLater
-is delivered again (as FC / EventBridge would, at most ``--max-attempts`` times).
+later point, and a ``--malformed`` share that is not an ICE event at all. ``--hostile`` adds a share of
+attacks (issue 9): lone surrogates in ids and messages, nesting 10,000 deep around ``rawPath``, ids of
+10,000 characters or that are not text, forged HTTP callbacks, an invented MediaInfoJobComplete — each
+must end as a dead letter and publish nothing —, and jobs whose ids contain ``:`` (which must publish,
+each once). A delivery that raises RetryLater is delivered again (as FC / EventBridge would, at most
+``--max-attempts`` times).
 
 Printed: events, unique jobs, published, duplicates published (a job published twice; a CloudEvent id
 seen twice), lost (a job with no published outcome at the end), dead-lettered, retries, wall time. Exits 1
@@ -42,7 +46,12 @@ from reliability_workers import Delivery, Workers, deliver_all  # noqa: E402
 
 from gate_world import local_settings  # noqa: E402
 from playgate.testing import EmulatorServer, IceEmulator, sample_catalog_path  # noqa: E402
-from playgate.testing.sample_events import callback, mns_cloudevent, mns_topic_json  # noqa: E402
+from playgate.testing.sample_events import (  # noqa: E402
+    callback,
+    http_callback_trigger,
+    mns_cloudevent,
+    mns_topic_json,
+)
 
 MEDIA = tuple(IceEmulator().load_catalog(sample_catalog_path()).media_ids)  # the sample catalog's media
 EVENT_TYPES = ("MediaConvertComplete", "TranscodeComplete", "ProduceMediaComplete", "RegisterMediaComplete")
@@ -68,11 +77,43 @@ class Message:
     name: str
     text: str
     job: str | None  # None: malformed, must end as a dead letter
+    hostile: bool = False
 
 
-def build_messages(rng: random.Random, events: int, malformed: float) -> list[Message]:
+def hostile_message(rng: random.Random, i: int) -> Message:
+    """An attack; a job with ``:`` in its ids is a legitimate event that must still publish once."""
+    media = rng.choice(MEDIA)
+    base = callback("MediaConvertComplete", f"job-hostile-{i:05d}", media)
+    kind = rng.choice(["surrogate", "deep", "long id", "number id", "forged http", "invented info", "colon"])
+    if kind == "colon":
+        job = f"job-soak:{i:05d}"
+        return Message(f"colon-{i}", json.dumps(callback("MediaConvertComplete", job, media)), job)
+    if kind == "surrogate":
+        base["MessageBody"][rng.choice(["JobId", "MediaId", "ErrorMessage"])] = f"bad\udfff{i}"
+    elif kind == "deep":
+        return Message(
+            f"hostile-{i}", f'{{"rawPath": "/{i}", "a": ' + "[" * 10_000 + "]" * 10_000 + "}", None, True
+        )
+    elif kind == "long id":
+        base["MessageBody"]["MediaId"] = f"{i}" + "m" * 10_000
+    elif kind == "number id":
+        base["MessageBody"]["JobId"] = i
+    elif kind == "forged http":
+        return Message(
+            f"hostile-{i}", http_callback_trigger(base, request_id=f"forged-{i}").decode(), None, True
+        )
+    else:
+        base["EventType"] = "MediaInfoJobComplete"
+        base["MessageBody"]["MediaInfoProperty"] = {"FileBasicInfo": {"FileName": "invented.mp4"}}
+    return Message(f"hostile-{i}", json.dumps(base), None, True)
+
+
+def build_messages(rng: random.Random, events: int, malformed: float, hostile: float) -> list[Message]:
     messages = []
     for i in range(events):
+        if rng.random() < hostile:
+            messages.append(hostile_message(rng, i))
+            continue
         if rng.random() < malformed:
             junk = rng.choice(
                 [
@@ -111,8 +152,8 @@ def deliveries(rng: random.Random, messages: list[Message], duplicates: float) -
 def envelope(rng: random.Random, message: Message) -> Any:
     text, tag = message.text, uuid.UUID(int=rng.getrandbits(128)).hex[:12]
     kind = rng.choice(SINGLE_ENVELOPES)
-    if kind == "raw bytes" or (message.job is None and text.startswith("{not")):
-        return text.encode()
+    if kind == "raw bytes" or (message.job is None and text.startswith("{not")) or message.hostile:
+        return text.encode()  # hostile text stays bytes: the JSON escapes (\udfff) arrive as they were sent
     if kind == "raw text":
         return text
     if kind == "raw parsed":
@@ -153,6 +194,7 @@ def report(
     outcomes = read_lines(folder / "playback.jsonl") + read_lines(folder / "alerts.jsonl")
     dead = read_lines(folder / "dead-letters.jsonl")
     jobs = {m.job for m in messages if m.job}
+    hostile = [m for m in messages if m.hostile]
     per_job = Counter(m["data"].get("job_id") for m in outcomes)
     per_id = Counter((m["source"], m["id"]) for m in outcomes)
     last: dict[Any, Delivery] = {}
@@ -166,7 +208,9 @@ def report(
         "deliveries (messages sent, duplicates included)": len(sent),
         "payloads (first deliveries)": len(last),
         "unique jobs": len(jobs),
-        "malformed events": len(messages) - len(jobs),
+        "malformed events": len(messages) - len(jobs) - len(hostile),
+        "hostile items (must be dead-lettered)": len(hostile),
+        "hostile items published": sum(n for j, n in per_job.items() if str(j).startswith("job-hostile-")),
         "published": len(outcomes),
         "duplicates published (same job twice)": sum(n - 1 for n in per_job.values() if n > 1),
         "duplicate CloudEvent ids": sum(n - 1 for n in per_id.values() if n > 1),
@@ -201,6 +245,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--throttle", type=float, default=0.2, help="share of ICE calls throttled")
     parser.add_argument("--fail5xx", type=float, default=0.05, help="share of ICE calls answering 500")
     parser.add_argument("--malformed", type=float, default=0.02, help="share of events that are junk")
+    parser.add_argument(
+        "--hostile", type=float, default=0.0, help="share of events that are attacks (issue 9)"
+    )
     parser.add_argument("--batches", type=float, default=0.1, help="share of payloads that are batches")
     parser.add_argument("--workers", type=int, default=4, help="worker processes (FC instances)")
     parser.add_argument("--store", choices=("sqlite", "redis"), default="sqlite")
@@ -214,7 +261,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     rng = random.Random(args.seed)
-    messages = build_messages(rng, args.events, args.malformed)
+    messages = build_messages(rng, args.events, args.malformed, args.hostile)
     sent = deliveries(rng, messages, args.duplicates)
     tasks = [(name, 0, payload) for name, payload in payloads(rng, sent, args.batches)]
     emulator = CountingEmulator().load_catalog(sample_catalog_path())
@@ -251,12 +298,18 @@ def main(argv: list[str] | None = None) -> int:
     figures["ICE calls (faults answered)"] = f"{len(emulator.calls)} ({dict(emulator.faults)})"
     print(
         f"soak: --events {args.events} --duplicates {args.duplicates} --throttle {args.throttle} "
-        f"--fail5xx {args.fail5xx} --workers {args.workers} --store {args.store} (seed {args.seed})"
+        f"--fail5xx {args.fail5xx} --hostile {args.hostile} --workers {args.workers} --store {args.store} "
+        f"(seed {args.seed})"
     )
     width = max(len(name) for name in figures)
     for name, value in figures.items():
         print(f"  {name:<{width}}  {value}")
-    broken = ("lost", "duplicate CloudEvent ids", "duplicates published (same job twice)")
+    broken = (
+        "lost",
+        "duplicate CloudEvent ids",
+        "duplicates published (same job twice)",
+        "hostile items published",
+    )
     return 1 if any(figures[k] for k in broken) or figures["handler raised other than RetryLater"] else 0
 
 

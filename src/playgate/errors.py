@@ -115,3 +115,15 @@ class SinkRejected(FinalError):
     credentials, no permission, a message that cannot be shortened enough."""
 
     reason = "sink_rejected"
+
+
+class Unauthenticated(FinalError):
+    """An HTTP callback without ICE's valid, fresh, unused signature (or unsigned, not allowed)."""
+
+    reason = "unauthenticated_callback"
+
+
+class Unconfirmed(FinalError):
+    """What an event says that ICE itself does not confirm (an unknown job or media): never published."""
+
+    reason = "unconfirmed_by_ice"

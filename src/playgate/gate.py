@@ -21,6 +21,7 @@ from playgate.errors import (
     MediaNotFound,
     MediaNotReady,
     MediaStillPreparing,
+    Unconfirmed,
 )
 from playgate.events import MEDIA_INFO_EVENT_TYPE, IceEvent, mediaconvert, should_check
 from playgate.ice.model import MediaSnapshot, build_snapshot
@@ -102,6 +103,8 @@ class Gate:
         )
 
     def _process_one(self, event: IceEvent, deadline: float | None) -> Outcome:
+        if event.event_type == MEDIA_INFO_EVENT_TYPE and not event.confirmed_by_ice:
+            event = self._media_info_job_from_ice(event, deadline)
         key = event.idempotency_key
         claim = self._claim(key, deadline)
         if claim.status is ClaimStatus.COMPLETED:
@@ -127,6 +130,8 @@ class Gate:
     # --- the decision --------------------------------------------------------------------------------
     def _decide(self, event: IceEvent, deadline: float | None) -> dict[str, Any]:
         if event.status != "success":
+            if event.http_auth is not None:  # nobody signs an HTTP body: ICE must know the media
+                self._confirm_media(event, deadline)
             error = {"code": event.error_code, "message": event.error_message}
             return self._alert(event, reason="job_failed", error=error)
         if not event.media_id and event.event_type != MEDIA_INFO_EVENT_TYPE:
@@ -162,6 +167,25 @@ class Gate:
             except MediaNotFound:  # a media with no renditions (yet): its job's MediaInfoProperty is checked
                 play_info = None
         return build_snapshot(play_info=play_info, jobs=[event.message_body]), fetched_at
+
+    # --- what a callback says, confirmed by ICE ------------------------------------------------------------
+    def _media_info_job_from_ice(self, event: IceEvent, deadline: float | None) -> IceEvent:
+        """A media-information job's result is only what ICE lists for its JobId, never what came in."""
+        job = self.ice.get_media_info_job(event.job_id, deadline=deadline) if event.job_id else None
+        if job is None:
+            raise Unconfirmed(f"ICE lists no media-information job {event.job_id!r}: not published")
+        return IceEvent.from_media_info_job(job)
+
+    def _confirm_media(self, event: IceEvent, deadline: float | None) -> None:
+        """The failed job's media exists in this account (GetMediaInfo), else nothing is published."""
+        if not event.media_id:
+            raise Unconfirmed("an HTTP callback of a failed job without a MediaId cannot be confirmed")
+        try:
+            self.ice.get_media_info(event.media_id, deadline=deadline)
+        except MediaNotFound:
+            raise Unconfirmed(
+                f"ICE does not know media {event.media_id!r}: the alert is not published"
+            ) from None
 
     def _require_ready(self, event: IceEvent, snapshot: MediaSnapshot) -> None:
         """A media still being prepared is asked for again until PLAYGATE_NOT_READY_MAX_AGE_S after its

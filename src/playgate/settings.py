@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     )
     callback_url: str | None = Field(None, description="The callback URL exactly as set in ICE (signed).")
     callback_max_skew_s: int = Field(300, gt=0, description="How old an X-ICE-TIMESTAMP may be, in seconds.")
+    callback_allow_unsigned: bool = Field(
+        False, description="Accept HTTP callbacks without a signature when no AuthKey is set (opt-in)."
+    )
 
     # --- sinks --------------------------------------------------------------------------------------
     playback_sink: str = Field("stdout:", description="Where playback.ready and qc.passed go.")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import base64
 import json
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from playgate.events import sign_http_callback
 from playgate.testing import sample_catalog_path
-from playgate.testing.sample_events import callback
+from playgate.testing.sample_events import callback, http_callback_trigger
 
 PREPARING = "media-preparing"
+CALLBACK_URL = "https://qc-gate.example.com/ice/callback"
 
 
 def register_event(age: timedelta, job: str = "job-prep-1") -> dict:
@@ -81,17 +83,15 @@ def test_a_status_that_does_not_end_by_itself_alerts_at_once(world):
     assert alert["data"]["reason"] == "media_not_ready"
 
 
-def test_an_http_callback_is_not_redelivered_later_so_it_alerts_at_once(world):
-    body = json.dumps(register_event(timedelta(minutes=2))).encode()
-    trigger = {
-        "version": "v1",
-        "rawPath": "/ice/callback",
-        "body": base64.b64encode(body).decode(),
-        "isBase64Encoded": True,
-        "headers": {"Content-Type": "application/json"},
-        "queryParameters": {},
-        "requestContext": {"requestId": "req-prep", "http": {"method": "POST", "path": "/ice/callback"}},
-    }
+def test_an_http_callback_is_not_redelivered_later_so_it_alerts_at_once(make_world):
+    world = make_world(callback_auth_key="ice-auth-key", callback_url=CALLBACK_URL)
+    now = int(time.time())
+    trigger = http_callback_trigger(
+        register_event(timedelta(minutes=2)),
+        timestamp=now,
+        signature=sign_http_callback(CALLBACK_URL, now, "ice-auth-key"),
+        request_id="req-prep",
+    )
     summary = world.send(trigger)
 
     assert "retry" not in summary
