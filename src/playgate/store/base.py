@@ -112,3 +112,12 @@ def wait_for(store: IdempotencyStore, key: str, *, timeout_s: float, poll_s: flo
         if left <= 0:
             return record
         time.sleep(min(poll_s, left))
+
+
+@runtime_checkable
+class DeliveryRecord(Protocol):
+    """Which sinks already took a message (by CloudEvent id): a redelivery sends only to the others."""
+
+    def delivered_sinks(self, message_id: str) -> set[str]: ...
+
+    def mark_delivered(self, message_id: str, sink: str, *, ttl_s: float) -> None: ...

@@ -142,6 +142,24 @@ class RedisStore:
     def set_value(self, name: str, value: str) -> None:
         self._call("set_value", lambda: self._client.set(self._value(name), value))
 
+    # --- per-sink delivery record (see DeliveryRecord) ------------------------------------------------
+    def delivered_sinks(self, message_id: str) -> set[str]:
+        check_key(message_id)
+        return set(self._call("delivered_sinks", lambda: self._client.smembers(self._sent(message_id))))
+
+    def mark_delivered(self, message_id: str, sink: str, *, ttl_s: float) -> None:
+        check_key(message_id)
+        check_ttl("ttl_s", ttl_s)
+        key = self._sent(message_id)
+
+        def mark() -> None:
+            with self._client.pipeline(transaction=True) as pipe:  # MULTI: one key, so cluster-safe
+                pipe.sadd(key, sink)
+                pipe.pexpire(key, _ms(ttl_s))
+                pipe.execute()
+
+        self._call("mark_delivered", mark)
+
     def close(self) -> None:
         self._client.close()
 
@@ -154,6 +172,9 @@ class RedisStore:
 
     def _value(self, name: str) -> str:
         return f"{self.prefix}value:{name}"
+
+    def _sent(self, message_id: str) -> str:
+        return f"{self.prefix}sent:{message_id}"
 
     def _call(self, what: str, command: Callable[[], T]) -> T:
         try:

@@ -42,7 +42,18 @@ CREATE TABLE IF NOT EXISTS idempotency (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS idempotency_expires_at ON idempotency (expires_at);
 CREATE TABLE IF NOT EXISTS store_values (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deliveries (
+    message_id TEXT NOT NULL,
+    sink TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (message_id, sink)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deliveries_expires_at ON deliveries (expires_at);
 """
+_PURGE_DELIVERIES = (
+    "DELETE FROM deliveries WHERE (message_id, sink) IN "
+    "(SELECT message_id, sink FROM deliveries WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)"
+)
 
 
 class SqliteStore:
@@ -112,13 +123,32 @@ class SqliteStore:
         )
         self._write("set_value", lambda conn: conn.execute(sql, (name, value)))
 
+    # --- per-sink delivery record (see DeliveryRecord) ------------------------------------------------
+    def delivered_sinks(self, message_id: str) -> set[str]:
+        check_key(message_id)
+        with self._guard("delivered_sinks"):
+            rows = self._conn.execute(
+                "SELECT sink FROM deliveries WHERE message_id = ? AND expires_at > ?",
+                (message_id, time.time()),
+            ).fetchall()
+        return {row[0] for row in rows}
+
+    def mark_delivered(self, message_id: str, sink: str, *, ttl_s: float) -> None:
+        check_key(message_id)
+        check_ttl("ttl_s", ttl_s)
+        sql = "INSERT OR REPLACE INTO deliveries (message_id, sink, expires_at) VALUES (?, ?, ?)"
+        self._write("mark_delivered", lambda conn: conn.execute(sql, (message_id, sink, time.time() + ttl_s)))
+
     def purge_expired(self, *, limit: int = PURGE_BATCH) -> int:
         """Delete up to ``limit`` expired records; returns how many went. Claims do this now and then."""
         sql = (
             "DELETE FROM idempotency WHERE key IN "
             "(SELECT key FROM idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)"
         )
-        return self._write("purge", lambda conn: conn.execute(sql, (time.time(), limit)).rowcount)
+        purged = self._write("purge", lambda conn: conn.execute(sql, (time.time(), limit)).rowcount)
+        return purged + self._write(
+            "purge", lambda conn: conn.execute(_PURGE_DELIVERIES, (time.time(), limit)).rowcount
+        )
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,148 @@
+"""What the chat-robot sinks share: a human message per event, a rate window, and the digest of a burst.
+
+A robot takes at most ``per_minute`` messages in any 60 s (DingTalk and WeCom: 20, then DingTalk blocks
+the robot for ten minutes). The last slot of each window is kept for a digest: once the others are used,
+further events are *digested* — accepted at once (the sink took them; they are in the primary sink too)
+and sent together as one message when a slot is free: before the next message to the robot, or when
+the publisher flushes at the end of an invocation. A burst of 200 alerts is thus 19 messages and one
+digest in the first minute, never a blocked robot and never a stalled gate. The window is per FC
+instance; several instances sharing one robot should lower ``per_minute``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from playgate.errors import SinkRejected
+from playgate.log import get_logger
+from playgate.publish.base import number_option
+from playgate.publish.http_post import DEFAULT_RETRY_FOR_S, DEFAULT_TIMEOUT_S, HttpPoster, Reply, Request
+from playgate.publish.sink_url import SinkUrl
+from playgate.publish.templates import Templates
+
+WINDOW_S = 60.0
+MAX_PENDING = 500  # a digest lists this many at most; every alert is in the primary sink anyway
+ROBOT_OPTIONS = {"secret", "per_minute", "timeout", "retry_for"}
+
+
+class RateWindow:
+    """Sliding 60 s window of sends; ``take(keep)`` leaves ``keep`` slots free for the digest."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_minute = per_minute
+        self._clock = clock
+        self._sent: deque[float] = deque()
+
+    def take(self, keep: int = 0) -> bool:
+        now = self._clock()
+        while self._sent and self._sent[0] <= now - WINDOW_S:
+            self._sent.popleft()
+        if len(self._sent) + keep >= self.per_minute:
+            return False
+        self._sent.append(now)
+        return True
+
+
+class RobotSink:
+    """Subclasses say how a message is built (``request``) and what the robot's answer means (``check``)."""
+
+    name = "robot"
+    default_per_minute = 20
+
+    def __init__(self, url: SinkUrl, templates: Templates) -> None:
+        self.url = url.display
+        self.target = url.target
+        self.secret = url.options.get("secret") or None
+        self.templates = templates
+        per_minute = number_option(
+            url.display,
+            "per_minute",
+            url.options.get("per_minute"),
+            self.default_per_minute,
+            low=2,
+            high=1000,
+        )
+        self.window = RateWindow(int(per_minute))
+        self.poster = HttpPoster(
+            url.display,
+            timeout_s=number_option(
+                url.display, "timeout", url.options.get("timeout"), DEFAULT_TIMEOUT_S, low=0.1, high=60
+            ),
+            retry_for_s=number_option(
+                url.display, "retry_for", url.options.get("retry_for"), DEFAULT_RETRY_FOR_S, low=0, high=600
+            ),
+        )
+        self._lock = threading.Lock()
+        self._pending: list[dict[str, Any]] = []
+
+    # --- the sink ------------------------------------------------------------------------------------
+    def send(self, event: dict[str, Any], *, timeout_s: float | None = None) -> None:
+        self.flush(timeout_s=timeout_s)
+        with self._lock:
+            single = not self._pending and self.window.take(keep=1)
+            if not single:
+                self._pending = [*self._pending, event][-MAX_PENDING:]
+        if single:
+            self._post(*self.templates.render(event), event, timeout_s)
+        else:
+            get_logger().info("robot.digested", sink=self.url, id=event.get("id"), pending=len(self._pending))
+
+    def flush(self, *, timeout_s: float | None = None) -> int:
+        """Send the pending digest if the window has a slot; returns how many events it carried."""
+        with self._lock:
+            if not self._pending or not self.window.take():
+                return 0
+            events, self._pending = self._pending, []
+        try:
+            self._post(*self.templates.render_digest(events), events[-1], timeout_s)
+        except Exception:
+            with self._lock:  # put them back: the next flush tries again
+                self._pending = [*events, *self._pending][-MAX_PENDING:]
+            raise
+        return len(events)
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def close(self) -> None:
+        self.poster.close()
+
+    # --- per robot -----------------------------------------------------------------------------------
+    def request(self, title: str, text: str, event: dict[str, Any]) -> Request:
+        raise NotImplementedError
+
+    def check(self, reply: Reply) -> None:
+        raise NotImplementedError
+
+    def _post(self, title: str, text: str, event: dict[str, Any], timeout_s: float | None) -> None:
+        self.poster.post(lambda: self.request(title, text, event), timeout_s=timeout_s, check=self.check)
+
+    def rejected_signature(self, code: Any, message: str) -> SinkRejected:
+        return SinkRejected(
+            f"configuration error: the {self.name} robot at {self.url} refused the message's security check "
+            f"({code}: {message}). Check the signing secret (secret=${{VAR}}), the robot's keyword and IP "
+            "settings; the message is not retried.",
+            code=str(code),
+        )
+
+
+def fit_text(text: str, max_bytes: int) -> str:
+    """Cut a markdown text at a line boundary to fit ``max_bytes`` of UTF-8, saying that it was cut."""
+    if len(text.encode("utf-8")) <= max_bytes:
+        return text
+    note = "\n\n… (cut to fit the robot's limit; the whole alert is in the primary sink)"
+    budget = max_bytes - len(note.encode("utf-8"))
+    kept: list[str] = []
+    used = 0
+    for line in text.split("\n"):
+        size = len(line.encode("utf-8")) + 1
+        if used + size > budget:
+            break
+        kept.append(line)
+        used += size
+    return "\n".join(kept) + note
