@@ -81,7 +81,7 @@ class RobotSink:
 
     # --- the sink ------------------------------------------------------------------------------------
     def send(self, event: dict[str, Any], *, timeout_s: float | None = None) -> None:
-        self.flush(timeout_s=timeout_s)
+        self._flush(timeout_s, keep=1)  # a digest waiting from an earlier window goes first
         with self._lock:
             single = not self._pending and self.window.take(keep=1)
             if not single:
@@ -89,12 +89,17 @@ class RobotSink:
         if single:
             self._post(*self.templates.render(event), event, timeout_s)
         else:
-            get_logger().info("robot.digested", sink=self.url, id=event.get("id"), pending=len(self._pending))
+            get_logger().debug(
+                "robot.digested", sink=self.url, id=event.get("id"), pending=len(self._pending)
+            )
 
     def flush(self, *, timeout_s: float | None = None) -> int:
         """Send the pending digest if the window has a slot; returns how many events it carried."""
+        return self._flush(timeout_s, keep=0)
+
+    def _flush(self, timeout_s: float | None, *, keep: int) -> int:
         with self._lock:
-            if not self._pending or not self.window.take():
+            if not self._pending or not self.window.take(keep=keep):
                 return 0
             events, self._pending = self._pending, []
         try:
