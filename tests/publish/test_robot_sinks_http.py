@@ -89,7 +89,7 @@ def test_the_signature_is_url_encoded_in_the_query(receiver, robot_env):
 def test_a_robot_that_rejects_the_signature_is_a_configuration_error_sent_once(receiver, robot_env):
     receiver.ok = Answer(200, {"errcode": 310000, "errmsg": "sign not match"})
     sink = open_robot(dingtalk(receiver))
-    with pytest.raises(SinkRejected, match="configuration error.*310000.*sign not match") as caught:
+    with pytest.raises(SinkRejected, match=r"configuration error.*310000.*sign not match") as caught:
         sink.send(alert_event(), timeout_s=5)
     assert len(receiver.requests) == 1
     assert DING_SECRET not in str(caught.value) and TOKEN not in str(caught.value)
@@ -186,7 +186,7 @@ def test_lark_sends_a_signed_interactive_card(receiver, robot_env):
 def test_lark_signature_failure_is_a_configuration_error(receiver, robot_env):
     receiver.ok = Answer(200, {"code": 19021, "msg": "sign match fail or timestamp is not within one hour"})
     host = receiver.url.removeprefix("http://")
-    with pytest.raises(SinkRejected, match="configuration error.*19021"):
+    with pytest.raises(SinkRejected, match=r"configuration error.*19021"):
         open_robot(f"lark+http://{host}/open-apis/bot/v2/hook/x?secret=${{LARK_SECRET}}").send(alert_event())
     assert len(receiver.requests) == 1
 
