@@ -51,7 +51,9 @@ def _env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def robot_url(robot: Receiver, options: str = "") -> str:
-    return f"dingtalk+http://{robot.url.removeprefix('http://')}/robot/send?access_token=${{DT_TOKEN}}{options}"
+    return (
+        f"dingtalk+http://{robot.url.removeprefix('http://')}/robot/send?access_token=${{DT_TOKEN}}{options}"
+    )
 
 
 def lines(path: Path) -> list[dict]:
@@ -128,7 +130,7 @@ def test_the_delivery_record_expires(store):
 
 def test_a_bad_routing_option_names_the_setting(tmp_path):
     publisher = Publisher(make_settings(alert_sink=f"jsonl://{tmp_path}/a.jsonl?best_effort=maybe"))
-    with pytest.raises(ConfigError, match="PLAYGATE_ALERT_SINK.*best_effort"):
+    with pytest.raises(ConfigError, match=r"PLAYGATE_ALERT_SINK.*best_effort"):
         publisher.publish(alert_event())
     with pytest.raises(ConfigError, match="empty entry"):
         Publisher(make_settings(alert_sink="stdout:,,stdout:")).publish(alert_event())

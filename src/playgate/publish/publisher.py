@@ -15,8 +15,12 @@ on every request, so FC's rotated STS credentials are picked up.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from itertools import repeat
 from typing import Any
 
 from playgate.errors import ConfigError, DeadlineExceeded, PlaygateError
@@ -26,6 +30,7 @@ from playgate.publish.base import Sink
 from playgate.publish.cloudevents import DEAD_LETTER, PLAYBACK_READY, QC_ALERT, QC_PASSED
 from playgate.publish.dead_letter import make_dead_letter
 from playgate.publish.routes import Route, parse_routes
+from playgate.publish.sink_url import display_url
 from playgate.publish.sinks import open_sink
 
 MIN_SEND_S = 0.05  # a send that cannot even start a round trip in this time is not begun
@@ -48,6 +53,7 @@ class Publisher:
         self._opener = opener
         self._sinks: dict[str, Sink] = {}
         self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
         # the idempotency store, when it can record deliveries per sink
         self.deliveries = deliveries if hasattr(deliveries, "mark_delivered") else None
 
@@ -88,30 +94,45 @@ class Publisher:
         routes = [route for route in self.routes_for(event["type"]) if route.wants(event)]
         record = self.deliveries if len(routes) > 1 else None
         done = record.delivered_sinks(event["id"]) if record else set()
-        reached, failures = [], []
-        for route in routes:
-            try:
-                sink = self.sink(setting, route.url)
-                if sink.url not in done:
-                    self._send(sink, event, deadline)
-                    if record:
-                        record.mark_delivered(event["id"], sink.url, ttl_s=self.settings.completed_ttl_s)
-                reached.append(sink.url)
-            except PlaygateError as error:
-                if not route.best_effort:
-                    failures.append(error)
-                get_logger().warning(
-                    "message.not_sent",
-                    message_type=event["type"],
-                    id=event["id"],
-                    sink=redact_text(route.url.split("?")[0]),
-                    best_effort=route.best_effort,
-                    reason=error.reason,
-                    error=error.message,
+        if len(routes) > 1:  # in parallel: a slow or failing sink does not eat the others' time
+            results = list(
+                self._pool().map(
+                    _in_context(self._deliver), routes, repeat((setting, event, deadline, record, done))
                 )
+            )
+        else:
+            results = [self._deliver(route, (setting, event, deadline, record, done)) for route in routes]
+        failures = [error for route, _, error in results if error is not None and not route.best_effort]
         if failures:
             raise next((f for f in failures if not f.retryable), failures[0])
-        return ",".join(reached) or "(no sink wanted it)"
+        return ",".join(url for _, url, error in results if error is None) or "(no sink wanted it)"
+
+    def _deliver(self, route: Route, job: tuple[Any, ...]) -> tuple[Route, str, PlaygateError | None]:
+        setting, event, deadline, record, done = job
+        try:
+            sink = self.sink(setting, route.url)
+            if sink.url not in done:
+                self._send(sink, event, deadline)
+                if record:
+                    record.mark_delivered(event["id"], sink.url, ttl_s=self.settings.completed_ttl_s)
+            return route, sink.url, None
+        except PlaygateError as error:
+            get_logger().warning(
+                "message.not_sent",
+                message_type=event["type"],
+                id=event["id"],
+                sink=display_url(route.url),
+                best_effort=route.best_effort,
+                reason=error.reason,
+                error=error.message,
+            )
+            return route, "", error
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="playgate-sink")
+            return self._executor
 
     def _send(self, sink: Sink, event: dict[str, Any], deadline: float | None) -> None:
         timeout_s = None
@@ -156,6 +177,9 @@ class Publisher:
         self.flush()
         with self._lock:
             sinks, self._sinks = list(self._sinks.values()), {}
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
         for sink in sinks:
             sink.close()
 
@@ -164,3 +188,9 @@ class Publisher:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _in_context(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``function`` in a worker thread with the caller's log context (event type, job, media)."""
+    context = contextvars.copy_context()
+    return lambda *args: context.copy().run(function, *args)
