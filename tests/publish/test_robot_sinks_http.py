@@ -235,3 +235,21 @@ def test_literal_secrets_never_show_in_the_sink_name(receiver):
     host = receiver.url.removeprefix("http://")
     sink = open_robot(f"dingtalk+http://{host}/robot/send?access_token=literal-token-123&secret=SEClit123")
     assert "literal-token-123" not in sink.url and "SEClit123" not in sink.url
+
+
+def test_the_digest_goes_first_when_the_next_window_opens(receiver, robot_env):
+    from playgate.publish.robot import RateWindow
+
+    now = [1000.0]
+    sink = open_robot(dingtalk(receiver, "&per_minute=3"))
+    sink.window = RateWindow(3, clock=lambda: now[0])
+    for i in range(5):  # 2 single, 3 digested (the last slot is the digest's)
+        event = alert_event()
+        event["data"] = {**event["data"], "media_id": f"media-{i}"}
+        sink.send(event, timeout_s=5)
+    assert len(receiver.requests) == 2 and sink.pending == 3
+    now[0] += 61
+    sink.send(alert_event(), timeout_s=5)
+    digest, single = receiver.requests[2].json(), receiver.requests[3].json()
+    assert "3 more alerts" in digest["markdown"]["title"]
+    assert "media-0001" in single["markdown"]["text"]

@@ -215,13 +215,9 @@ def _template(where: str, name: str, parts: Any) -> Template:
 
 def _check_fields(where: str, text: str, names: frozenset[str]) -> None:
     try:
-        used = {
-            field.split(".")[0].split("[")[0] for _, field, _, _ in string.Formatter().parse(text) if field
-        }
+        used = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
     except ValueError as error:
         raise ConfigError(f"{where}: {error} (write {{{{ and }}}} for literal braces)") from error
-    unknown = used - names
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown field(s) {', '.join(sorted(unknown))}; use {', '.join(sorted(names))}"
-        )
+    unknown = sorted(used - names)
+    if unknown:  # also refuses {title.attr} and {x[0]}: templates see plain values only
+        raise ConfigError(f"{where}: unknown field(s) {', '.join(unknown)}; use {', '.join(sorted(names))}")
