@@ -37,7 +37,8 @@ def test_playback_ready_lists_the_renditions_and_a_dead_letter_says_how_to_repla
         id_parts=("r",),
     )
     assert "- SD mp4 640×- - kbps" in Templates().render(ready)[1]
-    dead = make_event(DEAD_LETTER, source="s", subject=None, data={"reason": "malformed_event"}, id_parts=("d",))
+    data = {"reason": "malformed_event"}
+    dead = make_event(DEAD_LETTER, source="s", subject=None, data=data, id_parts=("d",))
     assert "playgate dead-letters replay" in Templates().render(dead)[1]
 
 
