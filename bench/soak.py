@@ -12,6 +12,12 @@ topic JSON/STREAM), a ``--duplicates`` share delivered a second time through ano
 later point, and a ``--malformed`` share that is not an ICE event at all. A delivery that raises RetryLater
 is delivered again (as FC / EventBridge would, at most ``--max-attempts`` times).
 
+With ``--robot-fail R --webhook-fail W`` every alert also goes to a local DingTalk robot and a Standard
+Webhooks receiver (both required sinks beside the JSONL primary), which answer 503 to that share of
+requests; the figures then say, per sink, how many alerts arrived, how many were lost and how many
+arrived twice (and whether twice meant the same CloudEvent id). The robot's rate window is raised to 600 a
+minute here: the soak is about delivery under failures (the burst test covers the digest).
+
 Printed: events, unique jobs, published, duplicates published (a job published twice; a CloudEvent id
 seen twice), lost (a job with no published outcome at the end), dead-lettered, retries, wall time. Exits 1
 when anything was lost or published twice. ``--store redis`` starts its own redis-server (tests/
@@ -46,6 +52,7 @@ from playgate.testing.sample_events import callback, mns_cloudevent, mns_topic_j
 
 MEDIA = tuple(IceEmulator().load_catalog(sample_catalog_path()).media_ids)  # the sample catalog's media
 EVENT_TYPES = ("MediaConvertComplete", "TranscodeComplete", "ProduceMediaComplete", "RegisterMediaComplete")
+HOOK_SECRET = "whsec_" + base64.b64encode(b"playgate-soak-webhook-secret-32b").decode()
 SINGLE_ENVELOPES = ("raw bytes", "raw text", "raw parsed", "mns json", "mns base64", "topic json", "stream")
 
 
@@ -181,6 +188,74 @@ def report(
     }
 
 
+def http_sinks(args: argparse.Namespace, folder: Path, stack: list[Any]) -> dict[str, Any]:
+    """Start a robot and a webhook receiver that fail at the given rates; return the alert_sink setting."""
+    import os
+
+    from playgate.testing.receivers import Receiver
+
+    robot = Receiver(fail_rate=args.robot_fail, seed=args.seed + 2).start()
+    hook = Receiver(fail_rate=args.webhook_fail, seed=args.seed + 3).start()
+    stack.extend([robot, hook])
+    os.environ.update(
+        SOAK_ROBOT_TOKEN="soak-token", SOAK_ROBOT_SECRET="SECsoak", SOAK_HOOK_SECRET=HOOK_SECRET
+    )
+    robot_url = (
+        f"dingtalk+http://{robot.url.removeprefix('http://')}/robot/send?access_token=${{SOAK_ROBOT_TOKEN}}"
+        "&secret=${SOAK_ROBOT_SECRET}&per_minute=600"
+    )
+    hook_url = f"{hook.url}/hook?secret=${{SOAK_HOOK_SECRET}}"
+    if args.sink_retry_for is not None:  # short: a failed send is left to the redelivery more often
+        robot_url, hook_url = (f"{url}&retry_for={args.sink_retry_for}" for url in (robot_url, hook_url))
+    sinks = f"jsonl://{folder / 'alerts.jsonl'},{robot_url},{hook_url}"
+    return {"alert_sink": sinks, "robot": robot, "hook": hook}
+
+
+def sink_report(alerts: list[dict[str, Any]], robot: Any, hook: Any) -> dict[str, Any]:
+    """Per HTTP sink: arrived, lost, twice (and with which ids), refused by the receiver's verifier."""
+    import re
+
+    from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+    alert_ids = {a["data"]["job_id"]: a["id"] for a in alerts}
+    robot_jobs = Counter(
+        job for r in robot.accepted() for job in re.findall(r"job-soak-\d{5}", r.json()["markdown"]["text"])
+    )
+    hook_ids: Counter[tuple[str, str]] = Counter()
+    unverified = 0
+    for r in hook.accepted():
+        try:
+            event = Webhook(HOOK_SECRET).verify(r.body, r.headers)
+        except WebhookVerificationError:
+            unverified += 1
+            continue
+        hook_ids[(event["data"]["job_id"], event["id"])] += 1
+    hook_jobs = Counter(job for job, _ in hook_ids.elements())
+    other_ids = sum(1 for (job, id_) in hook_ids if alert_ids.get(job) != id_)
+    return {
+        "alerts (primary sink)": len(alert_ids),
+        "robot: requests (503 injected)": _requests(robot),
+        "robot: alerts arrived / lost / twice": (
+            f"{len(set(robot_jobs) & set(alert_ids))} / {len(set(alert_ids) - set(robot_jobs))} / "
+            f"{sum(n - 1 for n in robot_jobs.values() if n > 1)}"
+        ),
+        "webhook: requests (503 injected)": _requests(hook),
+        "webhook: alerts arrived / lost / twice": (
+            f"{len(set(hook_jobs) & set(alert_ids))} / {len(set(alert_ids) - set(hook_jobs))} / "
+            f"{sum(n - 1 for n in hook_jobs.values() if n > 1)}"
+        ),
+        "webhook: twice with another id, or failing verification": other_ids + unverified,
+        "_broken": len(set(alert_ids) - set(robot_jobs))
+        + len(set(alert_ids) - set(hook_jobs))
+        + other_ids
+        + unverified,
+    }
+
+
+def _requests(receiver: Any) -> str:
+    return f"{len(receiver.requests)} ({len(receiver.requests) - len(receiver.accepted())})"
+
+
 def store_url(args: argparse.Namespace, folder: Path, stack: list[Any]) -> str:
     if args.store == "sqlite":
         return f"sqlite:///{folder / 'store.sqlite3'}"
@@ -207,6 +282,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--redis-url", default=None, help="use this Redis instead of starting one")
     parser.add_argument("--max-attempts", type=int, default=8, help="deliveries of one payload at most")
     parser.add_argument("--redeliver-after-ms", type=float, default=200.0, help="delay before a redelivery")
+    parser.add_argument(
+        "--robot-fail", type=float, default=None, help="alerts also to a DingTalk robot failing so"
+    )
+    parser.add_argument("--webhook-fail", type=float, default=None, help="and to a webhook failing so often")
+    parser.add_argument("--sink-retry-for", type=float, default=None, help="the HTTP sinks' retry budget (s)")
     parser.add_argument("--seed", type=int, default=2026)
     return parser.parse_args(argv)
 
@@ -223,10 +303,15 @@ def main(argv: list[str] | None = None) -> int:
     stack: list[Any] = []
     with tempfile.TemporaryDirectory(prefix="playgate-soak-") as tmp, EmulatorServer(emulator) as server:
         folder = Path(tmp)
+        http = {}
         try:
+            if args.robot_fail is not None or args.webhook_fail is not None:
+                args.robot_fail, args.webhook_fail = args.robot_fail or 0.0, args.webhook_fail or 0.0
+                http = http_sinks(args, folder, stack)
             settings = local_settings(
                 server.url,
                 folder,
+                **({"alert_sink": http["alert_sink"]} if http else {}),
                 store=store_url(args, folder, stack),
                 ice_timeout_s=5.0,
                 ice_deadline_s=20.0,
@@ -244,20 +329,27 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 wall = time.monotonic() - ready
             figures = report(messages, sent, runs, folder, wall)
+            if http:
+                figures.update(sink_report(read_lines(folder / "alerts.jsonl"), http["robot"], http["hook"]))
         finally:
             for server_ in stack:
                 server_.stop()
     figures["worker start-up (s)"] = round(ready - started, 2)
     figures["ICE calls (faults answered)"] = f"{len(emulator.calls)} ({dict(emulator.faults)})"
+    broken_sinks = figures.pop("_broken", 0)
     print(
         f"soak: --events {args.events} --duplicates {args.duplicates} --throttle {args.throttle} "
         f"--fail5xx {args.fail5xx} --workers {args.workers} --store {args.store} (seed {args.seed})"
+        + (f" --robot-fail {args.robot_fail} --webhook-fail {args.webhook_fail}" if http else "")
     )
     width = max(len(name) for name in figures)
     for name, value in figures.items():
         print(f"  {name:<{width}}  {value}")
     broken = ("lost", "duplicate CloudEvent ids", "duplicates published (same job twice)")
-    return 1 if any(figures[k] for k in broken) or figures["handler raised other than RetryLater"] else 0
+    failed = (
+        any(figures[k] for k in broken) or figures["handler raised other than RetryLater"] or broken_sinks
+    )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

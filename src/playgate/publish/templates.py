@@ -91,7 +91,7 @@ DEFAULTS: dict[str, Template] = {
         title="❌ {count} more alerts",
         text="### ❌ {count} more alerts in the last minute\n\nThe robot's rate limit would block single "
         "messages; every alert is also in the primary sink.\n\n{items}",
-        item="- `{media_id}` {title}: {reason}",
+        item="- `{media_id}` {title}: {reason} (job `{job_id}`)",
     ),
 }
 
