@@ -86,7 +86,7 @@ class EventBridgeSink:
 
     def send(self, event: dict[str, Any], *, timeout_s: float | None = None) -> None:
         body = json.dumps([{**event, "aliyuneventbusname": self.bus}], ensure_ascii=False).encode()
-        reply = self.poster.post(lambda: self.request(body), timeout_s=timeout_s, check=self.check)
+        reply = self.poster.post(lambda: self.request(body), timeout_s=timeout_s)
         self.check_entries(reply)
 
     def request(self, body: bytes) -> Request:
@@ -108,9 +108,6 @@ class EventBridgeSink:
         text = string_to_sign("POST", headers, PATH)
         headers["authorization"] = f"acs:{found.access_key_id}:{signature(found.access_key_secret, text)}"
         return self.endpoint + PATH, body, headers
-
-    def check(self, reply: Reply) -> None:
-        return None
 
     def check_entries(self, reply: Reply) -> None:
         """A 200 can still refuse the entry: ``FailedEntryCount`` > 0 with the entry's error code."""

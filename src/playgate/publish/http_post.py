@@ -8,6 +8,7 @@ Each sink decides what its answer body means with a ``check(reply)`` callback th
 
 from __future__ import annotations
 
+import json
 import random
 import threading
 import time
@@ -33,8 +34,6 @@ class Reply:
     headers: dict[str, str]
 
     def json(self) -> Any:
-        import json
-
         try:
             return json.loads(self.body or b"null")
         except ValueError:

@@ -44,11 +44,10 @@ def parse_sink_url(url: str, scheme: str, default_target: str, options: set[str]
     parts = urlsplit(configured)
     http = parts.scheme.endswith("+http") or parts.scheme == "http"
     expanded = urlsplit(expand(configured, display))
-    mine: dict[str, str] = {}
-    theirs: list[tuple[str, str]] = []
-    for name, value in parse_qsl(expanded.query, keep_blank_values=True):
-        (mine.setdefault(name, value) if name in options else theirs.append((name, value)))
-    query_options(display, urlencode(list(mine.items())), options)  # refuses repeated names clearly
+    pairs = parse_qsl(expanded.query, keep_blank_values=True)
+    query_options(display, urlencode([(k, v) for k, v in pairs if k in options]), options)  # no repeats
+    mine = {name: value for name, value in pairs if name in options}
+    theirs = [(name, value) for name, value in pairs if name not in options]
     netloc, path = expanded.netloc, expanded.path
     if not netloc:
         default = urlsplit(default_target)
