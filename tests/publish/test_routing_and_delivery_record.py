@@ -134,3 +134,19 @@ def test_a_bad_routing_option_names_the_setting(tmp_path):
         publisher.publish(alert_event())
     with pytest.raises(ConfigError, match="empty entry"):
         Publisher(make_settings(alert_sink="stdout:,,stdout:")).publish(alert_event())
+
+
+def test_no_token_or_secret_reaches_the_log_or_the_error(robot, tmp_path, capsys, monkeypatch):
+    from playgate import log
+
+    log.configure(level="debug")
+    monkeypatch.setenv("DT_SECRET", "SECthisMustNeverBeLogged")
+    robot.ok = Answer(401, {"errmsg": "token token-routing is invalid"})
+    literal = f"dingtalk+http://{robot.url.removeprefix('http://')}/send?access_token=literalTok3n&secret=SEClit3ral"
+    sinks = f"jsonl://{tmp_path}/a.jsonl,{robot_url(robot, '&secret=${DT_SECRET}')},{literal}"
+    with pytest.raises(SinkRejected) as caught:
+        Publisher(make_settings(alert_sink=sinks)).publish(alert_event())
+    shown = capsys.readouterr().out + str(caught.value)
+    assert "message.not_sent" in shown
+    for secret in ("token-routing", "SECthisMustNeverBeLogged", "literalTok3n", "SEClit3ral"):
+        assert secret not in shown

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 from playgate.errors import SinkRejected
+from playgate.log import redact_text
 from playgate.publish.http_post import NotNow, Reply, Request
 from playgate.publish.robot import RobotSink, fit_text
 
@@ -48,7 +49,7 @@ class DingTalkSink(RobotSink):
     def check(self, reply: Reply) -> None:
         answer = reply.json() or {}
         code = answer.get("errcode", 0) if isinstance(answer, dict) else 0
-        message = str(answer.get("errmsg", "")) if isinstance(answer, dict) else ""
+        message = redact_text(str(answer.get("errmsg", ""))) if isinstance(answer, dict) else ""
         if code == 0:
             return
         if code == SECURITY_FAILED:

@@ -19,6 +19,7 @@ from typing import Any
 import requests
 
 from playgate.errors import DeadlineExceeded, SinkRejected, SinkUnavailable
+from playgate.log import redact_text
 
 DEFAULT_TIMEOUT_S = 5.0
 DEFAULT_RETRY_FOR_S = 10.0
@@ -124,7 +125,7 @@ def classify(display: str, reply: Reply) -> None:
     """2xx passes; 408, 425, 429 and 5xx are worth retrying; any other status is final."""
     if 200 <= reply.status < 300:
         return
-    snippet = reply.body[:200].decode("utf-8", "replace")
+    snippet = redact_text(reply.body[:200].decode("utf-8", "replace"))  # receivers echo what they got
     if reply.status in (408, 425, 429) or reply.status >= 500:
         error = SinkUnavailable(
             f"sink {display}: HTTP {reply.status} {snippet}".rstrip(), code=str(reply.status)

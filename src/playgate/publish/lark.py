@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from playgate.errors import SinkRejected, SinkUnavailable
+from playgate.log import redact_text
 from playgate.publish.http_post import Reply, Request
 from playgate.publish.robot import RobotSink, fit_text
 
@@ -59,7 +60,7 @@ class LarkSink(RobotSink):
         if not isinstance(answer, dict):
             return
         code = answer.get("code", answer.get("StatusCode", 0))
-        message = str(answer.get("msg", answer.get("StatusMessage", "")))
+        message = redact_text(str(answer.get("msg", answer.get("StatusMessage", ""))))
         if code == 0:
             return
         if code in SECURITY_FAILED:

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from playgate.errors import SinkRejected
+from playgate.log import redact_text
 from playgate.publish.http_post import NotNow, Reply, Request
 from playgate.publish.robot import RobotSink, fit_text
 
@@ -35,7 +36,7 @@ class WeComSink(RobotSink):
     def check(self, reply: Reply) -> None:
         answer = reply.json() or {}
         code = answer.get("errcode", 0) if isinstance(answer, dict) else 0
-        message = str(answer.get("errmsg", "")) if isinstance(answer, dict) else ""
+        message = redact_text(str(answer.get("errmsg", ""))) if isinstance(answer, dict) else ""
         if code == 0:
             return
         if code in BAD_KEY:
