@@ -218,9 +218,15 @@ def sink_report(alerts: list[dict[str, Any]], robot: Any, hook: Any) -> dict[str
     from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
     alert_ids = {a["data"]["job_id"]: a["id"] for a in alerts}
-    robot_jobs = Counter(
-        job for r in robot.accepted() for job in re.findall(r"job-soak-\d{5}", r.json()["markdown"]["text"])
-    )
+    robot_jobs: Counter[str] = Counter()
+    robot_other_ids = 0
+    for r in robot.accepted():
+        text = r.json()["markdown"]["text"]
+        jobs = re.findall(r"job-soak-\d{5}", text)
+        robot_jobs.update(jobs)
+        shown = re.search(r"id `([0-9a-f]{32})`", text)  # a single message names its CloudEvent id
+        if shown and len(jobs) == 1 and alert_ids.get(jobs[0]) != shown.group(1):
+            robot_other_ids += 1
     hook_ids: Counter[tuple[str, str]] = Counter()
     unverified = 0
     for r in hook.accepted():
@@ -239,6 +245,7 @@ def sink_report(alerts: list[dict[str, Any]], robot: Any, hook: Any) -> dict[str
             f"{len(set(robot_jobs) & set(alert_ids))} / {len(set(alert_ids) - set(robot_jobs))} / "
             f"{sum(n - 1 for n in robot_jobs.values() if n > 1)}"
         ),
+        "robot: twice with another id": robot_other_ids,
         "webhook: requests (503 injected)": _requests(hook),
         "webhook: alerts arrived / lost / twice": (
             f"{len(set(hook_jobs) & set(alert_ids))} / {len(set(alert_ids) - set(hook_jobs))} / "

@@ -65,7 +65,7 @@ DEFAULTS: dict[str, Template] = {
             "### ❌ {title} failed: {reason}\n\n"
             "- media: `{media_id}`\n- job: `{job_id}` ({event_type})\n- profile: {profile}\n\n"
             "{findings}{error_message}\n\n**What to do:** {what_to_do}\n\n"
-            "[Open in the ICE console]({console_url})"
+            "[Open in the ICE console]({console_url})\n\nid `{id}`"
         ),
         finding="- **{rule}** ({severity}) on {subject}: actual `{actual}`, expected `{expected}`",
     ),
@@ -74,13 +74,14 @@ DEFAULTS: dict[str, Template] = {
         text=(
             "### ✅ {title} is ready to play\n\n- media: `{media_id}`\n- job: `{job_id}`\n"
             "- profile: {profile} ({outcome})\n\n{renditions}\n\n[Open in the ICE console]({console_url})"
+            "\n\nid `{id}`"
         ),
         rendition="- {definition} {format} {width}×{height} {bitrate_kbps} kbps",
     ),
     "qc.passed": Template(
         title="✅ QC passed: {title}",
         text="### ✅ {title} passed QC\n\n- media: `{media_id}`\n- job: `{job_id}`\n- profile: {profile}\n\n"
-        "[Open in the ICE console]({console_url})",
+        "[Open in the ICE console]({console_url})\n\nid `{id}`",
     ),
     "dead_letter": Template(
         title="⚠️ playgate could not handle an event: {reason}",
