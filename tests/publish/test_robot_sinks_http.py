@@ -253,3 +253,18 @@ def test_the_digest_goes_first_when_the_next_window_opens(receiver, robot_env):
     digest, single = receiver.requests[2].json(), receiver.requests[3].json()
     assert "3 more alerts" in digest["markdown"]["title"]
     assert "media-0001" in single["markdown"]["text"]
+
+
+def test_a_digest_that_cannot_be_sent_does_not_hold_back_the_next_alert(receiver, robot_env):
+    from playgate.publish.robot import RateWindow
+
+    now = [1000.0]
+    sink = open_robot(dingtalk(receiver, "&per_minute=3"))
+    sink.window = RateWindow(3, clock=lambda: now[0])
+    for _ in range(3):
+        sink.send(alert_event(), timeout_s=5)
+    now[0] += 61
+    receiver.script(Answer(400, {"errcode": 40035, "errmsg": "bad digest"}))
+    sink.send(alert_event(), timeout_s=5)  # the digest is refused; the alert itself still goes out
+    assert [r.status for r in receiver.requests] == [200, 200, 400, 200]
+    assert sink.pending == 1

@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from playgate.errors import SinkRejected
+from playgate.errors import PlaygateError, SinkRejected
 from playgate.log import get_logger
 from playgate.publish.base import number_option
 from playgate.publish.http_post import DEFAULT_RETRY_FOR_S, DEFAULT_TIMEOUT_S, HttpPoster, Reply, Request
@@ -81,17 +81,20 @@ class RobotSink:
 
     # --- the sink ------------------------------------------------------------------------------------
     def send(self, event: dict[str, Any], *, timeout_s: float | None = None) -> None:
-        self._flush(timeout_s, keep=1)  # a digest waiting from an earlier window goes first
+        digest_failed = False
+        try:
+            self._flush(timeout_s, keep=1)  # a digest waiting from an earlier window goes first
+        except PlaygateError as error:  # it stays pending; this event does not wait on it
+            digest_failed = True
+            get_logger().warning("digest.not_sent", sink=self.url, reason=error.reason, error=error.message)
         with self._lock:
-            single = not self._pending and self.window.take(keep=1)
+            single = (digest_failed or not self._pending) and self.window.take(keep=1)
             if not single:
                 self._pending = [*self._pending, event][-MAX_PENDING:]
         if single:
             self._post(*self.templates.render(event), event, timeout_s)
         else:
-            get_logger().debug(
-                "robot.digested", sink=self.url, id=event.get("id"), pending=len(self._pending)
-            )
+            get_logger().debug("robot.digested", sink=self.url, id=event.get("id"), pending=self.pending)
 
     def flush(self, *, timeout_s: float | None = None) -> int:
         """Send the pending digest if the window has a slot; returns how many events it carried."""
