@@ -11,8 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 from publish_helpers import alert_event, make_settings
 
+from playgate import log
 from playgate.errors import ConfigError, SinkRejected
 from playgate.publish import Publisher
 from playgate.store import open_store
@@ -136,10 +138,17 @@ def test_a_bad_routing_option_names_the_setting(tmp_path):
         Publisher(make_settings(alert_sink="stdout:,,stdout:")).publish(alert_event())
 
 
-def test_no_token_or_secret_reaches_the_log_or_the_error(robot, tmp_path, capsys, monkeypatch):
-    from playgate import log
+@pytest.fixture
+def forget_log_config() -> Iterator[None]:
+    """The test points structlog at the captured stdout; afterwards structlog forgets that stream."""
+    yield
+    structlog.reset_defaults()
+    log._configured = False
 
-    log.configure(level="debug")
+
+@pytest.mark.usefixtures("forget_log_config")
+def test_no_token_or_secret_reaches_the_log_or_the_error(robot, tmp_path, capsys, monkeypatch):
+    log.configure(json=True, level="debug")  # here, once capsys is capturing
     monkeypatch.setenv("DT_SECRET", "SECthisMustNeverBeLogged")
     robot.ok = Answer(401, {"errmsg": "token token-routing is invalid"})
     literal = f"dingtalk+http://{robot.url.removeprefix('http://')}/send?access_token=literalTok3n&secret=SEClit3ral"
@@ -150,3 +159,28 @@ def test_no_token_or_secret_reaches_the_log_or_the_error(robot, tmp_path, capsys
     assert "message.not_sent" in shown
     for secret in ("token-routing", "SECthisMustNeverBeLogged", "literalTok3n", "SEClit3ral"):
         assert secret not in shown
+
+
+def test_two_instances_share_one_robot_window_through_the_store(store, robot, tmp_path):
+    settings = make_settings(alert_sink=robot_url(robot))
+    instances = [Publisher(settings, deliveries=store), Publisher(settings, deliveries=store)]
+    for i in range(30):
+        event = alert_event()
+        event["id"] = f"shared-{i:02d}"
+        instances[i % 2].publish(event)
+    assert len(robot.requests) == 19  # one window for both: 19 singles, the 20th slot kept for a digest
+    pending = [p.sink_for("playgate.qc.alert").pending for p in instances]
+    assert sum(pending) == 11
+    for instance in instances:
+        instance.flush()
+    assert len(robot.requests) == 20  # the one free slot took one instance's digest; the other waits
+    assert sum(p.sink_for("playgate.qc.alert").pending for p in instances) in (pending[0], pending[1])
+
+
+def test_take_slot_is_a_sliding_window(store):
+    assert all(store.take_slot("robot-x", 3, window_s=0.5) for _ in range(3))
+    assert not store.take_slot("robot-x", 3, window_s=0.5)
+    assert store.take_slot("robot-y", 3, window_s=0.5, keep=2)
+    assert not store.take_slot("robot-y", 3, window_s=0.5, keep=2)
+    time.sleep(0.7)
+    assert store.take_slot("robot-x", 3, window_s=0.5)

@@ -54,7 +54,8 @@ class Publisher:
         self._sinks: dict[str, Sink] = {}
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
-        # the idempotency store, when it can record deliveries per sink
+        # the idempotency store: it records deliveries per sink and keeps the robots' rate windows
+        self.store = deliveries
         self.deliveries = deliveries if hasattr(deliveries, "mark_delivered") else None
 
     def routes_for(self, event_type: str) -> list[Route]:
@@ -72,7 +73,11 @@ class Publisher:
     def sink(self, setting: str, url: str) -> Sink:
         with self._lock:
             if url not in self._sinks:
-                self._sinks[url] = self._open(setting, url)
+                sink = self._open(setting, url)
+                share = getattr(sink, "share_window", None)
+                if share is not None and self.store is not None:  # one rate window for all instances
+                    share(self.store)
+                self._sinks[url] = sink
             return self._sinks[url]
 
     def _open(self, setting: str, url: str) -> Sink:

@@ -5,12 +5,14 @@ the robot for ten minutes). The last slot of each window is kept for a digest: o
 further events are *digested* — accepted at once (the sink took them; they are in the primary sink too)
 and sent together as one message when a slot is free: before the next message to the robot, or when
 the publisher flushes at the end of an invocation. A burst of 200 alerts is thus 19 messages and one
-digest in the first minute, never a blocked robot and never a stalled gate. The window is per FC
-instance; several instances sharing one robot should lower ``per_minute``.
+digest in the first minute, never a blocked robot and never a stalled gate. The window is kept in the
+idempotency store (SQLite or Redis) when the publisher has one, so every FC instance counts the same
+sends; the digest's pending events are per instance (each instance sends its own digest).
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections import deque
@@ -45,6 +47,24 @@ class RateWindow:
             return False
         self._sent.append(now)
         return True
+
+
+class SharedWindow:
+    """The robot's window kept in the idempotency store, so every FC instance counts the same sends.
+
+    A store that cannot answer falls back to this instance's own window: the robot is not worth an event.
+    """
+
+    def __init__(self, store: Any, name: str, local: RateWindow) -> None:
+        self.store, self.name, self.local = store, name, local
+        self.per_minute = local.per_minute
+
+    def take(self, keep: int = 0) -> bool:
+        try:
+            return bool(self.store.take_slot(self.name, self.per_minute, window_s=WINDOW_S, keep=keep))
+        except PlaygateError as error:
+            get_logger().warning("robot.window_unshared", name=self.name, error=error.message)
+            return self.local.take(keep)
 
 
 class RobotSink:
@@ -112,6 +132,12 @@ class RobotSink:
                 self._pending = [*events, *self._pending][-MAX_PENDING:]
             raise
         return len(events)
+
+    def share_window(self, store: Any) -> None:
+        """Count this robot's sends in ``store`` (one window per robot across every instance)."""
+        if hasattr(store, "take_slot") and not isinstance(self.window, SharedWindow):
+            name = "robot-" + hashlib.sha256(self.target.encode()).hexdigest()[:24]  # the token stays out
+            self.window = SharedWindow(store, name, self.window)
 
     @property
     def pending(self) -> int:

@@ -121,3 +121,11 @@ class DeliveryRecord(Protocol):
     def delivered_sinks(self, message_id: str) -> set[str]: ...
 
     def mark_delivered(self, message_id: str, sink: str, *, ttl_s: float) -> None: ...
+
+
+@runtime_checkable
+class RateSlots(Protocol):
+    """A sliding window of sends shared by every instance using the store (a chat robot's rate limit)."""
+
+    def take_slot(self, name: str, limit: int, *, window_s: float, keep: int = 0) -> bool:
+        """Atomically: fewer than ``limit - keep`` sends in the last ``window_s`` → record one, True."""

@@ -75,6 +75,18 @@ if not rec[1] then return {} end
 return {rec[1], rec[2] or '', redis.call('PTTL', KEYS[1])}
 """
 
+# KEYS[1] a sorted set of send times; ARGV: now (ms), window (ms), limit, keep, a unique member.
+# Returns 1 when a slot was taken. The caller's clock is used: skew of milliseconds does not matter here.
+TAKE_SLOT_LUA = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if redis.call('ZCARD', KEYS[1]) + tonumber(ARGV[4]) >= tonumber(ARGV[3]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
 DEFAULT_PREFIX = "playgate:"
 
 
@@ -103,6 +115,7 @@ class RedisStore:
         self._complete = self._client.register_script(COMPLETE_LUA)
         self._release = self._client.register_script(RELEASE_LUA)
         self._get = self._client.register_script(GET_LUA)
+        self._take_slot = self._client.register_script(TAKE_SLOT_LUA)
 
     # --- the contract ------------------------------------------------------------------------------
     def claim(self, key: str, *, in_progress_ttl_s: float) -> Claim:
@@ -159,6 +172,14 @@ class RedisStore:
                 pipe.execute()
 
         self._call("mark_delivered", mark)
+
+    # --- a rate window shared by every instance (see RateSlots) -----------------------------------------
+    def take_slot(self, name: str, limit: int, *, window_s: float, keep: int = 0) -> bool:
+        check_key(name)
+        check_ttl("window_s", window_s)
+        args = [int(time.time() * 1000), _ms(window_s), limit, keep, secrets.token_hex(8)]
+        key = f"{self.prefix}rate:{name}"
+        return self._call("take_slot", lambda: self._take_slot(keys=[key], args=args)) == 1
 
     def close(self) -> None:
         self._client.close()

@@ -49,6 +49,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     PRIMARY KEY (message_id, sink)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS deliveries_expires_at ON deliveries (expires_at);
+CREATE TABLE IF NOT EXISTS rate_slots (name TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS rate_slots_name_at ON rate_slots (name, at);
 """
 _PURGE_DELIVERIES = (
     "DELETE FROM deliveries WHERE (message_id, sink) IN "
@@ -138,6 +140,22 @@ class SqliteStore:
         check_ttl("ttl_s", ttl_s)
         sql = "INSERT OR REPLACE INTO deliveries (message_id, sink, expires_at) VALUES (?, ?, ?)"
         self._write("mark_delivered", lambda conn: conn.execute(sql, (message_id, sink, time.time() + ttl_s)))
+
+    # --- a rate window shared by every process (see RateSlots) ------------------------------------------
+    def take_slot(self, name: str, limit: int, *, window_s: float, keep: int = 0) -> bool:
+        check_key(name)
+        check_ttl("window_s", window_s)
+
+        def take(conn: sqlite3.Connection) -> bool:
+            now = time.time()
+            conn.execute("DELETE FROM rate_slots WHERE name = ? AND at <= ?", (name, now - window_s))
+            used = conn.execute("SELECT COUNT(*) FROM rate_slots WHERE name = ?", (name,)).fetchone()[0]
+            if used + keep >= limit:
+                return False
+            conn.execute("INSERT INTO rate_slots (name, at) VALUES (?, ?)", (name, now))
+            return True
+
+        return self._write("take_slot", take)
 
     def purge_expired(self, *, limit: int = PURGE_BATCH) -> int:
         """Delete up to ``limit`` expired records; returns how many went. Claims do this now and then."""
