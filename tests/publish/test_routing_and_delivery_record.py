@@ -161,20 +161,31 @@ def test_no_token_or_secret_reaches_the_log_or_the_error(robot, tmp_path, capsys
         assert secret not in shown
 
 
-def test_two_instances_share_one_robot_window_through_the_store(store, robot, tmp_path):
+def test_two_instances_share_one_robot_window_and_digest_through_the_store(store, robot, tmp_path):
     settings = make_settings(alert_sink=robot_url(robot))
     instances = [Publisher(settings, deliveries=store), Publisher(settings, deliveries=store)]
     for i in range(30):
         event = alert_event()
         event["id"] = f"shared-{i:02d}"
+        event["data"] = {**event["data"], "media_id": f"media-shared-{i:02d}"}
         instances[i % 2].publish(event)
     assert len(robot.requests) == 19  # one window for both: 19 singles, the 20th slot kept for a digest
-    pending = [p.sink_for("playgate.qc.alert").pending for p in instances]
-    assert sum(pending) == 11
+    assert [p.sink_for("playgate.qc.alert").pending for p in instances] == [11, 11]
     for instance in instances:
         instance.flush()
-    assert len(robot.requests) == 20  # the one free slot took one instance's digest; the other waits
-    assert sum(p.sink_for("playgate.qc.alert").pending for p in instances) in (pending[0], pending[1])
+    assert len(robot.requests) == 20  # one digest, sent by whichever instance flushed first, with all 11
+    digest = robot.requests[-1].json()["markdown"]
+    assert "11 more alerts" in digest["title"]
+    assert all(f"media-shared-{i:02d}" in digest["text"] for i in range(19, 30))
+    assert [p.sink_for("playgate.qc.alert").pending for p in instances] == [0, 0]
+
+
+def test_held_items_are_taken_once_newest_kept(store):
+    for i in range(5):
+        store.push_item("robot-z", f"item-{i}", max_items=3, ttl_s=60)
+    assert store.count_items("robot-z") == 3
+    assert store.take_items("robot-z") == ["item-2", "item-3", "item-4"]
+    assert store.take_items("robot-z") == [] and store.count_items("robot-z") == 0
 
 
 def test_take_slot_is_a_sliding_window(store):

@@ -6,13 +6,15 @@ further events are *digested* — accepted at once (the sink took them; they are
 and sent together as one message when a slot is free: before the next message to the robot, or when
 the publisher flushes at the end of an invocation. A burst of 200 alerts is thus 19 messages and one
 digest in the first minute, never a blocked robot and never a stalled gate. The window is kept in the
-idempotency store (SQLite or Redis) when the publisher has one, so every FC instance counts the same
-sends; the digest's pending events are per instance (each instance sends its own digest).
+idempotency store (SQLite or Redis) when the publisher has one, and so are the events waiting for the
+digest: every FC instance counts the same sends, and whichever instance next finds a free slot sends one
+digest with all of them.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 import time
 from collections import deque
@@ -28,6 +30,7 @@ from playgate.publish.templates import Templates
 
 WINDOW_S = 60.0
 MAX_PENDING = 500  # a digest lists this many at most; every alert is in the primary sink anyway
+HELD_S = 24 * 3600.0  # a digest nobody could send in a day is dropped from the store
 ROBOT_OPTIONS = {"secret", "per_minute", "timeout", "retry_for"}
 
 
@@ -67,6 +70,76 @@ class SharedWindow:
             return self.local.take(keep)
 
 
+class LocalPending:
+    """Events waiting for the digest, in this instance."""
+
+    def __init__(self) -> None:
+        self._events: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def add(self, event: dict[str, Any]) -> None:
+        with self._lock:
+            self._events = [*self._events, event][-MAX_PENDING:]
+
+    def take_all(self) -> list[dict[str, Any]]:
+        with self._lock:
+            events, self._events = self._events, []
+            return events
+
+    def put_back(self, events: list[dict[str, Any]]) -> None:
+        with self._lock:
+            self._events = [*events, *self._events][-MAX_PENDING:]
+
+    def count(self) -> int:
+        return len(self._events)
+
+
+class SharedPending(LocalPending):
+    """Events waiting for the digest, in the idempotency store: whichever instance next has a free slot
+    sends them all. What the store cannot take waits in this instance instead."""
+
+    def __init__(self, store: Any, name: str) -> None:
+        super().__init__()
+        self.store, self.name = store, name
+
+    def add(self, event: dict[str, Any]) -> None:
+        try:
+            self.store.push_item(
+                self.name, json.dumps(_digest_line(event)), max_items=MAX_PENDING, ttl_s=HELD_S
+            )
+        except PlaygateError:
+            super().add(event)
+
+    def take_all(self) -> list[dict[str, Any]]:
+        mine = super().take_all()
+        try:
+            return mine + [json.loads(item) for item in self.store.take_items(self.name)]
+        except PlaygateError:
+            return mine
+
+    def put_back(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            self.add(event)
+
+    def count(self) -> int:
+        try:
+            return super().count() + self.store.count_items(self.name)
+        except PlaygateError:
+            return super().count()
+
+
+def _digest_line(event: dict[str, Any]) -> dict[str, Any]:
+    """What a digest shows of an event: enough for its line, nothing more (it is kept in the store)."""
+    data = event.get("data") or {}
+    keep = ("media_id", "title", "reason", "job_id", "severity", "profile")
+    return {
+        "id": event.get("id"),
+        "type": event.get("type"),
+        "subject": event.get("subject"),
+        "data": {k: data[k] for k in keep if data.get(k) is not None},
+    }
+
+
 class RobotSink:
     """Subclasses say how a message is built (``request``) and what the robot's answer means (``check``)."""
 
@@ -97,51 +170,53 @@ class RobotSink:
             ),
         )
         self._lock = threading.Lock()
-        self._pending: list[dict[str, Any]] = []
+        self.held: LocalPending = LocalPending()
 
     # --- the sink ------------------------------------------------------------------------------------
     def send(self, event: dict[str, Any], *, timeout_s: float | None = None) -> None:
-        digest_failed = False
         try:
             self._flush(timeout_s, keep=1)  # a digest waiting from an earlier window goes first
         except PlaygateError as error:  # it stays pending; this event does not wait on it
-            digest_failed = True
             get_logger().warning("digest.not_sent", sink=self.url, reason=error.reason, error=error.message)
         with self._lock:
-            single = (digest_failed or not self._pending) and self.window.take(keep=1)
-            if not single:
-                self._pending = [*self._pending, event][-MAX_PENDING:]
+            single = self.window.take(keep=1)
         if single:
             self._post(*self.templates.render(event), event, timeout_s)
         else:
-            get_logger().debug("robot.digested", sink=self.url, id=event.get("id"), pending=self.pending)
+            self.held.add(event)
+            get_logger().debug("robot.digested", sink=self.url, id=event.get("id"))
 
     def flush(self, *, timeout_s: float | None = None) -> int:
         """Send the pending digest if the window has a slot; returns how many events it carried."""
         return self._flush(timeout_s, keep=0)
 
     def _flush(self, timeout_s: float | None, *, keep: int) -> int:
+        if not self.held.count():
+            return 0
         with self._lock:
-            if not self._pending or not self.window.take(keep=keep):
+            if not self.window.take(keep=keep):
                 return 0
-            events, self._pending = self._pending, []
+        events = self.held.take_all()
+        if not events:  # another instance sent them a moment ago
+            return 0
         try:
             self._post(*self.templates.render_digest(events), events[-1], timeout_s)
         except Exception:
-            with self._lock:  # put them back: the next flush tries again
-                self._pending = [*events, *self._pending][-MAX_PENDING:]
+            self.held.put_back(events)  # the next flush tries again
             raise
         return len(events)
 
     def share_window(self, store: Any) -> None:
-        """Count this robot's sends in ``store`` (one window per robot across every instance)."""
+        """Keep this robot's window and digest in ``store``: one per robot across every instance."""
+        name = "robot-" + hashlib.sha256(self.target.encode()).hexdigest()[:24]  # the token stays out
         if hasattr(store, "take_slot") and not isinstance(self.window, SharedWindow):
-            name = "robot-" + hashlib.sha256(self.target.encode()).hexdigest()[:24]  # the token stays out
             self.window = SharedWindow(store, name, self.window)
+        if hasattr(store, "push_item") and not isinstance(self.held, SharedPending):
+            self.held = SharedPending(store, name)
 
     @property
     def pending(self) -> int:
-        return len(self._pending)
+        return self.held.count()
 
     def close(self) -> None:
         self.poster.close()

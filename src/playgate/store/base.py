@@ -129,3 +129,16 @@ class RateSlots(Protocol):
 
     def take_slot(self, name: str, limit: int, *, window_s: float, keep: int = 0) -> bool:
         """Atomically: fewer than ``limit - keep`` sends in the last ``window_s`` → record one, True."""
+
+
+@runtime_checkable
+class HeldItems(Protocol):
+    """Small items held for a later message (a robot's digest), shared by every instance using the store."""
+
+    def push_item(self, name: str, item: str, *, max_items: int, ttl_s: float) -> None:
+        """Append ``item``; only the newest ``max_items`` are kept, for ``ttl_s``."""
+
+    def take_items(self, name: str) -> list[str]:
+        """Atomically return every held item, oldest first, and forget them."""
+
+    def count_items(self, name: str) -> int: ...

@@ -87,6 +87,13 @@ redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1
 """
 
+# KEYS[1] a list. Returns its items and deletes it, atomically (two instances never take the same items).
+TAKE_ITEMS_LUA = """
+local items = redis.call('LRANGE', KEYS[1], 0, -1)
+redis.call('DEL', KEYS[1])
+return items
+"""
+
 DEFAULT_PREFIX = "playgate:"
 
 
@@ -116,6 +123,7 @@ class RedisStore:
         self._release = self._client.register_script(RELEASE_LUA)
         self._get = self._client.register_script(GET_LUA)
         self._take_slot = self._client.register_script(TAKE_SLOT_LUA)
+        self._take_items = self._client.register_script(TAKE_ITEMS_LUA)
 
     # --- the contract ------------------------------------------------------------------------------
     def claim(self, key: str, *, in_progress_ttl_s: float) -> Claim:
@@ -180,6 +188,29 @@ class RedisStore:
         args = [int(time.time() * 1000), _ms(window_s), limit, keep, secrets.token_hex(8)]
         key = f"{self.prefix}rate:{name}"
         return self._call("take_slot", lambda: self._take_slot(keys=[key], args=args)) == 1
+
+    # --- items held for a later message, shared by every instance (see HeldItems) ----------------------
+    def push_item(self, name: str, item: str, *, max_items: int, ttl_s: float) -> None:
+        check_key(name)
+        check_ttl("ttl_s", ttl_s)
+        key = f"{self.prefix}held:{name}"
+
+        def push() -> None:
+            with self._client.pipeline(transaction=True) as pipe:  # MULTI on one key
+                pipe.rpush(key, item)
+                pipe.ltrim(key, -max_items, -1)
+                pipe.pexpire(key, _ms(ttl_s))
+                pipe.execute()
+
+        self._call("push_item", push)
+
+    def take_items(self, name: str) -> list[str]:
+        check_key(name)
+        return list(self._call("take_items", lambda: self._take_items(keys=[f"{self.prefix}held:{name}"])))
+
+    def count_items(self, name: str) -> int:
+        check_key(name)
+        return int(self._call("count_items", lambda: self._client.llen(f"{self.prefix}held:{name}")))
 
     def close(self) -> None:
         self._client.close()

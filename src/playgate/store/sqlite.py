@@ -50,6 +50,13 @@ CREATE TABLE IF NOT EXISTS deliveries (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS deliveries_expires_at ON deliveries (expires_at);
 CREATE TABLE IF NOT EXISTS rate_slots (name TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS held_items (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    item TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS held_items_name ON held_items (name, seq);
 CREATE INDEX IF NOT EXISTS rate_slots_name_at ON rate_slots (name, at);
 """
 _PURGE_DELIVERIES = (
@@ -156,6 +163,44 @@ class SqliteStore:
             return True
 
         return self._write("take_slot", take)
+
+    # --- items held for a later message, shared by every process (see HeldItems) -----------------------
+    def push_item(self, name: str, item: str, *, max_items: int, ttl_s: float) -> None:
+        check_key(name)
+        check_ttl("ttl_s", ttl_s)
+
+        def push(conn: sqlite3.Connection) -> None:
+            now = time.time()
+            conn.execute("DELETE FROM held_items WHERE name = ? AND expires_at <= ?", (name, now))
+            conn.execute(
+                "INSERT INTO held_items (name, item, expires_at) VALUES (?, ?, ?)", (name, item, now + ttl_s)
+            )
+            conn.execute(
+                "DELETE FROM held_items WHERE name = ? AND seq NOT IN "
+                "(SELECT seq FROM held_items WHERE name = ? ORDER BY seq DESC LIMIT ?)",
+                (name, name, max_items),
+            )
+
+        self._write("push_item", push)
+
+    def take_items(self, name: str) -> list[str]:
+        check_key(name)
+
+        def take(conn: sqlite3.Connection) -> list[str]:
+            rows = conn.execute(
+                "SELECT item FROM held_items WHERE name = ? AND expires_at > ? ORDER BY seq",
+                (name, time.time()),
+            ).fetchall()
+            conn.execute("DELETE FROM held_items WHERE name = ?", (name,))
+            return [row[0] for row in rows]
+
+        return self._write("take_items", take)
+
+    def count_items(self, name: str) -> int:
+        check_key(name)
+        with self._guard("count_items"):
+            sql = "SELECT COUNT(*) FROM held_items WHERE name = ? AND expires_at > ?"
+            return int(self._conn.execute(sql, (name, time.time())).fetchone()[0])
 
     def purge_expired(self, *, limit: int = PURGE_BATCH) -> int:
         """Delete up to ``limit`` expired records; returns how many went. Claims do this now and then."""
