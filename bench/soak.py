@@ -16,6 +16,14 @@ must end as a dead letter and publish nothing —, and jobs whose ids contain ``
 each once). A delivery that raises RetryLater is delivered again (as FC / EventBridge would, at most
 ``--max-attempts`` times).
 
+With ``--robot-fail R --webhook-fail W`` every alert also goes to a local DingTalk robot and a Standard
+Webhooks receiver (both required sinks beside the JSONL primary), which answer 503 to that share of
+requests; the figures then say, per sink, how many alerts arrived, how many were lost and how many
+arrived twice (and whether twice meant the same CloudEvent id). The robot's rate window is 1000 a minute
+here (``--robot-per-minute``): the soak is about delivery under failures. With ``--robot-per-minute 20``
+the robot gets digests, and alerts still pending in an instance's digest when the soak ends count as lost
+for the robot (they are in the primary sink).
+
 Printed: events, unique jobs, published, duplicates published (a job published twice; a CloudEvent id
 seen twice), lost (a job with no published outcome at the end), dead-lettered, retries, wall time. Exits 1
 when anything was lost or published twice. ``--store redis`` starts its own redis-server (tests/
@@ -55,6 +63,7 @@ from playgate.testing.sample_events import (  # noqa: E402
 
 MEDIA = tuple(IceEmulator().load_catalog(sample_catalog_path()).media_ids)  # the sample catalog's media
 EVENT_TYPES = ("MediaConvertComplete", "TranscodeComplete", "ProduceMediaComplete", "RegisterMediaComplete")
+HOOK_SECRET = "whsec_" + base64.b64encode(b"playgate-soak-webhook-secret-32b").decode()
 SINGLE_ENVELOPES = ("raw bytes", "raw text", "raw parsed", "mns json", "mns base64", "topic json", "stream")
 
 
@@ -225,6 +234,91 @@ def report(
     }
 
 
+def http_sinks(args: argparse.Namespace, folder: Path, stack: list[Any]) -> dict[str, Any]:
+    """Start a robot and a webhook receiver that fail at the given rates; return the alert_sink setting."""
+    import os
+
+    from playgate.testing.receivers import Receiver
+
+    robot = Receiver(fail_rate=args.robot_fail, seed=args.seed + 2).start()
+    hook = Receiver(fail_rate=args.webhook_fail, seed=args.seed + 3).start()
+    stack.extend([robot, hook])
+    os.environ.update(
+        SOAK_ROBOT_TOKEN="soak-token", SOAK_ROBOT_SECRET="SECsoak", SOAK_HOOK_SECRET=HOOK_SECRET
+    )
+    robot_url = (
+        f"dingtalk+http://{robot.url.removeprefix('http://')}/robot/send?access_token=${{SOAK_ROBOT_TOKEN}}"
+        f"&secret=${{SOAK_ROBOT_SECRET}}&per_minute={args.robot_per_minute}"
+    )
+    hook_url = f"{hook.url}/hook?secret=${{SOAK_HOOK_SECRET}}"
+    if args.sink_retry_for is not None:  # short: a failed send is left to the redelivery more often
+        robot_url, hook_url = (f"{url}&retry_for={args.sink_retry_for}" for url in (robot_url, hook_url))
+    sinks = f"jsonl://{folder / 'alerts.jsonl'},{robot_url},{hook_url}"
+    return {"alert_sink": sinks, "robot": robot, "hook": hook}
+
+
+def sink_report(alerts: list[dict[str, Any]], robot: Any, hook: Any) -> dict[str, Any]:
+    """Per HTTP sink: arrived, lost, twice (and with which ids), refused by the receiver's verifier."""
+    import re
+
+    from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+    alert_ids = {a["data"]["job_id"]: a["id"] for a in alerts}
+    robot_jobs: Counter[str] = Counter()
+    robot_other_ids = 0
+    for r in robot.accepted():
+        text = r.json()["markdown"]["text"]
+        jobs = re.findall(r"job-soak-\d{5}", text)
+        robot_jobs.update(jobs)
+        shown = re.search(r"id `([0-9a-f]{32})`", text)  # a single message names its CloudEvent id
+        if shown and len(jobs) == 1 and alert_ids.get(jobs[0]) != shown.group(1):
+            robot_other_ids += 1
+    hook_ids: Counter[tuple[str, str]] = Counter()
+    unverified = 0
+    for r in hook.accepted():
+        try:
+            event = Webhook(HOOK_SECRET).verify(r.body, r.headers)
+        except WebhookVerificationError:
+            unverified += 1
+            continue
+        hook_ids[(event["data"]["job_id"], event["id"])] += 1
+    hook_jobs = Counter(job for job, _ in hook_ids.elements())
+    other_ids = sum(1 for (job, id_) in hook_ids if alert_ids.get(job) != id_)
+    return {
+        "alerts (primary sink)": len(alert_ids),
+        "robot: requests (503 injected)": _requests(robot),
+        "robot: alerts arrived / lost / twice": (
+            f"{len(set(robot_jobs) & set(alert_ids))} / {len(set(alert_ids) - set(robot_jobs))} / "
+            f"{sum(n - 1 for n in robot_jobs.values() if n > 1)}"
+        ),
+        "robot: twice with another id": robot_other_ids,
+        "robot: most messages in any 60 s": _busiest_minute([r.at for r in robot.accepted()]),
+        "webhook: requests (503 injected)": _requests(hook),
+        "webhook: alerts arrived / lost / twice": (
+            f"{len(set(hook_jobs) & set(alert_ids))} / {len(set(alert_ids) - set(hook_jobs))} / "
+            f"{sum(n - 1 for n in hook_jobs.values() if n > 1)}"
+        ),
+        "webhook: twice with another id, or failing verification": other_ids + unverified,
+        "_broken": len(set(alert_ids) - set(robot_jobs))
+        + len(set(alert_ids) - set(hook_jobs))
+        + other_ids
+        + unverified,
+    }
+
+
+def _busiest_minute(times: list[float]) -> int:
+    times, most, start = sorted(times), 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= 60:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def _requests(receiver: Any) -> str:
+    return f"{len(receiver.requests)} ({len(receiver.requests) - len(receiver.accepted())})"
+
+
 def store_url(args: argparse.Namespace, folder: Path, stack: list[Any]) -> str:
     if args.store == "sqlite":
         return f"sqlite:///{folder / 'store.sqlite3'}"
@@ -254,6 +348,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--redis-url", default=None, help="use this Redis instead of starting one")
     parser.add_argument("--max-attempts", type=int, default=8, help="deliveries of one payload at most")
     parser.add_argument("--redeliver-after-ms", type=float, default=200.0, help="delay before a redelivery")
+    parser.add_argument(
+        "--robot-fail", type=float, default=None, help="alerts also to a DingTalk robot failing so"
+    )
+    parser.add_argument("--webhook-fail", type=float, default=None, help="and to a webhook failing so often")
+    parser.add_argument("--robot-per-minute", type=int, default=1000, help="the robot's rate window")
+    parser.add_argument("--sink-retry-for", type=float, default=None, help="the HTTP sinks' retry budget (s)")
     parser.add_argument("--seed", type=int, default=2026)
     return parser.parse_args(argv)
 
@@ -270,10 +370,15 @@ def main(argv: list[str] | None = None) -> int:
     stack: list[Any] = []
     with tempfile.TemporaryDirectory(prefix="playgate-soak-") as tmp, EmulatorServer(emulator) as server:
         folder = Path(tmp)
+        http = {}
         try:
+            if args.robot_fail is not None or args.webhook_fail is not None:
+                args.robot_fail, args.webhook_fail = args.robot_fail or 0.0, args.webhook_fail or 0.0
+                http = http_sinks(args, folder, stack)
             settings = local_settings(
                 server.url,
                 folder,
+                **({"alert_sink": http["alert_sink"]} if http else {}),
                 store=store_url(args, folder, stack),
                 ice_timeout_s=5.0,
                 ice_deadline_s=20.0,
@@ -291,15 +396,19 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 wall = time.monotonic() - ready
             figures = report(messages, sent, runs, folder, wall)
+            if http:
+                figures.update(sink_report(read_lines(folder / "alerts.jsonl"), http["robot"], http["hook"]))
         finally:
             for server_ in stack:
                 server_.stop()
     figures["worker start-up (s)"] = round(ready - started, 2)
     figures["ICE calls (faults answered)"] = f"{len(emulator.calls)} ({dict(emulator.faults)})"
+    broken_sinks = figures.pop("_broken", 0)
     print(
         f"soak: --events {args.events} --duplicates {args.duplicates} --throttle {args.throttle} "
         f"--fail5xx {args.fail5xx} --hostile {args.hostile} --workers {args.workers} --store {args.store} "
         f"(seed {args.seed})"
+        + (f" --robot-fail {args.robot_fail} --webhook-fail {args.webhook_fail}" if http else "")
     )
     width = max(len(name) for name in figures)
     for name, value in figures.items():
@@ -310,7 +419,10 @@ def main(argv: list[str] | None = None) -> int:
         "duplicates published (same job twice)",
         "hostile items published",
     )
-    return 1 if any(figures[k] for k in broken) or figures["handler raised other than RetryLater"] else 0
+    failed = (
+        any(figures[k] for k in broken) or figures["handler raised other than RetryLater"] or broken_sinks
+    )
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

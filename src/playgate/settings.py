@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     playback_sink: str = Field("stdout:", description="Where playback.ready and qc.passed go.")
     alert_sink: str = Field("stdout:", description="Where qc.alert goes.")
     dead_letter_sink: str = Field("stdout:", description="Where malformed and undeliverable items go.")
+    message_templates: str | None = Field(
+        None, description="YAML file replacing the chat robots' message templates."
+    )
+    console_url: str = Field(
+        "https://ims.console.aliyun.com/media/detail?mediaId={media_id}&regionId={region}",
+        description="Link to a media in the ICE console, in robot messages; {media_id} and {region}.",
+    )
     mns_endpoint: str | None = Field(
         None, description="MNS endpoint, http(s)://<account>.mns.<region>.aliyuncs.com"
     )
