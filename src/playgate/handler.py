@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from playgate import log
-from playgate.errors import PlaygateError, RetryableError
+from playgate.errors import DeadlineExceeded, PlaygateError, RetryableError
 from playgate.events import IceEvent, MalformedItem, decode
 from playgate.gate import Gate, Outcome
 from playgate.settings import Settings
@@ -82,7 +82,10 @@ def handle_payload(payload: Any, *, runtime: Runtime | None = None, context: Any
     results: list[dict[str, Any]] = []
     retry = False
     for item in decode(payload):
-        result = _handle_item(item, runtime, deadline)
+        if deadline is not None and time.monotonic() >= deadline:
+            result = _out_of_time(item)  # nothing starts past the deadline; the batch comes back
+        else:
+            result = _handle_item(item, runtime, deadline)
         retry = retry or result["status"] == "retry"
         results.append(result)
     summary = {"items": len(results), "results": results}
@@ -130,6 +133,13 @@ def _handle_item(item: IceEvent | MalformedItem, runtime: Runtime, deadline: flo
         "job_id": item.job_id,
         "media_id": item.media_id,
     }
+
+
+def _out_of_time(item: IceEvent | MalformedItem) -> dict[str, Any]:
+    result = {"status": "retry", "reason": DeadlineExceeded.reason}
+    if isinstance(item, IceEvent):
+        result.update(key=item.idempotency_key, job_id=item.job_id, media_id=item.media_id)
+    return result
 
 
 def _record_dead_letter(runtime: Runtime, error: PlaygateError, item: IceEvent, logger: Any) -> bool:
