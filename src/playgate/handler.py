@@ -138,7 +138,9 @@ def _handle_item(item: IceEvent | MalformedItem, runtime: Runtime, deadline: flo
 def _out_of_time(item: IceEvent | MalformedItem) -> dict[str, Any]:
     result = {"status": "retry", "reason": DeadlineExceeded.reason}
     if isinstance(item, IceEvent):
-        result.update(key=item.idempotency_key, job_id=item.job_id, media_id=item.media_id)
+        result.update(
+            key=item.idempotency_key, event_type=item.event_type, job_id=item.job_id, media_id=item.media_id
+        )
     return result
 
 

@@ -8,7 +8,8 @@ It answers SendMessage and BatchSendMessage (``POST /queues/<name>/messages``) a
 ``Authorization: MNS <id>:<signature>`` is refused.
 
 Fault knobs: ``fail_next(n)`` answers the next n sends with ``503 ServiceUnavailable`` (or any status,
-code and message); ``latency_s`` delays every answer; ``stop()`` makes connections be refused (open
+code and message); ``latency_s`` delays every answer; ``trickle_s`` sends every answer one byte at a time,
+this long apart (a server that answers, but far too slowly); ``stop()`` makes connections be refused (open
 keep-alive connections are cut too) and ``start()`` brings the server back on the same port.
 
     with MnsServer(queues=["alerts"], topics=["playback"]) as mns:
@@ -25,6 +26,7 @@ import argparse
 import base64
 import contextlib
 import hashlib
+import io
 import itertools
 import re
 import socket
@@ -79,6 +81,7 @@ class MnsServer:
         self.max_message_bytes = max_message_bytes
         self.port = port
         self.latency_s = 0.0  # added before every answer: slow networks, client timeouts
+        self.trickle_s = 0.0  # pause between the bytes of an answer: a server that never quite answers
         self.requests = 0
         self._received: list[Received] = []
         self._fail_next: list[tuple[int, str, str]] = []
@@ -315,6 +318,9 @@ class _Handler(BaseHTTPRequestHandler):
         except _MnsError as error:
             status, xml = error.status, _error_xml(error, request_id, self.server_state.endpoint)
         payload = xml.encode("utf-8")
+        trickle_s = self.server_state.trickle_s
+        if trickle_s:
+            wire, self.wfile = self.wfile, io.BytesIO()  # type: ignore[assignment]
         self.send_response(status)
         self.send_header("Content-Type", "text/xml;charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -322,6 +328,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("x-mns-version", "2015-06-06")
         self.end_headers()
         self.wfile.write(payload)
+        if trickle_s:
+            answer, self.wfile = self.wfile.getvalue(), wire  # type: ignore[attr-defined]
+            for index in range(len(answer)):
+                self.wfile.write(answer[index : index + 1])
+                self.wfile.flush()
+                time.sleep(trickle_s)
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         return None
