@@ -98,7 +98,7 @@ def _handle_item(item: IceEvent | MalformedItem, runtime: Runtime, deadline: flo
     logger = log.get_logger()
     started = time.monotonic()
     if isinstance(item, MalformedItem):
-        return _dead_letter(item, runtime, logger)
+        return _dead_letter(item, runtime, logger, deadline)
     log.bind(event_type=item.event_type, job_id=item.job_id, media_id=item.media_id)
     try:
         outcome = runtime.gate.process(item, deadline=deadline)
@@ -106,7 +106,7 @@ def _handle_item(item: IceEvent | MalformedItem, runtime: Runtime, deadline: flo
         outcome = Outcome(
             key=item.idempotency_key, status="retry", reason=error.reason, detail={"error": str(error)}
         )
-        if not error.retryable and _record_dead_letter(runtime, error, item, logger):
+        if not error.retryable and _record_dead_letter(runtime, error, item, logger, deadline):
             outcome.status = "dead_letter"
     except Exception as error:  # an unclassified bug must not lose the event: retry it, loudly
         logger.exception("event.unexpected_error")
@@ -144,14 +144,20 @@ def _out_of_time(item: IceEvent | MalformedItem) -> dict[str, Any]:
     return result
 
 
-def _record_dead_letter(runtime: Runtime, error: PlaygateError, item: IceEvent, logger: Any) -> bool:
+def _record_dead_letter(
+    runtime: Runtime, error: PlaygateError, item: IceEvent, logger: Any, deadline: float | None
+) -> bool:
     """A final failure that could not become an alert; False when the dead-letter sink fails too.
 
     Then the item is retried, and after FC's own retries its on-failure destination keeps it.
     """
     try:
         runtime.publisher.dead_letter(
-            error.reason, error.as_dict(), item.raw_callback(), delivery_id=item.delivery_id
+            error.reason,
+            error.as_dict(),
+            item.raw_callback(),
+            delivery_id=item.delivery_id,
+            deadline=deadline,
         )
     except PlaygateError as sink_error:
         logger.warning("dead_letter.unavailable", reason=error.reason, error=str(sink_error))
@@ -159,10 +165,16 @@ def _record_dead_letter(runtime: Runtime, error: PlaygateError, item: IceEvent, 
     return True
 
 
-def _dead_letter(item: MalformedItem, runtime: Runtime, logger: Any) -> dict[str, Any]:
+def _dead_letter(
+    item: MalformedItem, runtime: Runtime, logger: Any, deadline: float | None
+) -> dict[str, Any]:
     try:
         runtime.publisher.dead_letter(
-            item.error().reason, item.error().as_dict(), item.raw, delivery_id=item.delivery_id
+            item.error().reason,
+            item.error().as_dict(),
+            item.raw,
+            delivery_id=item.delivery_id,
+            deadline=deadline,
         )
     except PlaygateError as error:  # the dead-letter sink failed too: retried, then FC's destination keeps it
         logger.warning("dead_letter.unavailable", reason=item.reason, error=str(error))
