@@ -12,8 +12,11 @@ import json
 import sqlite3
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
+import pytest
+import trustme
 from reliability_workers import Context
 
 from gate_world import GateWorld
@@ -93,14 +96,28 @@ def test_a_hung_redis_is_waited_for_only_until_the_deadline_for_a_whole_batch(ma
         assert len(world.messages("alerts")) == 3
 
 
-def test_an_mns_server_answering_one_byte_a_second_is_cut_at_the_deadline(make_world):
-    with MnsServer(queues=["alerts"]) as mns:
+@pytest.fixture
+def self_signed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """A certificate for 127.0.0.1 from a throw-away CA that this process trusts (SSL_CERT_FILE)."""
+    authority = trustme.CA()
+    server = tmp_path / "server.pem"
+    authority.issue_cert("127.0.0.1").private_key_and_cert_chain_pem.write_to_path(str(server))
+    authority.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))
+    return str(server), str(server)
+
+
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_an_mns_server_answering_one_byte_a_second_is_cut_at_the_deadline(make_world, request, scheme):
+    tls = request.getfixturevalue("self_signed") if scheme == "https" else None
+    with MnsServer(queues=["alerts"], tls=tls) as mns:
+        assert mns.endpoint.startswith(f"{scheme}://")
         world = make_world(
             safety_margin_s=MARGIN_S,
             mns_endpoint=mns.endpoint,
             alert_sink="mns-queue://alerts?timeout=5",  # each read would wait up to 5 s: not the bound
         )
-        payload = failed_job("job-trickling-mns")
+        payload = failed_job(f"job-trickling-mns-{scheme}")
         mns.trickle_s = 1.0  # the answer (a few hundred bytes) would take minutes
 
         summary, took_s = invoke(world, payload)

@@ -30,6 +30,7 @@ import io
 import itertools
 import re
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -74,8 +75,10 @@ class MnsServer:
         port: int = 0,
         queue_base64: bool = True,
         max_message_bytes: int = MAX_MESSAGE_BYTES,
+        tls: tuple[str, str] | None = None,
     ) -> None:
         self.queues = set(queues)
+        self.tls = tls  # (certificate file, key file): serve HTTPS
         self.topics = set(topics)
         self.queue_base64 = queue_base64
         self.max_message_bytes = max_message_bytes
@@ -93,7 +96,7 @@ class MnsServer:
     # --- lifecycle -----------------------------------------------------------------------------------
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> str:
         if self._httpd is not None:
@@ -101,6 +104,10 @@ class MnsServer:
         handler = type("Handler", (_Handler,), {"server_state": self})
         self._httpd = _Server(("127.0.0.1", self.port), handler)
         self.port = self._httpd.server_address[1]
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, args=(0.05,), name="mns-server", daemon=True
         )
