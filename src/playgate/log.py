@@ -67,13 +67,15 @@ def _redact_percent_encoded(match: re.Match[str]) -> str:
 
 
 def _redact_base64(match: re.Match[str]) -> str:
-    """A base64 run that decodes to text with a secret in it becomes the base64 of the redacted text."""
+    """A base64 run that decodes to text with a secret in it becomes the base64 of the redacted text.
+
+    A run cut short (a truncated payload) still has its whole 4-character groups decoded.
+    """
     encoded = match.group(0)
-    if len(encoded) % 4:
-        return encoded
+    whole = encoded[: len(encoded) - len(encoded) % 4]
     try:
-        decoded = base64.b64decode(encoded, validate=True).decode("utf-8")
-    except (ValueError, UnicodeDecodeError):
+        decoded = base64.b64decode(whole, validate=True).decode("utf-8", "ignore")
+    except ValueError:
         return encoded
     redacted = redact_text(decoded)
     if redacted == decoded:

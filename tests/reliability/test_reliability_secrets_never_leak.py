@@ -81,6 +81,12 @@ def malformed_mns_body_with(text: str, n: str) -> dict[str, Any]:
     return mns_cloudevent(base64.b64encode(body.encode()).decode(), f"leak-{n}")
 
 
+def cut_short_mns_body_with(text: str, n: str) -> dict[str, Any]:
+    """A base64 body cut off mid-group (as a truncated record would be): not a multiple of 4 long."""
+    body = json.dumps({"Note": text, "MessageBody": "not an ICE event", "Padding": "p" * 40})
+    return mns_cloudevent(base64.b64encode(body.encode()).decode()[:-6] + "Q", f"leak-{n}")
+
+
 def unknown_field_with(text: str, n: str) -> dict[str, Any]:
     return {"EventType": 42, "Attached": text, "n": n}
 
@@ -88,6 +94,7 @@ def unknown_field_with(text: str, n: str) -> dict[str, Any]:
 CARRIERS = {
     "ErrorMessage": failed_job_with,
     "base64 MNS body": malformed_mns_body_with,
+    "cut-short base64 MNS body": cut_short_mns_body_with,
     "unknown field": unknown_field_with,
 }
 
@@ -97,12 +104,15 @@ def readable_forms(text: str) -> list[str]:
     forms = [text, unquote(text), unquote(unquote(text))]
     for form in list(forms):
         for run in _BASE64_RUN.findall(form):
-            padded = run + "=" * (-len(run) % 4)
-            try:
-                decoded = base64.b64decode(padded).decode("utf-8", "replace")
-            except ValueError:
-                continue
-            forms += [decoded, unquote(decoded), unquote(unquote(decoded))]
+            for cut in range(4):  # a run cut short anywhere: decode its whole 4-character groups
+                whole = run[: len(run) - cut]
+                if len(whole) % 4:
+                    continue
+                try:
+                    decoded = base64.b64decode(whole).decode("utf-8", "replace")
+                except ValueError:
+                    continue
+                forms += [decoded, unquote(decoded), unquote(unquote(decoded))]
     return forms
 
 
