@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import fcntl
 import json
 import multiprocessing
 import os
@@ -167,3 +168,23 @@ def test_a_partial_last_line_left_by_a_dead_writer_is_cut_off_before_appending(t
     lines = path.read_bytes().split(b"\n")
     assert lines[0] + b"\n" == whole and lines[-1] == b""
     assert json.loads(lines[1])["data"] == {"n": 1}
+
+
+def test_a_writer_that_holds_the_file_is_waited_for_only_as_long_as_the_time_left(tmp_path: Path) -> None:
+    from playgate.errors import DeadlineExceeded
+
+    path = tmp_path / "alerts.jsonl"
+    sink = JsonlSink(f"jsonl://{path}")
+    other = os.open(path, os.O_RDWR)  # another writer (its own open file) holds the lock
+    fcntl.flock(other, fcntl.LOCK_EX)
+    event = make_event(QC_ALERT, source="t", subject="m", data={"n": 1}, id_parts=("1",))
+    try:
+        with pytest.raises(DeadlineExceeded, match="another writer held the file") as raised:
+            sink.send(event, timeout_s=0.2)
+        assert raised.value.retryable
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+    sink.send(event, timeout_s=0.2)
+    sink.close()
+    assert [json.loads(line)["data"] for line in path.read_bytes().splitlines()] == [{"n": 1}]

@@ -20,10 +20,11 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import time
 from pathlib import Path
 from typing import Any
 
-from playgate.errors import ConfigError, SinkRejected, SinkUnavailable
+from playgate.errors import ConfigError, DeadlineExceeded, SinkRejected, SinkUnavailable
 from playgate.log import get_logger
 from playgate.publish.base import bool_option, query_options
 from playgate.publish.size import encode_event
@@ -32,6 +33,7 @@ TRANSIENT_ERRNOS = frozenset(
     {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EAGAIN, errno.EINTR, errno.ENOLCK}
 )
 TAIL_CHUNK = 64 * 1024
+LOCK_POLL_S = 0.005
 
 
 def parse_path(url: str) -> tuple[Path, dict[str, str]]:
@@ -65,7 +67,7 @@ class JsonlSink:
             raise SinkRejected(f"sink {self.url} is closed; open a new one")
         line = encode_event(event) + b"\n"
         try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._lock(self._fd, timeout_s)
             try:
                 self._append_whole(self._fd, line)
             finally:
@@ -74,6 +76,24 @@ class JsonlSink:
                 os.fsync(self._fd)
         except OSError as error:
             raise self._classify(error) from error
+
+    def _lock(self, fd: int, timeout_s: float | None) -> None:
+        """Take the file's lock, waiting no longer than ``timeout_s`` (the invocation's time left)."""
+        if timeout_s is None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            return
+        until = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= until:
+                    raise DeadlineExceeded(
+                        f"sink {self.url}: another writer held the file until the deadline; "
+                        "the event will be retried"
+                    ) from None
+                time.sleep(LOCK_POLL_S)
 
     def _append_whole(self, fd: int, line: bytes) -> None:
         """Append ``line`` after the last whole line; on failure leave no part of it behind."""
