@@ -263,7 +263,8 @@ class RedisStore:
                 raise self._unavailable(what, error) from error
             finally:
                 _calling.deadline = None
-            time.sleep(BACKOFF_S * attempt)
+            left = time_left(deadline, label)
+            time.sleep(BACKOFF_S * attempt if left is None else min(BACKOFF_S * attempt, left))
         raise AssertionError("unreachable")
 
     def _unavailable(self, what: str, error: RedisError) -> StoreUnavailable:
