@@ -9,8 +9,9 @@ It answers SendMessage and BatchSendMessage (``POST /queues/<name>/messages``) a
 
 Fault knobs: ``fail_next(n)`` answers the next n sends with ``503 ServiceUnavailable`` (or any status,
 code and message); ``latency_s`` delays every answer; ``trickle_s`` sends every answer one byte at a time,
-this long apart (a server that answers, but far too slowly); ``tls=(cert, key)`` serves HTTPS; ``stop()`` makes connections be refused (open
+this long apart (a server that answers, but far too slowly); ``stop()`` makes connections be refused (open
 keep-alive connections are cut too) and ``start()`` brings the server back on the same port.
+``tls=(cert, key)`` serves HTTPS.
 
     with MnsServer(queues=["alerts"], topics=["playback"]) as mns:
         ...  # PLAYGATE_MNS_ENDPOINT=mns.endpoint
