@@ -10,7 +10,9 @@ skips: with neither, it fails and says how to install one.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -139,7 +141,18 @@ class RedisServer:
                 self._proc.wait()
         self._proc = None
 
+    def pause(self) -> None:
+        """SIGSTOP: the server accepts connections (the kernel does) but never answers — a hung Redis."""
+        assert self._proc is not None, "the redis-server is not running"
+        os.kill(self._proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self._proc is not None, "the redis-server is not running"
+        os.kill(self._proc.pid, signal.SIGCONT)
+
     def stop(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            os.kill(self._proc.pid, signal.SIGCONT)  # a paused server cannot act on SIGTERM
         self._terminate()
         self.port = None
         if self._dir is not None:

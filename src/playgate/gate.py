@@ -9,6 +9,7 @@ failures become a ``qc.alert`` and complete the record: they are never retried a
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -21,6 +22,7 @@ from playgate.errors import (
     MediaNotFound,
     MediaNotReady,
     MediaStillPreparing,
+    PlaygateError,
     Unconfirmed,
 )
 from playgate.events import MEDIA_INFO_EVENT_TYPE, IceEvent, mediaconvert, should_check
@@ -113,8 +115,10 @@ class Gate:
             message = self._decide(event, deadline)
             destination = self.publisher.publish(message, deadline=deadline)
         except BaseException:
-            # nothing was published: let a redelivery or a dead-letter replay claim it again
-            self.store.release(key, claim.token)
+            # nothing was published: let a redelivery or a dead-letter replay claim it again (when the store
+            # cannot be reached now, the claim expires shortly after the deadline; the first error counts)
+            with contextlib.suppress(PlaygateError):
+                self.store.release(key, claim.token, deadline=self._finish_by(deadline))
             raise
         outcome = Outcome(
             key=key,
@@ -124,7 +128,13 @@ class Gate:
             reason=message["data"].get("reason"),
             detail={"id": message["id"]},
         )
-        self.store.complete(key, claim.token, outcome.as_dict(), ttl_s=self.settings.completed_ttl_s)
+        self.store.complete(
+            key,
+            claim.token,
+            outcome.as_dict(),
+            ttl_s=self.settings.completed_ttl_s,
+            deadline=self._finish_by(deadline),
+        )
         return outcome
 
     # --- the decision --------------------------------------------------------------------------------
@@ -241,7 +251,8 @@ class Gate:
         if deadline is not None:
             wait_until = min(wait_until, deadline)
         while True:
-            claim = self.store.claim(key, in_progress_ttl_s=self._claim_ttl(deadline))
+            # no claim starts past the deadline: the store raises DeadlineExceeded and the event is retried
+            claim = self.store.claim(key, in_progress_ttl_s=self._claim_ttl(deadline), deadline=deadline)
             if claim.status is not ClaimStatus.IN_PROGRESS:
                 return claim
             if time.monotonic() + IN_PROGRESS_POLL_S > wait_until:
@@ -251,6 +262,10 @@ class Gate:
             time.sleep(IN_PROGRESS_POLL_S)
 
     # --- time ------------------------------------------------------------------------------------------
+    def _finish_by(self, deadline: float | None) -> float | None:
+        """Recording or releasing what was started may use half the safety margin: FC still runs then."""
+        return None if deadline is None else deadline + self.settings.safety_margin_s / 2
+
     def _claim_ttl(self, deadline: float | None) -> float:
         """A claim outlives this invocation only briefly, so a crashed instance's event is retried soon."""
         if deadline is None:

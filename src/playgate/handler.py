@@ -16,7 +16,7 @@ from typing import Any
 
 from playgate import log
 from playgate.callbacks import PairUsed, admit, settle
-from playgate.errors import PlaygateError, RetryableError, Unauthenticated
+from playgate.errors import DeadlineExceeded, PlaygateError, RetryableError, Unauthenticated
 from playgate.events import IceEvent, MalformedItem, decode
 from playgate.gate import Gate, Outcome
 from playgate.publish.dead_letter import minimal_dead_letter
@@ -93,7 +93,10 @@ def handle_payload(
     results: list[dict[str, Any]] = []
     retry = False
     for item in decode(payload):
-        result = _handle_item(item, runtime, deadline, http_admitted)
+        if deadline is not None and time.monotonic() >= deadline:
+            result = _out_of_time(item)  # nothing starts past the deadline; the batch comes back
+        else:
+            result = _handle_item(item, runtime, deadline, http_admitted)
         retry = retry or result["status"] == "retry"
         results.append(result)
     flush = getattr(runtime.publisher, "flush", None)
@@ -111,7 +114,7 @@ def _handle_item(
     logger = log.get_logger()
     started = time.monotonic()
     if isinstance(item, MalformedItem):
-        return _dead_letter(item, runtime, logger)
+        return _dead_letter(item, runtime, logger, deadline)
     log.bind(event_type=item.event_type, job_id=item.job_id, media_id=item.media_id)
     try:
         outcome = _process(item, runtime, deadline, http_admitted)
@@ -119,7 +122,7 @@ def _handle_item(
         outcome = Outcome(
             key=item.idempotency_key, status="retry", reason=error.reason, detail={"error": str(error)}
         )
-        if not error.retryable and _record_dead_letter(runtime, error, item, logger):
+        if not error.retryable and _record_dead_letter(runtime, error, item, logger, deadline):
             outcome.status = "dead_letter"
     except Exception as error:  # an unclassified bug must not lose the event: retry it, loudly
         logger.exception("event.unexpected_error")
@@ -161,13 +164,26 @@ def _process(item: IceEvent, runtime: Runtime, deadline: float | None, http_admi
         settle(admission, runtime.settings, runtime.gate.store, handled=handled)
 
 
-def _record_dead_letter(runtime: Runtime, error: PlaygateError, item: IceEvent, logger: Any) -> bool:
+def _out_of_time(item: IceEvent | MalformedItem) -> dict[str, Any]:
+    result = {"status": "retry", "reason": DeadlineExceeded.reason}
+    if isinstance(item, IceEvent):
+        result.update(
+            key=item.idempotency_key, event_type=item.event_type, job_id=item.job_id, media_id=item.media_id
+        )
+    return result
+
+
+def _record_dead_letter(
+    runtime: Runtime, error: PlaygateError, item: IceEvent, logger: Any, deadline: float | None
+) -> bool:
     """A final failure that could not become an alert; False when the dead-letter sink fails too.
 
     Then the item is retried, and after FC's own retries its on-failure destination keeps it.
     """
     try:
-        _publish_dead_letter(runtime, error.reason, error.as_dict(), item.raw_callback(), item.delivery_id)
+        _publish_dead_letter(
+            runtime, error.reason, error.as_dict(), item.raw_callback(), item.delivery_id, deadline
+        )
     except PlaygateError as sink_error:
         logger.warning("dead_letter.unavailable", reason=error.reason, error=str(sink_error))
         return False
@@ -175,25 +191,33 @@ def _record_dead_letter(runtime: Runtime, error: PlaygateError, item: IceEvent, 
 
 
 def _publish_dead_letter(
-    runtime: Runtime, reason: str, error: dict[str, Any], payload: Any, delivery_id: str | None
+    runtime: Runtime,
+    reason: str,
+    error: dict[str, Any],
+    payload: Any,
+    delivery_id: str | None,
+    deadline: float | None,
 ) -> None:
     """The full dead letter, else a minimal one: what the payload holds must not stop the record.
 
     A sink that is down raises its PlaygateError (the item is then retried)."""
     try:
-        runtime.publisher.dead_letter(reason, error, payload, delivery_id=delivery_id)
+        runtime.publisher.dead_letter(reason, error, payload, delivery_id=delivery_id, deadline=deadline)
     except PlaygateError:
         raise
     except Exception as failure:
         log.get_logger().error("dead_letter.fallback", reason=reason, error=type(failure).__name__)
         source = runtime.publisher.source
         fallback = minimal_dead_letter(reason, source=source, delivery_id=delivery_id, failure=failure)
-        runtime.publisher.publish(fallback)
+        runtime.publisher.publish(fallback, deadline=deadline)
 
 
-def _dead_letter(item: MalformedItem, runtime: Runtime, logger: Any) -> dict[str, Any]:
+def _dead_letter(
+    item: MalformedItem, runtime: Runtime, logger: Any, deadline: float | None
+) -> dict[str, Any]:
     try:
-        _publish_dead_letter(runtime, item.error().reason, item.error().as_dict(), item.raw, item.delivery_id)
+        error = item.error()
+        _publish_dead_letter(runtime, error.reason, error.as_dict(), item.raw, item.delivery_id, deadline)
     except PlaygateError as error:  # the dead-letter sink failed too: retried, then FC's destination keeps it
         logger.warning("dead_letter.unavailable", reason=item.reason, error=str(error))
         return {"status": "retry", "reason": "dead_letter_sink_unavailable"}

@@ -7,26 +7,35 @@ Every value that passes through a log line, an exception message or a dead-lette
 
 from __future__ import annotations
 
+import base64
 import re
 import sys
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote, unquote
 
 REDACTED = "***"
 
-# Query parameters that are credentials: OSS/CDN signatures, STS tokens, access key ids, auth keys.
+# Query parameters that are credentials: OSS/CDN signatures, STS tokens, access key ids, auth keys. The
+# separator before the name may be HTML-escaped (``&amp;``) or JSON-escaped (``\u0026``).
 _SECRET_QUERY = re.compile(
-    r"(?i)([?&](?:signature|security-token|securitytoken|x-oss-signature|x-oss-credential|"
-    r"x-oss-security-token|ossaccesskeyid|accesskeyid|auth_key|x-acs-security-token|token)=)[^&#\s\"'<>]*"
+    r"(?i)((?:[?&;]|\\u0026)(?:signature|security-token|securitytoken|x-oss-signature|x-oss-credential|"
+    r"x-oss-security-token|ossaccesskeyid|accesskeyid|accesskeysecret|auth_key|x-acs-security-token|"
+    r"x-amz-signature|x-amz-credential|x-amz-security-token|token)=)[^&#\s\"'<>\\]*"
 )
 _ACCESS_KEY_ID = re.compile(r"\b(?:LTAI|STS\.)[0-9A-Za-z._-]{8,}")
+# Before the key id pattern: ``MNS <id>:<signature>`` goes whole, signature included.
 _AUTH_HEADER = re.compile(
     r"\b(ACS3-HMAC-SHA256)\s+[^\s\"']+(?:[,\s]+(?:SignedHeaders|Signature)=[^\s,\"']+)*"
-    r"|\b(MNS|acs)\s+[A-Za-z0-9._-]+:[A-Za-z0-9+/=]+"
+    r"|\b(MNS|acs|OSS)\s+[A-Za-z0-9._*-]+:[A-Za-z0-9+/=_-]+"
 )
 _SECRET_KEY_NAME = re.compile(
     r"(?i)(secret|password|passwd|token|authorization|signature|access_?key|auth_?key|credential)"
 )
+# Secrets can hide in an encoding: a percent-encoded URL inside another URL, a base64 message body.
+_PERCENT_RUN = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
+_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}={0,2}")
+_PERCENT_SAFE = "/:*"
 
 _known_secrets: set[str] = set()
 
@@ -38,12 +47,40 @@ def register_secret(value: str | None) -> None:
 
 
 def redact_text(text: str) -> str:
+    """``text`` with every secret replaced by ``***``: as written, percent-encoded or inside base64."""
     for secret in _known_secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    text = _AUTH_HEADER.sub(lambda m: (m.group(1) or m.group(2)) + " " + REDACTED, text)
     text = _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
     text = _ACCESS_KEY_ID.sub(REDACTED, text)
-    return _AUTH_HEADER.sub(lambda m: (m.group(1) or m.group(2)) + " " + REDACTED, text)
+    if "%" in text:
+        text = _PERCENT_RUN.sub(_redact_percent_encoded, text)
+    return _BASE64_RUN.sub(_redact_base64, text)
+
+
+def _redact_percent_encoded(match: re.Match[str]) -> str:
+    encoded = match.group(0)
+    decoded = unquote(encoded)
+    redacted = redact_text(decoded)  # shorter than ``encoded``: the recursion ends
+    return encoded if redacted == decoded else quote(redacted, safe=_PERCENT_SAFE)
+
+
+def _redact_base64(match: re.Match[str]) -> str:
+    """A base64 run that decodes to text with a secret in it becomes the base64 of the redacted text.
+
+    A run cut short (a truncated payload) still has its whole 4-character groups decoded.
+    """
+    encoded = match.group(0)
+    whole = encoded[: len(encoded) - len(encoded) % 4]
+    try:
+        decoded = base64.b64decode(whole, validate=True).decode("utf-8", "ignore")
+    except ValueError:
+        return encoded
+    redacted = redact_text(decoded)
+    if redacted == decoded:
+        return encoded
+    return base64.b64encode(redacted.encode("utf-8")).decode("ascii")
 
 
 def redact(value: Any, key: str | None = None) -> Any:

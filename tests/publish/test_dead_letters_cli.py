@@ -2,6 +2,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -144,3 +148,31 @@ def test_a_dead_letter_cut_to_fit_a_queue_is_not_replayed(
     (result,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert calls == [] and result["ok"] is False
     assert "shortened to fit" in result["error"]
+
+
+# Issue 9: a payload is written by whoever sent it; its text must not steer the operator's terminal.
+ESCAPES = "\x1b[2J\x1b]0;owned\x07\x9b31m\u202etxt.exe"
+STEERING = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def test_list_shows_terminal_escapes_from_payloads_as_text_never_raw(world, tmp_path: Path) -> None:
+    from playgate.testing.sample_events import mns_cloudevent
+
+    hostile = mns_cloudevent(f"not an ICE event {ESCAPES}", message_id=f"msg-{ESCAPES}")
+    summary = world.send([hostile])
+    assert summary["results"][0]["status"] == "dead_letter", summary
+    dead_letters = world.folder / "dead-letters.jsonl"
+    [record] = [json.loads(line) for line in dead_letters.read_text(encoding="utf-8").splitlines()]
+    assert "owned" in record["data"]["payload"], "the record keeps the payload as it came"
+
+    for extra in ([], ["--json"]):
+        shown = subprocess.run(
+            [sys.executable, "-m", "playgate.cli", "dead-letters", "list", str(dead_letters), *extra],
+            capture_output=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+        )
+        out = shown.stdout.decode("utf-8")
+        assert not STEERING.search(out), f"raw control characters reach the terminal: {out!r}"
+        assert "\\x1b[2J" in out or "\\u001b[2J" in out, out  # shown, as text
+        assert "\\u202e" in out, out

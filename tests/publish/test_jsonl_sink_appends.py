@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+import fcntl
 import json
 import multiprocessing
 import os
+import select
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,14 +15,15 @@ from publish_helpers import make_settings
 from playgate.errors import ConfigError
 from playgate.publish import open_sink
 from playgate.publish.cloudevents import QC_ALERT, make_event
-from playgate.publish.jsonl import PIPE_BUF, JsonlSink
+from playgate.publish.jsonl import JsonlSink
 
+PIPE_BUF = getattr(select, "PIPE_BUF", 4096)  # a line longer than this may be split by the kernel
 WRITERS = 4
 PER_WRITER = 150
 
 
 def _event(writer: int, n: int) -> dict:
-    # every third line is far bigger than PIPE_BUF, so the locked path is exercised alongside the plain one
+    # every third line is far bigger than PIPE_BUF: the kernel may split it; the lock keeps it whole
     filler = f"w{writer}-" * (3000 if n % 3 == 0 else 5)
     return make_event(
         QC_ALERT,
@@ -106,3 +111,80 @@ def test_the_file_is_created_with_owner_write_permission(tmp_path: Path) -> None
     sink = open_sink(f"jsonl://{tmp_path}/p.jsonl", make_settings())
     sink.close()
     assert os.stat(tmp_path / "p.jsonl").st_mode & 0o200
+
+
+# Issue 9: a full disk used to leave a partial line that the retried line was then appended to.
+FULL_DISK_WRITER = """
+import json, resource, signal, sys
+from playgate.errors import SinkUnavailable
+from playgate.publish.cloudevents import QC_ALERT, make_event
+from playgate.publish.jsonl import JsonlSink
+
+path, limit = sys.argv[1], int(sys.argv[2])
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the limit write() fails with EFBIG instead
+soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+sink = JsonlSink("jsonl://" + path)
+failed = []
+for n in range(12):
+    event = make_event(QC_ALERT, source="t", subject="m", data={"n": n, "pad": "x" * 150}, id_parts=(str(n),))
+    try:
+        sink.send(event)
+    except SinkUnavailable as error:
+        failed.append(event)
+        print("full:", error, file=sys.stderr)
+resource.setrlimit(resource.RLIMIT_FSIZE, (hard, hard))  # space frees up
+for event in failed:  # what FC's redelivery does: the same events again
+    sink.send(event)
+print(json.dumps({"failed": len(failed)}))
+"""
+
+
+def test_a_full_disk_leaves_no_partial_line_and_the_retried_lines_are_whole(tmp_path: Path) -> None:
+    path = tmp_path / "alerts.jsonl"
+    limit = 1000  # bytes: the 5th line of about 230 crosses it half-way
+    done = subprocess.run(
+        [sys.executable, "-c", FULL_DISK_WRITER, str(path), str(limit)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["failed"] > 0, "the file-size limit was never reached"
+    assert "it will be retried" in done.stderr
+    content = path.read_bytes()
+    assert content.endswith(b"\n")
+    numbers = [json.loads(line)["data"]["n"] for line in content.split(b"\n") if line]
+    assert sorted(numbers) == list(range(12)), "every line readable, none lost, none twice"
+
+
+def test_a_partial_last_line_left_by_a_dead_writer_is_cut_off_before_appending(tmp_path: Path) -> None:
+    path = tmp_path / "alerts.jsonl"
+    whole = json.dumps({"type": "whole"}).encode() + b"\n"
+    path.write_bytes(whole + b'{"type": "cut sh')  # a writer killed in the middle of its line
+    sink = JsonlSink(f"jsonl://{path}")
+    sink.send(make_event(QC_ALERT, source="t", subject="m", data={"n": 1}, id_parts=("1",)))
+    sink.close()
+    lines = path.read_bytes().split(b"\n")
+    assert lines[0] + b"\n" == whole and lines[-1] == b""
+    assert json.loads(lines[1])["data"] == {"n": 1}
+
+
+def test_a_writer_that_holds_the_file_is_waited_for_only_as_long_as_the_time_left(tmp_path: Path) -> None:
+    from playgate.errors import DeadlineExceeded
+
+    path = tmp_path / "alerts.jsonl"
+    sink = JsonlSink(f"jsonl://{path}")
+    other = os.open(path, os.O_RDWR)  # another writer (its own open file) holds the lock
+    fcntl.flock(other, fcntl.LOCK_EX)
+    event = make_event(QC_ALERT, source="t", subject="m", data={"n": 1}, id_parts=("1",))
+    try:
+        with pytest.raises(DeadlineExceeded, match="another writer held the file") as raised:
+            sink.send(event, timeout_s=0.2)
+        assert raised.value.retryable
+    finally:
+        fcntl.flock(other, fcntl.LOCK_UN)
+        os.close(other)
+    sink.send(event, timeout_s=0.2)
+    sink.close()
+    assert [json.loads(line)["data"] for line in path.read_bytes().splitlines()] == [{"n": 1}]

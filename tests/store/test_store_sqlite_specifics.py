@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
 import time
 
 import pytest
 from store_helpers import eventually
 
-from playgate.errors import StoreUnavailable
+from playgate.errors import ConfigError, StoreUnavailable
 from playgate.store import ClaimStatus
 from playgate.store.sqlite import SqliteStore
 
@@ -92,12 +94,59 @@ def test_a_database_locked_beyond_the_busy_timeout_is_unavailable_then_recovers(
     store.close()
 
 
-def test_a_path_that_cannot_hold_a_database_is_unavailable_with_the_path_named(tmp_path):
+def assert_final_config_error(path, *, why: str) -> None:
+    with pytest.raises(ConfigError, match="cannot be opened") as raised:
+        SqliteStore(path)
+    assert not raised.value.retryable, "retrying does not fix a configuration: it is final"
+    assert str(path) in str(raised.value) and "PLAYGATE_STORE" in str(raised.value)
+    assert why in str(raised.value)
+
+
+def test_a_path_that_cannot_hold_a_database_is_a_final_configuration_error_naming_the_path(tmp_path):
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("x")
-    with pytest.raises(StoreUnavailable, match="open failed") as raised:
-        SqliteStore(not_a_folder / "idempotency.sqlite3")
-    assert str(not_a_folder) in str(raised.value)
+    assert_final_config_error(not_a_folder / "idempotency.sqlite3", why="File exists")
+
+
+def test_a_file_that_is_not_a_database_is_a_final_configuration_error(tmp_path):
+    corrupt = tmp_path / "idempotency.sqlite3"
+    corrupt.write_bytes(b"this is not a SQLite database, it is garbage " * 100)
+    assert_final_config_error(corrupt, why="not a database")
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A folder nobody may write to: a read-only tmpfs for root (who ignores permission bits), else 0o555."""
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+        return
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(folder)], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_read_only_folder_is_a_final_configuration_error(read_only_folder):
+    assert_final_config_error(read_only_folder / "idempotency.sqlite3", why="unable to open database file")
+
+
+def test_a_database_locked_by_another_process_while_opening_stays_retryable(db):
+    SqliteStore(db).close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("PRAGMA journal_mode = DELETE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreUnavailable, match="locked") as raised:
+            SqliteStore(db, busy_timeout_s=0.05)
+        assert raised.value.retryable
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
 
 
 def test_a_store_in_memory_works_for_one_process():

@@ -6,12 +6,16 @@ error); ``replay`` sends each recorded payload through the handler again, as FC 
 payload is replayed as recorded, that is redacted: ICE callbacks carry no secrets the gate needs (it
 fetches the media from ICE again), but a dead letter whose payload was shortened to fit a queue is
 reported and not replayed.
+
+What ``list`` prints comes from payloads, that is from whoever sent them: control characters (ANSI escape
+sequences, C1 controls) and bidirectional overrides are shown as escapes, never sent to the terminal.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +26,24 @@ from playgate.publish.cloudevents import DEAD_LETTER
 from playgate.publish.dead_letter import original_payload
 
 Handle = Callable[[Any], dict[str, Any]]
+
+# C0 and C1 controls, DEL, and the bidirectional marks and overrides ("Trojan Source")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every character that could steer a terminal written as a visible escape."""
+    return _UNSAFE.sub(lambda m: _escape(m.group()), text)
+
+
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def json_terminal_safe(text: str) -> str:
+    """JSON text (where these characters can only be inside strings) with them as ``\\uXXXX`` escapes."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 @dataclass
@@ -92,6 +114,7 @@ def format_table(records: list[Record]) -> str:
                 _one_line(describe_error(d.get("error"))),
             )
         )
+    rows = [tuple(terminal_safe(cell) for cell in row) for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     return "\n".join(
         "  ".join([*(c.ljust(w) for c, w in zip(row, widths, strict=False)), row[-1]]) for row in rows
@@ -152,7 +175,7 @@ def run(args: argparse.Namespace, *, handle: Handle | None = None) -> int:
     problems: list[str] = []
     records = list(read_dead_letters(args.file, problems))
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(terminal_safe(problem), file=sys.stderr)
     if args.action == "list":
         return _list(records, as_json=args.json)
     return _replay(records, args.ids, handle)
@@ -161,7 +184,7 @@ def run(args: argparse.Namespace, *, handle: Handle | None = None) -> int:
 def _list(records: list[Record], *, as_json: bool) -> int:
     if as_json:
         for r in records:
-            print(json.dumps(r.event, ensure_ascii=False))
+            print(json_terminal_safe(json.dumps(r.event, ensure_ascii=False)))
     elif records:
         print(format_table(records))
     print(f"{len(records)} dead letter(s)", file=sys.stderr)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from playgate.ice.model import MediaSnapshot, Rendition
+from playgate.log import redact
 
 if TYPE_CHECKING:
     from playgate.events import IceEvent
@@ -117,7 +118,11 @@ def qc_alert(
     report: Report | None = None,
     error: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An alert: a failed job, a media ICE would not give, or a media that failed its rules."""
+    """An alert: a failed job, a media ICE would not give, or a media that failed its rules.
+
+    The error comes from the event or from ICE: its message can quote a signed URL, so it is redacted.
+    """
+    error = redact(error) if error else None
     findings = [_finding(f) for f in report.findings if f.outcome in ("fail", "warn")] if report else []
     data: dict[str, Any] = {
         **_base(event, media_id),

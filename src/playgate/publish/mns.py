@@ -15,11 +15,17 @@ Errors: a refused connection, a timeout or an MNS 5xx / throttling answer raises
 refused message raise ``SinkRejected`` (final), naming the queue and what to fix. A network error that is
 not a timeout is retried once at once (a keep-alive connection that died while FC froze the instance); a
 message sent twice that way carries the same CloudEvent id, which consumers deduplicate on.
+
+Time: ``timeout`` bounds each connect and each read; a send with a deadline is bounded in total too (a
+server answering one byte a second is cut at the deadline): the SDK's connection reads and writes through
+a socket that refuses to wait past the deadline of the send in progress.
 """
 
 from __future__ import annotations
 
 import re
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -86,6 +92,8 @@ class MnsSink:
         self._credentials = credentials
         self._lock = threading.Lock()
         self._account = Account(self.endpoint, credentials_provider=_Provider(self))
+        self._clock = _Clock()
+        _bound_connection(self._account.mns_client.http, self._clock)
         _set_timeout(self._account.mns_client, timeout_s)
         self.current_credentials()  # fail at open, not at the first event
         if kind == "queue":
@@ -122,9 +130,11 @@ class MnsSink:
         if timeout_s <= 0:
             raise DeadlineExceeded(f"sink {self.url}: no time left to send; the event will be retried")
         _set_timeout(self._account.mns_client, timeout_s)
+        self._clock.until = until
         try:
             self._request(body)
         finally:
+            self._clock.until = None
             _set_timeout(self._account.mns_client, self.timeout_s)
 
     def _request(self, body: str) -> None:
@@ -200,6 +210,79 @@ class _Provider:
 
         found = self._sink.current_credentials()
         return SdkCredentials(found.access_key_id, found.access_key_secret, found.security_token or "")
+
+
+class _Clock:
+    """The instant (``time.monotonic()``) by which the send in progress must be done; None: no deadline."""
+
+    until: float | None = None
+
+
+class _DeadlineSocket:
+    """Mixed into the connection's socket class: every read and write waits at most until the deadline."""
+
+    clock: _Clock | None = None
+
+    def _bound(self) -> None:
+        until = self.clock.until if self.clock is not None else None
+        if until is None:
+            return
+        left = until - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("timed out: no time left before the function's deadline")
+        current = self.gettimeout()  # type: ignore[attr-defined]
+        if current is None or left < current:
+            self.settimeout(left)  # type: ignore[attr-defined]
+
+    def recv_into(self, *args: Any, **kwargs: Any) -> int:
+        self._bound()
+        return super().recv_into(*args, **kwargs)  # type: ignore[misc]
+
+    def recv(self, *args: Any, **kwargs: Any) -> bytes:
+        self._bound()
+        return super().recv(*args, **kwargs)  # type: ignore[misc]
+
+    def send(self, *args: Any, **kwargs: Any) -> int:
+        self._bound()
+        return super().send(*args, **kwargs)  # type: ignore[misc]
+
+    def sendall(self, *args: Any, **kwargs: Any) -> None:
+        self._bound()
+        return super().sendall(*args, **kwargs)  # type: ignore[misc]
+
+
+class _PlainDeadlineSocket(_DeadlineSocket, socket.socket):
+    pass
+
+
+class _TlsDeadlineSocket(_DeadlineSocket, ssl.SSLSocket):
+    pass
+
+
+def _bound_connection(http: Any, clock: _Clock) -> None:
+    """Give the SDK's HTTP connection sockets that read the sink's clock (HTTP and HTTPS alike)."""
+    from mns.mns_http import MNSHTTPConnection, MNSHTTPSConnection
+
+    class PlainConnection(MNSHTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            plain = self.sock
+            timeout = plain.gettimeout()
+            self.sock = _PlainDeadlineSocket(plain.family, plain.type, plain.proto, fileno=plain.detach())
+            self.sock.settimeout(timeout)
+            self.sock.clock = clock
+
+    class TlsConnection(MNSHTTPSConnection):
+        def connect(self) -> None:
+            self._context.sslsocket_class = _TlsDeadlineSocket
+            super().connect()
+            self.sock.clock = clock
+
+    http.conn.close()
+    if http.is_https:
+        http.conn = TlsConnection(http.host)
+    else:
+        http.conn = PlainConnection(http.host, connection_timeout=http.connection_timeout)
 
 
 def _set_timeout(client: Any, timeout_s: float) -> None:

@@ -172,11 +172,17 @@ class Publisher:
                 )
 
     def dead_letter(
-        self, reason: str, error: dict[str, Any] | None, payload: Any, *, delivery_id: str | None = None
+        self,
+        reason: str,
+        error: dict[str, Any] | None,
+        payload: Any,
+        *,
+        delivery_id: str | None = None,
+        deadline: float | None = None,
     ) -> str:
         """Record a final failure with its redacted payload; returns the dead-letter sink's URL."""
         event = make_dead_letter(reason, error, payload, source=self.source, delivery_id=delivery_id)
-        return self.publish(event)
+        return self.publish(event, deadline=deadline)
 
     def close(self) -> None:
         self.flush()

@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from playgate.rules.paths import PathError, PathRef, resolve
+from playgate.rules.regex import RegexRefused, compile_search
 
 
 class SpecProblem(ValueError):
@@ -326,14 +327,12 @@ def compile_op(op: str, raw: Any, ref: PathRef, *, ignore_case: bool = False) ->
         if not isinstance(raw, str):
             raise SpecProblem("wrong_type", f"matches takes a regular expression as text, got {raw!r}", op)
         try:
-            pattern = re.compile(raw, re.IGNORECASE if ignore_case else 0)
-        except re.error as exc:
-            raise SpecProblem(
-                "bad_regex", f"matches: {raw!r} is not a valid regular expression: {exc}", op
-            ) from None
+            search = compile_search(raw, ignore_case=ignore_case)
+        except RegexRefused as exc:
+            raise SpecProblem("bad_regex", f"matches: {exc}", op) from None
         return Op(
             op,
-            lambda a, _e: isinstance(a, str) and pattern.search(a) is not None,
+            lambda a, _e: isinstance(a, str) and search(a),
             Expected(value=raw),
             lambda _e: f"matches /{raw}/",
         )

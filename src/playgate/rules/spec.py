@@ -47,7 +47,11 @@ class RuleSpec(_Strict):
     contains: _Expected = None
     starts_with: str | list[str] | None = None
     ends_with: str | list[str] | None = None
-    matches: str | None = Field(None, description="A Python regular expression, searched anywhere.")
+    matches: str | None = Field(
+        None,
+        description="A regular expression (Python syntax, run by RE2: no backreferences or lookaround), "
+        "searched anywhere.",
+    )
     within: str | dict[str, Any] | None = Field(
         None, description="'1% of media.duration_s', '0.5 s of 216', or {of: ..., tolerance: ...}."
     )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol, runtime_checkable
 
-from playgate.errors import RetryableError
+from playgate.errors import DeadlineExceeded, RetryableError
 
 
 class ClaimStatus(Enum):
@@ -52,20 +52,24 @@ class ClaimLost(RetryableError):
 
 @runtime_checkable
 class IdempotencyStore(Protocol):
-    def claim(self, key: str, *, in_progress_ttl_s: float) -> Claim:
+    # ``deadline`` (a ``time.monotonic()`` instant, None for no bound) bounds every wait of a call: lock
+    # waits, connects, reads and retries. A call with no time left raises DeadlineExceeded (retryable).
+    def claim(self, key: str, *, in_progress_ttl_s: float, deadline: float | None = None) -> Claim:
         """Atomically: absent or expired → ACQUIRED (fresh token); live claim → IN_PROGRESS; completed →
         COMPLETED with its outcome."""
 
-    def complete(self, key: str, token: str, outcome: dict[str, Any], *, ttl_s: float) -> None:
+    def complete(
+        self, key: str, token: str, outcome: dict[str, Any], *, ttl_s: float, deadline: float | None = None
+    ) -> None:
         """Record the outcome, kept for ``ttl_s``. Accepted from the token's holder (again, too: a retried
         call is harmless) and when the record has expired and nobody else claimed it meanwhile; raises
         :class:`ClaimLost` when another claimant holds or completed the key."""
 
-    def release(self, key: str, token: str) -> bool:
+    def release(self, key: str, token: str, *, deadline: float | None = None) -> bool:
         """Drop the holder's in-progress claim so a redelivery can take the key at once. Returns False
         (and changes nothing) when the token no longer holds an in-progress claim."""
 
-    def get(self, key: str) -> Claim | None:
+    def get(self, key: str, *, deadline: float | None = None) -> Claim | None:
         """The live record (IN_PROGRESS or COMPLETED, never with a token), or None when absent/expired."""
 
     def get_value(self, name: str) -> str | None:
@@ -84,6 +88,18 @@ def check_key(key: str) -> None:
 def check_ttl(name: str, ttl_s: float) -> None:
     if not isinstance(ttl_s, int | float) or not math.isfinite(ttl_s) or ttl_s <= 0:
         raise ValueError(f"{name} must be a positive number of seconds, got {ttl_s!r}")
+
+
+def time_left(deadline: float | None, what: str) -> float | None:
+    """Seconds left until ``deadline`` (None: unbounded); raises DeadlineExceeded when none is left."""
+    if deadline is None:
+        return None
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise DeadlineExceeded(
+            f"{what}: no time left before the function times out; the event will be retried"
+        )
+    return left
 
 
 def in_progress_ttl(remaining_ms: int | None, *, default_s: float, margin_s: float = 1.0) -> float:

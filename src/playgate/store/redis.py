@@ -19,19 +19,22 @@ from __future__ import annotations
 import json
 import math
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
-from redis.backoff import ExponentialBackoff
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
-from playgate.errors import StoreUnavailable
-from playgate.log import redact_text
-from playgate.store.base import Claim, ClaimLost, ClaimStatus, check_key, check_ttl
+from playgate.errors import PlaygateError, StoreUnavailable
+from playgate.log import get_logger, redact_text
+from playgate.store.base import Claim, ClaimLost, ClaimStatus, check_key, check_ttl, time_left
 from playgate.store.urls import redact_url
 
 T = TypeVar("T")
@@ -95,6 +98,57 @@ return items
 """
 
 DEFAULT_PREFIX = "playgate:"
+ATTEMPTS = 3  # per call, on connection errors and timeouts; every attempt and backoff within the deadline
+BACKOFF_S = 0.02
+MARKER = "store-created"  # written at first use; its absence later means the data was lost
+MARKER_CHECK_S = 30.0
+
+_calling = threading.local()  # the deadline of the store call running on this thread, if any
+
+
+class _DeadlineBound:
+    """Socket timeouts that never reach past the calling thread's deadline: connect, send and read."""
+
+    _socket_timeout: float | None
+    _socket_connect_timeout: float | None
+
+    @property
+    def socket_timeout(self) -> float | None:
+        return _bounded(self._socket_timeout)
+
+    @socket_timeout.setter
+    def socket_timeout(self, value: float | None) -> None:
+        self._socket_timeout = value
+
+    @property
+    def socket_connect_timeout(self) -> float | None:
+        return _bounded(self._socket_connect_timeout)
+
+    @socket_connect_timeout.setter
+    def socket_connect_timeout(self, value: float | None) -> None:
+        self._socket_connect_timeout = value
+
+    def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        sock = getattr(self, "_sock", None)
+        if sock is not None:  # a kept-alive socket got the timeout of the call that opened it
+            sock.settimeout(self.socket_timeout)
+        super().send_packed_command(command, check_health)  # type: ignore[misc]
+
+
+class _Connection(_DeadlineBound, redis.Connection):
+    pass
+
+
+class _SSLConnection(_DeadlineBound, redis.SSLConnection):
+    pass
+
+
+def _bounded(configured: float | None) -> float | None:
+    deadline = getattr(_calling, "deadline", None)
+    if deadline is None:
+        return configured
+    left = max(0.001, deadline - time.monotonic())  # 0 would make the socket non-blocking
+    return left if configured is None else min(configured, left)
 
 
 class RedisStore:
@@ -115,8 +169,12 @@ class RedisStore:
             socket_timeout=socket_timeout_s,
             socket_connect_timeout=connect_timeout_s,
             health_check_interval=30,
-            retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
+            connection_class=_SSLConnection if url.lower().startswith("rediss:") else _Connection,
+            retry=Retry(NoBackoff(), retries=0),  # _call retries, within the deadline
         )
+        self.marker_check_s = MARKER_CHECK_S
+        self._marker_seen = False
+        self._next_marker_check = 0.0
         _check_options(self._client)
         self._claim = self._client.register_script(CLAIM_LUA)
         self._complete = self._client.register_script(COMPLETE_LUA)
@@ -126,32 +184,40 @@ class RedisStore:
         self._take_items = self._client.register_script(TAKE_ITEMS_LUA)
 
     # --- the contract ------------------------------------------------------------------------------
-    def claim(self, key: str, *, in_progress_ttl_s: float) -> Claim:
+    def claim(self, key: str, *, in_progress_ttl_s: float, deadline: float | None = None) -> Claim:
         check_key(key)
         check_ttl("in_progress_ttl_s", in_progress_ttl_s)
         token = secrets.token_hex(16)
         args = [token, _ms(in_progress_ttl_s)]
-        status, outcome, pttl = self._call("claim", lambda: self._claim(keys=[self._record(key)], args=args))
+        status, outcome, pttl = self._call(
+            "claim", lambda: self._claim(keys=[self._record(key)], args=args), deadline
+        )
+        self._check_marker(deadline)
         expires_at = _expires_at(pttl)
         if status == "ACQUIRED":
             return Claim(ClaimStatus.ACQUIRED, key, expires_at=expires_at, token=token)
         return _record(key, status, outcome, expires_at)
 
-    def complete(self, key: str, token: str, outcome: dict[str, Any], *, ttl_s: float) -> None:
+    def complete(
+        self, key: str, token: str, outcome: dict[str, Any], *, ttl_s: float, deadline: float | None = None
+    ) -> None:
         check_key(key)
         check_ttl("ttl_s", ttl_s)
         args = [token, json.dumps(outcome, ensure_ascii=False, separators=(",", ":")), _ms(ttl_s)]
-        result = self._call("complete", lambda: self._complete(keys=[self._record(key)], args=args))
+        result = self._call("complete", lambda: self._complete(keys=[self._record(key)], args=args), deadline)
         if result != "OK":
             raise ClaimLost.taken_by_another(key, completed=result == "COMPLETED")
 
-    def release(self, key: str, token: str) -> bool:
+    def release(self, key: str, token: str, *, deadline: float | None = None) -> bool:
         check_key(key)
-        return self._call("release", lambda: self._release(keys=[self._record(key)], args=[token])) == 1
+        released = self._call(
+            "release", lambda: self._release(keys=[self._record(key)], args=[token]), deadline
+        )
+        return released == 1
 
-    def get(self, key: str) -> Claim | None:
+    def get(self, key: str, *, deadline: float | None = None) -> Claim | None:
         check_key(key)
-        reply = self._call("get", lambda: self._get(keys=[self._record(key)]))
+        reply = self._call("get", lambda: self._get(keys=[self._record(key)]), deadline)
         if not reply:
             return None
         status, outcome, pttl = reply
@@ -218,6 +284,33 @@ class RedisStore:
     def __repr__(self) -> str:
         return f"RedisStore({self.display_url!r}, prefix={self.prefix!r})"
 
+    # --- a flushed store -------------------------------------------------------------------------------
+    def _check_marker(self, deadline: float | None) -> None:
+        """Now and then: is the marker written at first use still there? Its absence means Redis lost its
+        data (a restart without persistence, FLUSHALL, eviction) and completed events will publish again."""
+        now = time.monotonic()
+        if now < self._next_marker_check:
+            return
+        self._next_marker_check = now + self.marker_check_s
+        marker = self._value(MARKER)
+        try:
+            created = self._call(
+                "marker", lambda: self._client.set(marker, str(time.time()), nx=True), deadline
+            )
+        except PlaygateError:  # housekeeping: the claim itself went through; checked again later
+            return
+        if created and self._marker_seen:
+            get_logger().warning(
+                "store.flushed",
+                store=self.display_url,
+                detail="the idempotency store lost its completed records (a restart without persistence, "
+                "FLUSHALL, eviction): events delivered again are published again, with the same CloudEvent "
+                "ids. Turn on AOF or RDB persistence and a noeviction policy.",
+            )
+        elif created:
+            get_logger().info("store.marker_written", store=self.display_url, marker=marker)
+        self._marker_seen = True
+
     # --- plumbing ------------------------------------------------------------------------------------
     def _record(self, key: str) -> str:
         return f"{self.prefix}idem:{key}"
@@ -228,15 +321,31 @@ class RedisStore:
     def _sent(self, message_id: str) -> str:
         return f"{self.prefix}sent:{message_id}"
 
-    def _call(self, what: str, command: Callable[[], T]) -> T:
-        try:
-            return command()
-        except RedisError as error:
-            raise StoreUnavailable(
-                f"Redis idempotency store {self.display_url}: {what} failed "
-                f"({type(error).__name__}: {redact_text(str(error))}). Check that the instance is reachable "
-                "from the function (VPC, whitelist, password); the event will be retried."
-            ) from error
+    def _call(self, what: str, command: Callable[[], T], deadline: float | None = None) -> T:
+        """The command, tried again on connection errors and timeouts; no wait reaches past ``deadline``."""
+        label = f"Redis idempotency store {self.display_url}: {what}"
+        for attempt in range(1, ATTEMPTS + 1):
+            time_left(deadline, label)
+            _calling.deadline = deadline
+            try:
+                return command()
+            except (RedisConnectionError, RedisTimeoutError) as error:
+                if attempt == ATTEMPTS:
+                    raise self._unavailable(what, error) from error
+            except RedisError as error:
+                raise self._unavailable(what, error) from error
+            finally:
+                _calling.deadline = None
+            left = time_left(deadline, label)
+            time.sleep(BACKOFF_S * attempt if left is None else min(BACKOFF_S * attempt, left))
+        raise AssertionError("unreachable")
+
+    def _unavailable(self, what: str, error: RedisError) -> StoreUnavailable:
+        return StoreUnavailable(
+            f"Redis idempotency store {self.display_url}: {what} failed "
+            f"({type(error).__name__}: {redact_text(str(error))}). Check that the instance is reachable "
+            "from the function (VPC, whitelist, password); the event will be retried."
+        )
 
 
 def _record(key: str, status: str, outcome: str, expires_at: float | None) -> Claim:

@@ -19,8 +19,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from playgate.errors import StoreUnavailable
-from playgate.store.base import Claim, ClaimLost, ClaimStatus, check_key, check_ttl
+from playgate.errors import ConfigError, DeadlineExceeded, StoreUnavailable
+from playgate.store.base import Claim, ClaimLost, ClaimStatus, check_key, check_ttl, time_left
 
 T = TypeVar("T")
 
@@ -70,6 +70,8 @@ class SqliteStore:
         self.path = str(path)
         self._lock = threading.Lock()  # one connection per store, shared by the gate's threads
         self._next_purge = 0.0
+        self._busy_timeout_ms = int(busy_timeout_s * 1000)
+        self._busy_ms_set = self._busy_timeout_ms
         self._conn = self._open(busy_timeout_s)
 
     def _open(self, busy_timeout_s: float) -> sqlite3.Connection:
@@ -79,36 +81,44 @@ class SqliteStore:
             conn = sqlite3.connect(
                 self.path, timeout=busy_timeout_s, isolation_level=None, check_same_thread=False
             )
-            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as error:
-            raise self._unavailable("open", error) from error
+        except sqlite3.OperationalError as error:
+            if _is_busy(error):  # another process holds the file for a moment: try again later
+                raise self._unavailable("open", error) from error
+            raise self._cannot_open(error) from error
+        except (OSError, sqlite3.Error) as error:  # a read-only folder, a file that is not a database
+            raise self._cannot_open(error) from error
         return conn
 
     # --- the contract ------------------------------------------------------------------------------
-    def claim(self, key: str, *, in_progress_ttl_s: float) -> Claim:
+    def claim(self, key: str, *, in_progress_ttl_s: float, deadline: float | None = None) -> Claim:
         check_key(key)
         check_ttl("in_progress_ttl_s", in_progress_ttl_s)
-        claim = self._write("claim", lambda conn: self._claim(conn, key, in_progress_ttl_s))
-        self._maybe_purge()
+        claim = self._write("claim", lambda conn: self._claim(conn, key, in_progress_ttl_s), deadline)
+        self._maybe_purge(deadline)
         return claim
 
-    def complete(self, key: str, token: str, outcome: dict[str, Any], *, ttl_s: float) -> None:
+    def complete(
+        self, key: str, token: str, outcome: dict[str, Any], *, ttl_s: float, deadline: float | None = None
+    ) -> None:
         check_key(key)
         check_ttl("ttl_s", ttl_s)
         encoded = json.dumps(outcome, ensure_ascii=False, separators=(",", ":"))
-        self._write("complete", lambda conn: self._complete(conn, key, token, encoded, ttl_s))
+        self._write("complete", lambda conn: self._complete(conn, key, token, encoded, ttl_s), deadline)
 
-    def release(self, key: str, token: str) -> bool:
+    def release(self, key: str, token: str, *, deadline: float | None = None) -> bool:
         check_key(key)
         sql = "DELETE FROM idempotency WHERE key = ? AND token = ? AND status = ?"
-        return self._write("release", lambda conn: conn.execute(sql, (key, token, IN_PROGRESS)).rowcount == 1)
+        return self._write(
+            "release", lambda conn: conn.execute(sql, (key, token, IN_PROGRESS)).rowcount == 1, deadline
+        )
 
-    def get(self, key: str) -> Claim | None:
+    def get(self, key: str, *, deadline: float | None = None) -> Claim | None:
         check_key(key)
-        with self._guard("get"):
+        with self._guard("get", deadline):
             row = self._conn.execute(
                 "SELECT status, outcome, expires_at FROM idempotency WHERE key = ? AND expires_at > ?",
                 (key, time.time()),
@@ -202,15 +212,15 @@ class SqliteStore:
             sql = "SELECT COUNT(*) FROM held_items WHERE name = ? AND expires_at > ?"
             return int(self._conn.execute(sql, (name, time.time())).fetchone()[0])
 
-    def purge_expired(self, *, limit: int = PURGE_BATCH) -> int:
+    def purge_expired(self, *, limit: int = PURGE_BATCH, deadline: float | None = None) -> int:
         """Delete up to ``limit`` expired records; returns how many went. Claims do this now and then."""
         sql = (
             "DELETE FROM idempotency WHERE key IN "
             "(SELECT key FROM idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)"
         )
-        purged = self._write("purge", lambda conn: conn.execute(sql, (time.time(), limit)).rowcount)
+        purged = self._write("purge", lambda conn: conn.execute(sql, (time.time(), limit)).rowcount, deadline)
         return purged + self._write(
-            "purge", lambda conn: conn.execute(_PURGE_DELIVERIES, (time.time(), limit)).rowcount
+            "purge", lambda conn: conn.execute(_PURGE_DELIVERIES, (time.time(), limit)).rowcount, deadline
         )
 
     def close(self) -> None:
@@ -247,8 +257,8 @@ class SqliteStore:
         conn.execute(_UPSERT, (key, COMPLETED, token, outcome, now + ttl_s))
 
     # --- plumbing ------------------------------------------------------------------------------------
-    def _write(self, what: str, body: Callable[[sqlite3.Connection], T]) -> T:
-        with self._guard(what):
+    def _write(self, what: str, body: Callable[[sqlite3.Connection], T], deadline: float | None = None) -> T:
+        with self._guard(what, deadline):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 result = body(self._conn)
@@ -260,20 +270,43 @@ class SqliteStore:
             return result
 
     @contextmanager
-    def _guard(self, what: str) -> Iterator[None]:
-        with self._lock:
-            try:
-                yield
-            except sqlite3.Error as error:
-                raise self._unavailable(what, error) from error
+    def _guard(self, what: str, deadline: float | None = None) -> Iterator[None]:
+        """Hold the connection, waiting for it and for SQLite's lock no longer than ``deadline``."""
+        label = f"SQLite idempotency store {self.path!r}: {what}"
+        left = time_left(deadline, label)
+        if not self._lock.acquire(timeout=-1 if left is None else left):
+            raise DeadlineExceeded(f"{label}: another thread held the store until the deadline; retried")
+        try:
+            self._bound_busy_wait(time_left(deadline, label))
+            yield
+        except sqlite3.Error as error:
+            raise self._unavailable(what, error) from error
+        finally:
+            self._lock.release()
 
-    def _maybe_purge(self) -> None:
+    def _bound_busy_wait(self, left: float | None) -> None:
+        """``busy_timeout``: how long a locked database is waited for, never past the deadline."""
+        busy_ms = (
+            self._busy_timeout_ms if left is None else max(1, min(self._busy_timeout_ms, int(left * 1000)))
+        )
+        if busy_ms != self._busy_ms_set:
+            self._conn.execute(f"PRAGMA busy_timeout = {busy_ms}")
+            self._busy_ms_set = busy_ms
+
+    def _maybe_purge(self, deadline: float | None) -> None:
         now = time.monotonic()
         if now < self._next_purge:
             return
         self._next_purge = now + PURGE_EVERY_S
         with contextlib.suppress(StoreUnavailable):  # housekeeping only: retried in a minute
-            self.purge_expired()
+            self.purge_expired(deadline=deadline)
+
+    def _cannot_open(self, error: BaseException) -> ConfigError:
+        return ConfigError(
+            f"PLAYGATE_STORE: the SQLite idempotency store {self.path!r} cannot be opened "
+            f"({type(error).__name__}: {error}). Point PLAYGATE_STORE at a writable folder (in FC only /tmp "
+            "is writable) and move a file that is not a playgate database out of the way."
+        )
 
     def _unavailable(self, what: str, error: BaseException) -> StoreUnavailable:
         return StoreUnavailable(
@@ -281,3 +314,8 @@ class SqliteStore:
             "Check that the file's folder exists and is writable and that no process holds the database "
             "locked for long; the event will be retried."
         )
+
+
+def _is_busy(error: sqlite3.Error) -> bool:
+    name = getattr(error, "sqlite_errorname", "")  # Python >= 3.11; the message elsewhere
+    return name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in str(error)

@@ -8,8 +8,10 @@ It answers SendMessage and BatchSendMessage (``POST /queues/<name>/messages``) a
 ``Authorization: MNS <id>:<signature>`` is refused.
 
 Fault knobs: ``fail_next(n)`` answers the next n sends with ``503 ServiceUnavailable`` (or any status,
-code and message); ``latency_s`` delays every answer; ``stop()`` makes connections be refused (open
+code and message); ``latency_s`` delays every answer; ``trickle_s`` sends every answer one byte at a time,
+this long apart (a server that answers, but far too slowly); ``stop()`` makes connections be refused (open
 keep-alive connections are cut too) and ``start()`` brings the server back on the same port.
+``tls=(cert, key)`` serves HTTPS.
 
     with MnsServer(queues=["alerts"], topics=["playback"]) as mns:
         ...  # PLAYGATE_MNS_ENDPOINT=mns.endpoint
@@ -25,9 +27,11 @@ import argparse
 import base64
 import contextlib
 import hashlib
+import io
 import itertools
 import re
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -72,13 +76,16 @@ class MnsServer:
         port: int = 0,
         queue_base64: bool = True,
         max_message_bytes: int = MAX_MESSAGE_BYTES,
+        tls: tuple[str, str] | None = None,
     ) -> None:
         self.queues = set(queues)
+        self.tls = tls  # (certificate file, key file): serve HTTPS
         self.topics = set(topics)
         self.queue_base64 = queue_base64
         self.max_message_bytes = max_message_bytes
         self.port = port
         self.latency_s = 0.0  # added before every answer: slow networks, client timeouts
+        self.trickle_s = 0.0  # pause between the bytes of an answer: a server that never quite answers
         self.requests = 0
         self._received: list[Received] = []
         self._fail_next: list[tuple[int, str, str]] = []
@@ -90,7 +97,7 @@ class MnsServer:
     # --- lifecycle -----------------------------------------------------------------------------------
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> str:
         if self._httpd is not None:
@@ -98,6 +105,10 @@ class MnsServer:
         handler = type("Handler", (_Handler,), {"server_state": self})
         self._httpd = _Server(("127.0.0.1", self.port), handler)
         self.port = self._httpd.server_address[1]
+        if self.tls:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*self.tls)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, args=(0.05,), name="mns-server", daemon=True
         )
@@ -315,6 +326,9 @@ class _Handler(BaseHTTPRequestHandler):
         except _MnsError as error:
             status, xml = error.status, _error_xml(error, request_id, self.server_state.endpoint)
         payload = xml.encode("utf-8")
+        trickle_s = self.server_state.trickle_s
+        if trickle_s:
+            wire, self.wfile = self.wfile, io.BytesIO()  # type: ignore[assignment]
         self.send_response(status)
         self.send_header("Content-Type", "text/xml;charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -322,6 +336,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("x-mns-version", "2015-06-06")
         self.end_headers()
         self.wfile.write(payload)
+        if trickle_s:
+            answer, self.wfile = self.wfile.getvalue(), wire  # type: ignore[attr-defined]
+            for index in range(len(answer)):
+                self.wfile.write(answer[index : index + 1])
+                self.wfile.flush()
+                time.sleep(trickle_s)
 
     def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
         return None
