@@ -90,11 +90,15 @@ def test_bad_probe_settings_are_each_named_with_their_line():
     text = "\n".join(r for _, _, r in found)
     assert "probe must be one of none, manifest" in text
     assert "known: url-reachable, hls-playlist-valid" in text
-    assert "probe_checks.url-reachable.retries is not a setting of url-reachable; known: severity, enabled, timeout_s" in text
+    assert (
+        "url-reachable.retries is not a setting of url-reachable; known: severity, enabled, timeout_s" in text
+    )
 
 
 def test_disable_accepts_probe_check_ids_and_still_refuses_unknown_ids():
-    assert not checks_for(book("profiles: {p: {disable: [mp4-faststart]}}").profiles["p"])["mp4-faststart"].enabled
+    assert not checks_for(book("profiles: {p: {disable: [mp4-faststart]}}").profiles["p"])[
+        "mp4-faststart"
+    ].enabled
     [(kind, _, _)] = problems("profiles: {p: {disable: [mp4-fast-start]}}")
     assert kind == "unknown_rule"
 

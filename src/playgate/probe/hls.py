@@ -28,7 +28,7 @@ _ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=(?:"[^"]*"|[^,]*)')
 
 @dataclass
 class _Segment:
-    url: str
+    url: str  # as in the playlist until sampled, then absolute
     duration: float
     byterange: tuple[int, int] | None  # (offset, length)
     size: int | None = None
@@ -135,7 +135,7 @@ def _media_from(ctx: ProbeContext, url: str, playlist: Any, stream_info: Any) ->
         byterange = _byterange(seg.byterange, offset)
         if byterange is not None:
             offset = byterange[0] + byterange[1]
-        media.segments.append(_Segment(urljoin(url, seg.uri or ""), float(seg.duration or 0), byterange))
+        media.segments.append(_Segment(seg.uri or "", float(seg.duration or 0), byterange))
     media.extra = sorted(
         {urljoin(url, s.init_section.uri) for s in segments if s.init_section and s.init_section.uri}
     )
@@ -215,6 +215,8 @@ def _measure(ctx: ProbeContext, medias: list[_Media]) -> None:
         jobs += [(media, extra) for extra in media.extra]
         picked = sample(len(media.segments), ctx.max_segments)
         media.segments = [media.segments[i] for i in picked]
+        for seg in media.segments:  # joined here, for the sample only: a long playlist costs less CPU
+            seg.url = urljoin(media.url, seg.url)
         jobs += [(media, seg) for seg in media.segments]
     ctx.fetcher.map(lambda job: _size(ctx, job[1]), jobs)
 
