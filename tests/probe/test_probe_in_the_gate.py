@@ -136,3 +136,26 @@ def test_a_resolution_that_disagrees_with_get_play_info_fails_rendition_matches_
     assert [(f["rule"], f["actual"]) for f in failed] == [
         ("rendition-matches-play-info", {"stream": "320x180"})
     ]
+
+
+def test_a_probe_cut_short_by_the_fc_deadline_publishes_with_a_probe_incomplete_warning(
+    make_world, stream_server
+):
+    from types import SimpleNamespace
+
+    from playgate.handler import handle_payload
+
+    world = make_world(probe=None, probe_allow_hosts="127.0.0.1", probe_concurrency=2, safety_margin_s=0.5)
+    add_probed_media(world.emulator, stream_server)
+    for rung in ("v0", "v1"):
+        for i in range(4):
+            stream_server.stall[f"/hls/{rung}/seg_00{i}.m4s"] = 2.0
+    fc_context = SimpleNamespace(function=SimpleNamespace(timeout=5))
+
+    summary = handle_payload(ladder_event(), runtime=world.runtime, context=fc_context)
+
+    assert summary["results"][0]["status"] == "published", summary
+    [message] = world.messages("playback")
+    qc = message["data"]["qc"]
+    assert qc["outcome"] == "warn"
+    assert "probe-incomplete" in json.dumps(qc["warnings"])
