@@ -6,8 +6,9 @@ The ladder (master, three media playlists of 1,200 segments, segment sizes that 
 rung's bit rate) is served by playgate.testing's StreamServer in a child process, so the CPU figure
 is the probe's own. Each run is a fresh probe in this process (a new fetcher: new connections), as in
 one gate invocation; playlists are fetched and parsed, ``--max-segments`` segments per rung are sized
-with HEAD. Prints requests made, wall time and CPU time (user + system, all threads) per run; the first
-run (which imports the probe's format modules, once per FC instance) apart, then the median and spread.
+with one-byte ranged GETs. Prints requests made, wall time and CPU time (user + system, all threads)
+per run; the first run (which imports the probe's format modules, once per FC instance) apart, then
+the median and spread.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """HLS: master and media playlists (parsed with ``m3u8``), a budget of segments measured per playlist.
 
-Segments are sampled first, last and evenly spread; their sizes come from HEAD's Content-Length (a
-ranged GET of one byte when HEAD gives none) or from EXT-X-BYTERANGE, never from a full download.
+Segments are sampled first, last and evenly spread; their sizes come from a one-byte ranged GET's
+Content-Range (Content-Length when the server ignores ranges) or from EXT-X-BYTERANGE, never from a
+full download.
 """
 
 from __future__ import annotations
@@ -222,20 +223,15 @@ def _measure(ctx: ProbeContext, medias: list[_Media]) -> None:
 
 
 def _size(ctx: ProbeContext, item: _Segment | str) -> None:
+    """A one-byte ranged GET: the answer's Content-Range gives the size. Not HEAD: an OSS signed URL
+    signs the method, so HEAD on a URL signed for GET is refused although players get the file."""
     if isinstance(item, str):  # an init section: it must be there
         ctx.fetch(item, byte_range=(0, 0), max_bytes=RANGE_PROBE_BYTES, truncate=True)
         return
-    if item.byterange is not None:
-        offset, length = item.byterange
-        if ctx.fetch(item.url, byte_range=(offset, offset), max_bytes=RANGE_PROBE_BYTES, truncate=True):
-            item.size = length
-        return
-    response = ctx.fetch(item.url, method="HEAD")
+    offset = item.byterange[0] if item.byterange is not None else 0
+    response = ctx.fetch(item.url, byte_range=(offset, offset), max_bytes=RANGE_PROBE_BYTES, truncate=True)
     if response is not None:
-        item.size = response.size()
-        if item.size is None:  # no Content-Length on HEAD: a one-byte ranged GET gives Content-Range
-            ranged = ctx.fetch(item.url, byte_range=(0, 0), max_bytes=RANGE_PROBE_BYTES, truncate=True)
-            item.size = ranged.size() if ranged is not None else None
+        item.size = item.byterange[1] if item.byterange is not None else response.size()
 
 
 def _check_bandwidth(ctx: ProbeContext, media: _Media, facts: StreamFacts | None) -> None:
