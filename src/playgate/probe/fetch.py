@@ -31,7 +31,6 @@ from urllib3.exceptions import (
     ConnectTimeoutError,
     NameResolutionError,
     NewConnectionError,
-    ProtocolError,
     ReadTimeoutError,
     SSLError,
 )
@@ -376,16 +375,17 @@ def _fetch_error(exc: Exception, url: str) -> FetchError:
     cause = exc
     while getattr(cause, "reason", None) is not None and cause is not cause.reason:  # MaxRetryError etc.
         cause = cause.reason  # type: ignore[assignment]
+    if isinstance(cause, NewConnectionError):  # checked first: urllib3 derives it from ConnectTimeoutError
+        refused = "refused" in str(cause).lower()
+        return FetchError("refused", url) if refused else FetchError("connection", url, "no connection")
     if isinstance(cause, ConnectTimeoutError | ReadTimeoutError | TimeoutError | socket.timeout):
         return FetchError("timeout", url)
     if isinstance(cause, NameResolutionError):
         return FetchError("dns", url)
     if isinstance(cause, SSLError | ssl.SSLError):
         return FetchError("tls", url, "the certificate does not verify for this host, or TLS failed")
-    if isinstance(cause, NewConnectionError | ConnectionRefusedError) and "refused" in str(cause).lower():
+    if isinstance(cause, ConnectionRefusedError):
         return FetchError("refused", url)
-    if isinstance(cause, ProtocolError | OSError | NewConnectionError):
-        return FetchError("connection", url, type(cause).__name__)
     return FetchError("connection", url, type(cause).__name__)
 
 

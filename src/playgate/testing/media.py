@@ -11,7 +11,8 @@ Layout (paths relative to the folder, as the stream server serves them):
   ffmpeg declares matches what the segments weigh; VOD with EXT-X-ENDLIST.
 - ``hls-single/index.m3u8``: one rung in a single file (``index.m4s``) addressed with EXT-X-BYTERANGE.
 - ``dash/manifest.mpd`` with its init and media segments (SegmentTemplate with SegmentTimeline).
-- ``mp4/faststart.mp4`` (moov before mdat) and ``mp4/moov-at-end.mp4`` (ffmpeg's default layout).
+- ``mp4/faststart.mp4`` (moov before mdat), ``mp4/moov-at-end.mp4`` (ffmpeg's default layout) and
+  ``mp4/clip.flv``.
 """
 
 from __future__ import annotations
@@ -122,3 +123,6 @@ def _mp4(root: Path, ffmpeg: str | None) -> None:
     base = [*_sources(), "-map", "0:v", "-map", "1:a", *_video_codec(), "-b:v", "300k", "-c:a", "aac"]
     run_ffmpeg([*base, "-movflags", "+faststart", "faststart.mp4"], out, ffmpeg)
     run_ffmpeg([*base, "moov-at-end.mp4"], out, ffmpeg)
+    run_ffmpeg(
+        [*_sources(), "-map", "0:v", "-map", "1:a", *_video_codec(), "-c:a", "aac", "clip.flv"], out, ffmpeg
+    )
