@@ -325,7 +325,7 @@ class Fetcher:
         size = 0
         try:
             while True:
-                chunk = raw.read(65536)
+                chunk = raw.read1(65536)  # what has arrived: a slow drip cannot outlast ``until`` by much
                 if not chunk:
                     break
                 size += len(chunk)
