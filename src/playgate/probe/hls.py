@@ -65,6 +65,11 @@ def probe_hls(ctx: ProbeContext, url: str, body: bytes) -> StreamFacts:
         if rates is not None:
             facts.measured_peak_bps, facts.measured_average_bps = rates.peak, rates.average
         return facts
+    return _probe_master(ctx, url, playlist)
+
+
+def _probe_master(ctx: ProbeContext, url: str, playlist: Any) -> StreamFacts:
+    """Variants and EXT-X-MEDIA renditions (each fetched once), then every variant's bit rate."""
     facts = StreamFacts(kind="hls-master")
     variants = list(playlist.playlists)[:MAX_VARIANTS]
     if len(variants) == 1:
