@@ -107,7 +107,7 @@ def _read_moov(facts: StreamFacts, data: bytes, moov: tuple[int, int], total: in
     """What moov declares, from the part of it that was read (boxes cut off are skipped)."""
     seconds = None
     for name, start, end in _boxes(data, *moov):
-        if name == "mvhd" and end <= len(data):
+        if name == "mvhd" and start + 32 <= end <= len(data):
             if data[start] == 1:  # version 1: 64-bit times
                 timescale, duration = struct.unpack_from(">IQ", data, start + 20)
             else:
@@ -115,8 +115,8 @@ def _read_moov(facts: StreamFacts, data: bytes, moov: tuple[int, int], total: in
             seconds = duration / timescale if timescale else None
         elif name == "trak" and facts.width is None:
             for child, child_start, child_end in _boxes(data, start, end):
-                if child == "tkhd" and child_end <= len(data):
-                    at = child_start + (88 if data[child_start] == 1 else 76)
+                at = child_start + (88 if child_start < len(data) and data[child_start] == 1 else 76)
+                if child == "tkhd" and at + 8 <= child_end <= len(data):
                     width, height = struct.unpack_from(">II", data, at)
                     if width and height:  # audio tracks declare 0 x 0
                         facts.width, facts.height = width >> 16, height >> 16
