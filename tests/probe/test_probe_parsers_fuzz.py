@@ -46,3 +46,42 @@ def test_a_segment_template_resolves_or_says_why(template):
         _fill(template, values)
     except TemplateError as error:
         assert template in str(error)
+
+
+LINES = st.sampled_from(
+    [
+        "#EXTM3U",
+        "#EXT-X-TARGETDURATION:2",
+        "#EXT-X-TARGETDURATION:x",
+        "#EXTINF:2.0,",
+        "#EXTINF:-1,",
+        "#EXTINF:abc,",
+        "#EXT-X-BYTERANGE:100@0",
+        "#EXT-X-BYTERANGE:junk",
+        "#EXT-X-STREAM-INF:BANDWIDTH=1000",
+        "#EXT-X-STREAM-INF:RESOLUTION=axb,CODECS=",
+        '#EXT-X-MAP:URI="init.mp4"',
+        '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="a",URI="a.m3u8"',
+        "#EXT-X-ENDLIST",
+        "#EXT-X-PLAYLIST-TYPE:EVENT",
+        "seg.ts",
+        "",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(LINES, st.text(max_size=30)), max_size=25))
+def test_any_playlist_text_parses_or_is_reported_invalid(lines):
+    from playgate.probe.context import ProbeContext
+    from playgate.probe.fetch import Fetcher
+    from playgate.probe.hls import _media_from, _parse
+    from playgate.probe.results import Results
+
+    results = Results()
+    ctx = ProbeContext(Fetcher(), results, "fuzz")
+    url = "http://127.0.0.1:9/p/index.m3u8"
+    playlist = _parse(ctx, url, "\n".join(lines).encode("utf-8", "surrogatepass"))
+    if playlist is not None and not playlist.is_variant:
+        _media_from(ctx, url, playlist, None)
+    assert all(f.rule.startswith("hls-") for f in results.findings())
