@@ -15,9 +15,10 @@ from urllib.parse import urlsplit, urlunsplit
 from playgate.decode import ffprobe
 from playgate.decode.checks import Declared, WindowRun, window_findings
 from playgate.decode.command import ffmpeg_argv, input_options
-from playgate.decode.ffmpeg import Tools, child_env, run, strip_queries
-from playgate.decode.parse import parse_run
+from playgate.decode.ffmpeg import Ran, Tools, child_env, run, strip_queries
+from playgate.decode.parse import Decoded, parse_run
 from playgate.decode.spec import DecodeSpec, Renditions, Window
+from playgate.log import get_logger
 from playgate.rules.report import Finding
 
 PROBE_TIMEOUT_S = 10.0
@@ -98,13 +99,31 @@ def decode_target(
             checks=spec.checks,
             remote=target.remote,
         )
+        began = time.monotonic()
         ran = run(argv, left, env=env)
         decoded = parse_run(ran.stdout, ran.stderr, len(probed.audio), bool(probed.video))
+        _log(target, start, window.seconds, ran, decoded, time.monotonic() - began)
         window_run = WindowRun(
             target.subject, start, window.seconds, decoded, len(probed.audio), bool(probed.video), declared
         )
         findings += window_findings(window_run, spec.checks, timed_out=ran.timed_out)
     return findings
+
+
+def _log(target: Target, start: float, seconds: float, ran: Ran, decoded: Decoded, wall_s: float) -> None:
+    logger = get_logger("playgate.decode")
+    logger.info(
+        "decode window",
+        subject=target.subject,
+        start_s=start,
+        seconds=seconds,
+        decoded_s=decoded.decoded_s,
+        decode_errors=decoded.error_count,
+        timed_out=ran.timed_out,
+        exit_status=ran.returncode,
+        wall_s=round(wall_s, 3),
+    )
+    logger.debug("ffmpeg output", subject=target.subject, stderr_tail=ran.stderr[-2000:])  # queries stripped
 
 
 def _declared(given: Declared, probed: ffprobe.Probed) -> Declared:

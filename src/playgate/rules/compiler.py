@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from playgate.decode.spec import DecodeSpec
 from playgate.ice.model import MediaSnapshot
 from playgate.rules.engine import AllOf, AnyOf, Check, CheckCondition, Condition, Not, Quantifier, Rule
 from playgate.rules.operators import SpecProblem, compile_op
@@ -47,6 +48,7 @@ class CompiledProfile:
     rules: list[Rule] = field(default_factory=list)
     selectors: list[SelectFn] = field(default_factory=list)
     origin: str = "builtin"
+    decode: DecodeSpec | None = None  # the profile's own ``decode:`` block, else its first parent's
 
 
 @dataclass
@@ -241,6 +243,7 @@ class Compiler:
             return None
         rules: list[Rule] = []
         origin_of: dict[str, str] = {}
+        decode = p.spec.decode
         for i, parent_name in enumerate(_as_list(p.spec.extends)):
             loc = ("profiles", name, "extends") + ((i,) if isinstance(p.spec.extends, list) else ())
             target = self._target(parent_name) if isinstance(parent_name, str) else None
@@ -263,6 +266,7 @@ class Compiler:
             )
             if parent is None:
                 continue
+            decode = decode or parent.decode
             for rule in parent.rules:
                 if rule.id not in origin_of:
                     origin_of[rule.id] = parent.name
@@ -298,7 +302,9 @@ class Compiler:
                 rules = [rule if r.id == rule.id else r for r in rules]
             else:
                 rules.append(rule)
-        done[name] = CompiledProfile(name, p.spec.description, rules, p.selectors, origin=p.file)
+        done[name] = CompiledProfile(
+            name, p.spec.description, rules, p.selectors, origin=p.file, decode=decode
+        )
         return done[name]
 
 

@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from playgate.decode.spec import DecodeSpec
+
 Severity = Literal["error", "warning", "info"]
 OPERATORS = (
     "eq", "ne", "lt", "le", "gt", "ge", "between", "in", "not_in", "exists", "missing",
@@ -98,6 +100,9 @@ class ProfileSpec(_Strict):
     )
     disable: list[str] = Field(default_factory=list, description="Inherited rule ids to drop.")
     rules: list[RuleSpec] = Field(default_factory=list)
+    decode: DecodeSpec | None = Field(
+        None, description="Decode settings: windows, renditions, each check's thresholds and severity."
+    )
 
 
 class RuleFileSpec(_Strict):
