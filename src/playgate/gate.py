@@ -98,6 +98,7 @@ class Gate:
         except FinalError as error:
             return self._alert(event, reason=error.reason, error=error.as_dict())
         report = self.rules.evaluate(snapshot, event_type=event.event_type, user_data=event.user_data)
+        report = self._probe(snapshot, report, deadline)
         if report.outcome == "fail":
             return self._alert(event, reason="qc_failed", media_id=snapshot.media_id, report=report)
         if any(msg.playable(r) for r in snapshot.renditions):
@@ -119,6 +120,12 @@ class Gate:
             except MediaNotFound:  # a media with no renditions (yet): its job's MediaInfoProperty is checked
                 play_info = None
         return build_snapshot(play_info=play_info, jobs=[event.message_body]), fetched_at
+
+    def _probe(self, snapshot: MediaSnapshot, report: Any, deadline: float | None) -> Any:
+        """Fetch what viewers would (when the profile or PLAYGATE_PROBE asks): findings join the report."""
+        from playgate.probe.gate import probe_snapshot
+
+        return probe_snapshot(snapshot, report, self.rules, self.settings, deadline)
 
     @staticmethod
     def _require_ready(snapshot: MediaSnapshot) -> None:

@@ -57,6 +57,19 @@ class Settings(BaseSettings):
     )
     safety_margin_s: float = Field(3.0, ge=0, description="Time kept in reserve before the FC timeout.")
 
+    # --- probe: fetch what viewers get (playgate.probe) ---------------------------------------------
+    probe: str | None = Field(
+        None,
+        description="none or manifest: how far to probe renditions, all profiles (unset: the profile says).",
+    )
+    probe_allow_hosts: str = Field(
+        "", description="Comma-separated hosts the probe may fetch even on private or loopback addresses."
+    )
+    probe_max_segments: int = Field(
+        30, ge=0, description="Segments probed per playlist: first, last, evenly spread."
+    )
+    probe_concurrency: int = Field(8, ge=1, description="Probe requests in flight at once.")
+
     # --- HTTP callbacks (FC HTTP trigger) --------------------------------------------------------------
     callback_auth_key: SecretStr | None = Field(
         None, description="ICE's callback AuthKey: HTTP callbacks must carry a valid X-ICE-SIGNATURE."
@@ -86,6 +99,17 @@ class Settings(BaseSettings):
     @classmethod
     def _strip(cls, value: str) -> str:
         return ",".join(t.strip() for t in value.split(",") if t.strip())
+
+    @field_validator("probe")
+    @classmethod
+    def _probe_mode(cls, value: str | None) -> str | None:
+        from playgate.probe.checks import PROBE_MODES
+
+        if value is None or not value.strip():
+            return None
+        if value.strip().lower() not in PROBE_MODES:
+            raise ValueError(f"PLAYGATE_PROBE must be one of {', '.join(PROBE_MODES)}, got {value!r}")
+        return value.strip().lower()
 
     @model_validator(mode="after")
     def _callback_url_with_key(self) -> Settings:

@@ -22,6 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "playgate.cli.rules",
         "Lint rule files, check saved ICE responses, print the JSON Schema.",
     ),
+    "probe": (
+        "playgate.cli.probe",
+        "Fetch HLS, DASH and MP4 URLs as viewers would and check that they play.",
+    ),
     "reconcile": (
         "playgate.cli.reconcile",
         "Sweep ListMediaInfoJobs and gate every finished job (backfills).",

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from playgate.decode.spec import DecodeSpec
 from playgate.ice.model import MediaSnapshot
+from playgate.probe.checks import CHECKS, PROBE_MODES, override_problems
 from playgate.rules.engine import AllOf, AnyOf, Check, CheckCondition, Condition, Not, Quantifier, Rule
 from playgate.rules.operators import SpecProblem, compile_op
 from playgate.rules.paths import Collection, PathError, resolve
@@ -48,6 +49,9 @@ class CompiledProfile:
     rules: list[Rule] = field(default_factory=list)
     selectors: list[SelectFn] = field(default_factory=list)
     origin: str = "builtin"
+    probe: str | None = None  # None: not set here or in what it extends (the built-in default: none)
+    probe_checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    probe_disabled: frozenset[str] = frozenset()
     decode: DecodeSpec | None = None  # the profile's own ``decode:`` block, else its first parent's
 
 
@@ -170,7 +174,26 @@ class Compiler:
                     profile=name,
                     field="select.event_type",
                 )
+        self._probe_problems(file, data, name, spec)
         self.pending[name] = _Pending(name, file, data, spec, own, selectors)
+
+    def _probe_problems(self, file: str, data: Any, name: str, spec: ProfileShell) -> None:
+        loc = ("profiles", name)
+        if spec.probe is not None and spec.probe not in PROBE_MODES:
+            self._add(
+                "wrong_type",
+                f"probe must be one of {', '.join(PROBE_MODES)}, got {spec.probe!r}",
+                file,
+                data,
+                (*loc, "probe"),
+                profile=name,
+                field="probe",
+            )
+        for check_id, raw in spec.probe_checks.items():
+            for kind, message, fld in override_problems(check_id, raw):
+                self._add(
+                    kind, message, file, data, (*loc, "probe_checks", check_id), profile=name, field=fld
+                )
 
     # --- rules ------------------------------------------------------------------------------------
     def _rule(self, file: str, data: Any, profile: str, loc: tuple, raw: Any) -> tuple[Rule, RuleSpec] | None:
@@ -243,7 +266,7 @@ class Compiler:
             return None
         rules: list[Rule] = []
         origin_of: dict[str, str] = {}
-        decode = p.spec.decode
+        parents: list[CompiledProfile] = []
         for i, parent_name in enumerate(_as_list(p.spec.extends)):
             loc = ("profiles", name, "extends") + ((i,) if isinstance(p.spec.extends, list) else ())
             target = self._target(parent_name) if isinstance(parent_name, str) else None
@@ -266,13 +289,13 @@ class Compiler:
             )
             if parent is None:
                 continue
-            decode = decode or parent.decode
+            parents.append(parent)
             for rule in parent.rules:
                 if rule.id not in origin_of:
                     origin_of[rule.id] = parent.name
                     rules.append(rule)
         for j, rid in enumerate(p.spec.disable):
-            if rid not in origin_of:
+            if rid not in origin_of and rid not in CHECKS:
                 self._add(
                     "unknown_rule",
                     f"disable names {rid!r}, which is not an inherited rule; inherited: "
@@ -302,10 +325,26 @@ class Compiler:
                 rules = [rule if r.id == rule.id else r for r in rules]
             else:
                 rules.append(rule)
-        done[name] = CompiledProfile(
-            name, p.spec.description, rules, p.selectors, origin=p.file, decode=decode
-        )
+        done[name] = CompiledProfile(name, p.spec.description, rules, p.selectors, origin=p.file)
+        _inherit_probe(done[name], p.spec, parents)
         return done[name]
+
+
+def _inherit_probe(profile: CompiledProfile, spec: ProfileShell, parents: list[CompiledProfile]) -> None:
+    """Probe settings: the profile's own, else the first parent's (in extends order) that has them."""
+    profile.probe = spec.probe or next((p.probe for p in parents if p.probe), None)
+    profile.decode = spec.decode or next((p.decode for p in parents if p.decode), None)
+    checks: dict[str, dict[str, Any]] = {}
+    disabled: set[str] = set()
+    for parent in reversed(parents):  # the first parent wins, like rules reached first
+        checks.update(parent.probe_checks)
+        disabled |= parent.probe_disabled
+    for check_id, own in spec.probe_checks.items():
+        checks[check_id] = {**checks.get(check_id, {}), **(own or {})}
+        if (own or {}).get("enabled") is True:
+            disabled.discard(check_id)
+    profile.probe_checks = checks
+    profile.probe_disabled = frozenset(disabled | {d for d in spec.disable if d in CHECKS})
 
 
 # --- rules and conditions -------------------------------------------------------------------------

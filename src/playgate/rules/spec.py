@@ -98,8 +98,17 @@ class ProfileSpec(_Strict):
     select: Selector | list[Selector] | None = Field(
         None, description="One selector, or a list (any matches)."
     )
-    disable: list[str] = Field(default_factory=list, description="Inherited rule ids to drop.")
+    disable: list[str] = Field(
+        default_factory=list, description="Inherited rule ids (or probe check ids) to drop."
+    )
     rules: list[RuleSpec] = Field(default_factory=list)
+    probe: str | None = Field(
+        None, description="How far the gate probes renditions: none or manifest (inherited; default none)."
+    )
+    probe_checks: dict[str, dict[str, Any] | None] = Field(
+        default_factory=dict,
+        description="Probe check id → {severity, enabled, thresholds}; see docs/probe.md.",
+    )
     decode: DecodeSpec | None = Field(
         None, description="Decode settings: windows, renditions, each check's thresholds and severity."
     )

@@ -1,0 +1,90 @@
+"""``playgate probe URL [URL…]``: fetch what viewers would fetch and check that it plays.
+
+Exit codes: 0 pass or warn, 1 a check failed, 2 bad input (the message names it). The JSON report has
+the shape of ``playgate rules check --format json`` (schema playgate.rules.report/1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from urllib.parse import urlsplit
+
+from playgate.errors import RuleFileError
+
+EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
+
+
+class BadInput(Exception):
+    pass
+
+
+def configure_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("urls", nargs="+", metavar="URL", help="HLS (.m3u8), DASH (.mpd), MP4 or FLV URLs.")
+    parser.add_argument("--rules", metavar="RULES.yml", help="Rule file whose profile sets the probe checks.")
+    parser.add_argument(
+        "--profile", default="default", help="Profile whose probe_checks apply (default: default)."
+    )
+    parser.add_argument(
+        "--max-segments",
+        type=int,
+        metavar="N",
+        help="Segments probed per playlist (default: PLAYGATE_PROBE_MAX_SEGMENTS, 30).",
+    )
+    parser.add_argument(
+        "--time-limit", type=float, default=60.0, metavar="S", help="Stop starting requests after S seconds."
+    )
+    parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    parser.add_argument("--failures-only", action="store_true", help="Table/Markdown: hide passing findings.")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        return _probe(args)
+    except RuleFileError as exc:
+        print(exc.message, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BadInput as exc:
+        print(f"playgate probe: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _probe(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from playgate.probe.gate import checks_for
+    from playgate.probe.runner import deadline_in, probe_urls
+    from playgate.rules import load_rules
+    from playgate.settings import Settings
+
+    for url in args.urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise BadInput(f"{url.split('?', 1)[0]!r} is not an http or https URL")
+    if args.max_segments is not None and args.max_segments < 0:
+        raise BadInput("--max-segments must be 0 or more")
+    if args.time_limit <= 0:
+        raise BadInput("--time-limit must be more than 0 seconds")
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        raise BadInput(f"the PLAYGATE_* settings are invalid: {exc.errors()[0]['msg']}") from None
+    book = load_rules(args.rules)
+    if args.profile not in book.profiles:
+        raise BadInput(f"--profile {args.profile!r} is not a profile; known: {', '.join(book.order)}")
+    report = probe_urls(
+        args.urls,
+        settings=settings,
+        checks=checks_for(book.profiles[args.profile]),
+        max_segments=args.max_segments,
+        deadline=deadline_in(args.time_limit),
+        profile=args.profile,
+    )
+    if args.format == "json":
+        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    elif args.format == "markdown":
+        print(report.to_markdown(include_passed=not args.failures_only), end="")
+    else:
+        report.print_table(include_passed=not args.failures_only)
+    return EXIT_FAIL if report.outcome == "fail" else EXIT_OK

@@ -1,0 +1,355 @@
+"""HTTP for the probe: what viewers' players would fetch, under the gate's safety and time rules.
+
+- Only http and https; at most ``max_redirects`` redirects, each target checked like the first URL.
+- Every new connection resolves the host and refuses loopback, link-local, private and other non-public
+  addresses and Alibaba Cloud's metadata service (100.100.100.200), then connects to the address it
+  checked (no second lookup a DNS rebinding could change), unless the host is in ``allow_hosts``.
+- Never starts a request that cannot finish before the deadline: each request's timeout is cut to the
+  time left, and none starts with less than ``min_request_s`` left (``FetchError("no-time")``).
+- Bodies are read up to a cap; connections are kept alive per host; URLs are used exactly as given.
+- Nothing here logs or raises a URL's query string (signed URLs): see :func:`public_url`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
+
+import urllib3
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    NameResolutionError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
+
+METADATA_SERVICE = ipaddress.ip_address("100.100.100.200")
+REDIRECTS = (301, 302, 303, 307, 308)
+USER_AGENT = "playgate-probe/1"
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def public_url(url: str) -> str:
+    """The URL without user info, query or fragment: safe to log and to put in a finding."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        port = ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+class FetchError(Exception):
+    """A request that did not give a response. ``kind`` is the word findings show.
+
+    kinds: timeout, refused (connection refused), connection, dns, blocked (a safety rule), bad-url,
+    redirect-loop, too-many-redirects, too-large, no-time (not started: the deadline is too close).
+    """
+
+    def __init__(self, kind: str, url: str, detail: str = "") -> None:
+        self.kind = kind
+        self.url = public_url(url)
+        self.detail = detail
+        super().__init__(f"{kind}: {self.url}" + (f" ({detail})" if detail else ""))
+
+
+@dataclass
+class Response:
+    url: str  # the URL that answered (after redirects), exactly as used
+    status: int
+    headers: dict[str, str]
+    body: bytes = b""
+    redirects: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def size(self) -> int | None:
+        """The whole resource's size: Content-Range's total for a ranged answer, else Content-Length."""
+        content_range = self.headers.get("content-range", "")
+        if "/" in content_range:
+            total = content_range.rsplit("/", 1)[1].strip()
+            return int(total) if total.isdigit() else None
+        length = self.headers.get("content-length", "")
+        return int(length) if length.isdigit() else None
+
+
+# --- where a connection may go ---------------------------------------------------------------------
+def address_refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why the probe must not connect to this address, or None when it is public."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip == METADATA_SERVICE:
+        return "Alibaba Cloud's metadata service"
+    if ip.is_loopback:
+        return "a loopback address"
+    if ip.is_link_local:
+        return "a link-local address"
+    if ip.is_private:
+        return "a private address"
+    if not ip.is_global or ip.is_multicast:
+        return "a non-public address"
+    return None
+
+
+@dataclass(frozen=True)
+class HostGuard:
+    """Decides where the probe may connect. ``allow_hosts``: host names or IPs exactly as in URLs."""
+
+    allow_hosts: frozenset[str] = frozenset()
+
+    def check_url(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise FetchError("blocked", url, f"only http and https are fetched, not {parts.scheme or '?'}:")
+        try:
+            host, _ = parts.hostname, parts.port
+        except ValueError:
+            raise FetchError("bad-url", url, "the port is not a number") from None
+        if not host:
+            raise FetchError("bad-url", url, "no host")
+
+    def resolve(self, host: str, port: int) -> str:
+        """The address to connect to: the first one resolved, after every resolved address passed."""
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise FetchError("dns", f"http://{host}/", f"{host} does not resolve ({exc})") from None
+        addresses = [str(info[4][0]) for info in infos]
+        if host.lower() not in self.allow_hosts:
+            for address in addresses:
+                why = address_refusal(ipaddress.ip_address(address.split("%", 1)[0]))
+                if why is not None:
+                    raise FetchError(
+                        "blocked",
+                        f"http://{host}/",
+                        f"{host} is {why} ({address}); not fetched. "
+                        "Allow a host with PLAYGATE_PROBE_ALLOW_HOSTS",
+                    )
+        return addresses[0]
+
+
+class _GuardedConnection:
+    guard: HostGuard
+
+    def _new_conn(self) -> socket.socket:  # type: ignore[override]
+        # connect to the address that was checked, not to a second lookup's answer
+        self._dns_host = self.guard.resolve(self.host, self.port)  # type: ignore[attr-defined]
+        return super()._new_conn()  # type: ignore[misc]
+
+
+def _pool_manager(guard: HostGuard, pool_size: int) -> urllib3.PoolManager:
+    http_conn = type("GuardedHTTPConnection", (_GuardedConnection, HTTPConnection), {"guard": guard})
+    https_conn = type("GuardedHTTPSConnection", (_GuardedConnection, HTTPSConnection), {"guard": guard})
+    manager = urllib3.PoolManager(num_pools=64, maxsize=pool_size, block=False, retries=False)
+    manager.pool_classes_by_scheme = {
+        "http": type("GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
+        "https": type("GuardedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn}),
+    }
+    return manager
+
+
+# --- the fetcher -----------------------------------------------------------------------------------
+@dataclass
+class Fetcher:
+    """Thread-safe; share one per probe run. ``deadline`` is a ``time.monotonic()`` value or None."""
+
+    allow_hosts: Iterable[str] = ()
+    timeout_s: float = 5.0
+    deadline: float | None = None
+    max_redirects: int = 5
+    concurrency: int = 8
+    min_request_s: float = 0.2
+    requests_made: int = 0
+    not_started: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.guard = HostGuard(frozenset(h.strip().lower() for h in self.allow_hosts if h.strip()))
+        self._manager = _pool_manager(self.guard, self.concurrency)
+        self._executor: ThreadPoolExecutor | None = None
+
+    # --- time ---------------------------------------------------------------------------------------
+    def time_left(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def out_of_time(self) -> bool:
+        left = self.time_left()
+        return left is not None and left < self.min_request_s
+
+    def _request_timeout(self, url: str) -> float:
+        left = self.time_left()
+        if left is None:
+            return self.timeout_s
+        if left < self.min_request_s:
+            with self._lock:
+                self.not_started += 1
+            raise FetchError("no-time", url, f"{left:.2f} s left before the deadline")
+        return min(self.timeout_s, left)
+
+    # --- requests -----------------------------------------------------------------------------------
+    def get(
+        self,
+        url: str,
+        *,
+        max_bytes: int,
+        byte_range: tuple[int, int] | None = None,
+        truncate: bool = False,
+    ) -> Response:
+        """GET (optionally ``Range: bytes=a-b``), reading at most ``max_bytes`` of the body.
+
+        A longer body is an error (``too-large``), or with ``truncate`` cut there (the connection is
+        then closed, not reused): for servers that answer a ranged request with the whole file.
+        """
+        headers = {"Range": f"bytes={byte_range[0]}-{byte_range[1]}"} if byte_range else {}
+        return self.request("GET", url, headers=headers, max_bytes=max_bytes, truncate=truncate)
+
+    def head(self, url: str) -> Response:
+        return self.request("HEAD", url, max_bytes=0)
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str] | None = None,
+        max_bytes: int,
+        truncate: bool = False,
+    ) -> Response:
+        seen = [url]
+        current = url
+        for hop in range(self.max_redirects + 1):
+            response = self._once(method, current, headers or {}, max_bytes, truncate)
+            location = response.headers.get("location")
+            if response.status not in REDIRECTS or not location:
+                response.redirects = hop
+                return response
+            current = urljoin(current, location)
+            if current in seen:
+                raise FetchError("redirect-loop", url, f"redirected back to {public_url(current)}")
+            seen.append(current)
+        raise FetchError("too-many-redirects", url, f"more than {self.max_redirects} redirects")
+
+    def _once(
+        self, method: str, url: str, headers: dict[str, str], max_bytes: int, truncate: bool
+    ) -> Response:
+        self.guard.check_url(url)
+        timeout = self._request_timeout(url)
+        started = time.monotonic()
+        with self._lock:
+            self.requests_made += 1
+        try:
+            raw = self._manager.request(
+                method,
+                url,
+                headers={"User-Agent": USER_AGENT, **headers},
+                redirect=False,
+                retries=False,
+                preload_content=False,
+                timeout=urllib3.Timeout(connect=timeout, read=timeout),
+            )
+        except FetchError:
+            raise
+        except Exception as exc:
+            raise _fetch_error(exc, url) from None
+        try:
+            if raw.status in REDIRECTS:  # a redirect's body is not wanted; keep the connection if small
+                max_bytes, truncate = 65536, True
+            body = self._read(raw, url, max_bytes, started + timeout, truncate) if method != "HEAD" else b""
+        finally:
+            raw.release_conn()
+        return Response(url, raw.status, {k.lower(): v for k, v in raw.headers.items()}, body)
+
+    @staticmethod
+    def _read(raw: Any, url: str, max_bytes: int, until: float, truncate: bool) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                chunk = raw.read(65536)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes and truncate:
+                    raw.close()  # the rest is not read; the connection is not reused
+                    chunks.append(chunk[: max_bytes - size + len(chunk)])
+                    break
+                if size > max_bytes:
+                    raw.close()
+                    raise FetchError("too-large", url, f"more than {max_bytes} bytes")
+                chunks.append(chunk)
+                if time.monotonic() > until:
+                    raw.close()
+                    raise FetchError("timeout", url, "the body took longer than the timeout")
+        except FetchError:
+            raise
+        except Exception as exc:
+            raw.close()
+            raise _fetch_error(exc, url) from None
+        return b"".join(chunks)
+
+    # --- concurrency --------------------------------------------------------------------------------
+    def map(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """``[fn(item) …]`` with at most ``concurrency`` at once; ``fn`` must not raise."""
+        items = list(items)
+        if len(items) <= 1:
+            return [fn(item) for item in items]
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(self.concurrency, thread_name_prefix="probe")
+        return list(self._executor.map(fn, items))
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+        self._manager.clear()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _fetch_error(exc: Exception, url: str) -> FetchError:
+    """A urllib3 failure as a FetchError; the exception's text (which may hold the URL) is dropped."""
+    cause = exc
+    while getattr(cause, "reason", None) is not None and cause is not cause.reason:  # MaxRetryError etc.
+        cause = cause.reason  # type: ignore[assignment]
+    if isinstance(cause, ConnectTimeoutError | ReadTimeoutError | TimeoutError | socket.timeout):
+        return FetchError("timeout", url)
+    if isinstance(cause, NameResolutionError):
+        return FetchError("dns", url)
+    if isinstance(cause, NewConnectionError | ConnectionRefusedError) and "refused" in str(cause).lower():
+        return FetchError("refused", url)
+    if isinstance(cause, ProtocolError | OSError | NewConnectionError):
+        return FetchError("connection", url, type(cause).__name__)
+    return FetchError("connection", url, type(cause).__name__)
+
+
+class _DropQueries(logging.Filter):
+    """urllib3 logs request lines at debug level with the full URL; keep signed queries out of logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(a.split("?", 1)[0] if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_DropQueries())

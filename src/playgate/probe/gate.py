@@ -1,0 +1,99 @@
+"""The gate's probe step: with the profile's ``probe`` mode (or PLAYGATE_PROBE), probe every playable
+rendition before it is published, and add the findings to the rules' report.
+
+Imported by gate.py only when a profile probes; the format modules are imported only when used.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playgate.probe.checks import PROBE_MODES, CheckSettings, effective_checks
+from playgate.probe.results import Results, StreamFacts
+from playgate.rules.report import Report
+
+CHECK = "rendition-matches-play-info"
+
+
+def checks_for(profile: Any) -> dict[str, CheckSettings]:
+    """The probe checks as a compiled profile (or None: the built-in defaults) sets them."""
+    if profile is None:
+        return effective_checks()
+    return effective_checks(
+        getattr(profile, "probe_checks", None), getattr(profile, "probe_disabled", frozenset())
+    )
+
+
+def probe_mode(settings: Any, profile: Any) -> str:
+    """PLAYGATE_PROBE for all profiles, else the profile's ``probe:``, else none."""
+    return getattr(settings, "probe", None) or getattr(profile, "probe", None) or PROBE_MODES[0]
+
+
+def probe_snapshot(
+    snapshot: Any, report: Report, rules: Any, settings: Any, deadline: float | None
+) -> Report:
+    """The report with the probe's findings added (the report itself when the mode is none)."""
+    profile = getattr(rules, "profiles", {}).get(report.profile)
+    if probe_mode(settings, profile) == "none":
+        return report
+    from playgate.probe.runner import Target, make_fetcher, probe_targets
+    from playgate.publish.messages import playable
+
+    chosen = [(i, r) for i, r in enumerate(snapshot.renditions) if playable(r)]
+    if not chosen:
+        return report
+    results = Results(checks_for(profile))
+    targets = [Target(r.play_url, subject(i, r)) for i, r in chosen]
+    with make_fetcher(settings, results, deadline) as fetcher:
+        probe_targets(targets, fetcher, results, max_segments=settings.probe_max_segments)
+    for (_, rendition), target in zip(chosen, targets, strict=True):
+        match_play_info(results, target.subject, rendition, target.facts)
+    return Report.from_findings(report.profile, report.media_id, [*report.findings, *results.findings()])
+
+
+def subject(index: int, rendition: Any) -> str:
+    """Named as the rules name renditions: 'rendition[2] HD m3u8'."""
+    return " ".join(p for p in (f"rendition[{index}]", rendition.definition, rendition.format) if p)
+
+
+def match_play_info(results: Results, name: str, rendition: Any, facts: StreamFacts) -> None:
+    """What the stream declares (or, without declarations, measures) against GetPlayInfo."""
+    if not results.enabled(CHECK):
+        return
+    if facts.width and facts.height and rendition.width and rendition.height:
+        results.ran(CHECK, name)
+        if (facts.width, facts.height) != (rendition.width, rendition.height):
+            results.problem(
+                CHECK,
+                name,
+                actual={"stream": f"{facts.width}x{facts.height}"},
+                expected=f"{rendition.width}x{rendition.height} (GetPlayInfo)",
+                message=(
+                    f"{name}: the stream declares {facts.width}x{facts.height}, GetPlayInfo says "
+                    f"{rendition.width}x{rendition.height}"
+                ),
+            )
+    stream_bps, what = _stream_bitrate(facts)
+    if stream_bps and rendition.bitrate_kbps:
+        results.ran(CHECK, name)
+        tolerance = float(results.param(CHECK, "bitrate_tolerance"))
+        expected_bps = rendition.bitrate_kbps * 1000
+        if abs(stream_bps - expected_bps) > expected_bps * tolerance:
+            results.problem(
+                CHECK,
+                name,
+                actual={what: round(stream_bps)},
+                expected=f"within {tolerance:.0%} of {rendition.bitrate_kbps:g} kb/s (GetPlayInfo)",
+                message=(
+                    f"{name}: the stream's {what.replace('_', ' ')} is {stream_bps / 1000:.0f} kb/s, "
+                    f"GetPlayInfo says {rendition.bitrate_kbps:g} kb/s"
+                ),
+            )
+
+
+def _stream_bitrate(facts: StreamFacts) -> tuple[float | None, str]:
+    if facts.average_bandwidth_bps:
+        return float(facts.average_bandwidth_bps), "average_bandwidth_bps"
+    if facts.bandwidth_bps:
+        return float(facts.bandwidth_bps), "bandwidth_bps"
+    return facts.measured_average_bps, "measured_average_bps"

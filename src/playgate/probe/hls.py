@@ -1,0 +1,291 @@
+"""HLS: master and media playlists (parsed with ``m3u8``), a budget of segments measured per playlist.
+
+Segments are sampled first, last and evenly spread; their sizes come from HEAD's Content-Length (a
+ranged GET of one byte when HEAD gives none) or from EXT-X-BYTERANGE, never from a full download.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+from playgate.probe.context import (
+    MAX_PLAYLIST_BYTES,
+    MAX_SEGMENTS_IN_PLAYLIST,
+    MAX_VARIANTS,
+    RANGE_PROBE_BYTES,
+    ProbeContext,
+)
+from playgate.probe.fetch import public_url
+from playgate.probe.results import StreamFacts
+
+
+@dataclass
+class _Segment:
+    url: str
+    duration: float
+    byterange: tuple[int, int] | None  # (offset, length)
+    size: int | None = None
+
+
+@dataclass
+class _Media:
+    url: str
+    stream_info: Any = None  # the master's EXT-X-STREAM-INF for this playlist, if any
+    segments: list[_Segment] = field(default_factory=list)
+    total_segments: int = 0
+    extra: list[str] = field(default_factory=list)  # init sections (EXT-X-MAP): reachability only
+
+
+def probe_hls(ctx: ProbeContext, url: str, body: bytes) -> StreamFacts:
+    playlist = _parse(ctx, url, body)
+    if playlist is None:
+        return StreamFacts(kind="hls")
+    if not playlist.is_variant:
+        media = _media_from(ctx, url, playlist, None)
+        medias = [media] if media is not None else []
+        facts = StreamFacts(kind="hls-media")
+    else:
+        facts = StreamFacts(kind="hls-master")
+        variants = list(playlist.playlists)[:MAX_VARIANTS]
+        _check_variants(ctx, url, variants)
+        audio = [urljoin(url, m.uri) for m in playlist.media if m.uri][:MAX_VARIANTS]
+        targets = [(urljoin(url, v.uri), v.stream_info) for v in variants] + [(a, None) for a in audio]
+        medias = [m for m in ctx.fetcher.map(lambda t: _load_media(ctx, *t), targets) if m is not None]
+        if len(variants) == 1:
+            _declared(facts, variants[0].stream_info)
+    _measure(ctx, medias)
+    for media in medias:
+        _check_bandwidth(ctx, media, facts if facts.kind == "hls-media" or len(medias) == 1 else None)
+    return facts
+
+
+# --- parsing ---------------------------------------------------------------------------------------
+def _parse(ctx: ProbeContext, url: str, body: bytes) -> Any:
+    import m3u8  # imported when a playlist is probed: the gate's cold start does not pay for it
+
+    where = public_url(url)
+    ctx.results.ran("hls-playlist-valid", ctx.subject)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        _invalid(ctx, where, "not UTF-8", f"{where} is not UTF-8 (byte {exc.start})")
+        return None
+    if not text.startswith("#EXTM3U"):
+        _invalid(ctx, where, "no #EXTM3U", f"{where} does not start with #EXTM3U")
+        return None
+    try:
+        playlist = m3u8.loads(text, uri=url)
+    except Exception as exc:  # m3u8 raises various errors on malformed tags
+        _invalid(ctx, where, "unparsable", f"{where} does not parse ({type(exc).__name__})")
+        return None
+    return playlist
+
+
+def _invalid(ctx: ProbeContext, where: str, actual: str, message: str) -> None:
+    ctx.results.problem(
+        "hls-playlist-valid",
+        ctx.subject,
+        actual={"url": where, "problem": actual},
+        expected="a UTF-8 playlist starting with #EXTM3U that parses",
+        message=message,
+    )
+
+
+def _load_media(ctx: ProbeContext, url: str, stream_info: Any) -> _Media | None:
+    response = ctx.fetch(url, max_bytes=MAX_PLAYLIST_BYTES)
+    if response is None:
+        return None
+    playlist = _parse(ctx, response.url, response.body)
+    return None if playlist is None else _media_from(ctx, response.url, playlist, stream_info)
+
+
+def _media_from(ctx: ProbeContext, url: str, playlist: Any, stream_info: Any) -> _Media | None:
+    where = public_url(url)
+    if playlist.is_variant:
+        _invalid(
+            ctx, where, "master inside master", f"{where} is a master playlist where a media one belongs"
+        )
+        return None
+    segments = list(playlist.segments)
+    if len(segments) > MAX_SEGMENTS_IN_PLAYLIST:
+        _invalid(
+            ctx,
+            where,
+            f"{len(segments)} segments",
+            f"{where} has more than {MAX_SEGMENTS_IN_PLAYLIST} segments",
+        )
+        segments = segments[:MAX_SEGMENTS_IN_PLAYLIST]
+    if not segments:
+        _invalid(ctx, where, "no segments", f"{where} lists no segment")
+    vod = (playlist.playlist_type or "vod").lower() == "vod"
+    if vod and not playlist.is_endlist and ctx.results.param("hls-playlist-valid", "require_endlist"):
+        _invalid(ctx, where, "no #EXT-X-ENDLIST", f"{where} is a VOD playlist without #EXT-X-ENDLIST")
+    _check_extinf(ctx, where, playlist.target_duration, segments)
+    media = _Media(url, stream_info, total_segments=len(segments))
+    offset = 0
+    for seg in segments:
+        byterange = _byterange(seg.byterange, offset)
+        if byterange is not None:
+            offset = byterange[0] + byterange[1]
+        media.segments.append(_Segment(urljoin(url, seg.uri or ""), float(seg.duration or 0), byterange))
+    media.extra = sorted(
+        {urljoin(url, s.init_section.uri) for s in segments if s.init_section and s.init_section.uri}
+    )
+    return media
+
+
+def _byterange(text: str | None, previous_end: int) -> tuple[int, int] | None:
+    if not text:
+        return None
+    length, _, offset = str(text).partition("@")
+    try:
+        return (int(offset) if offset else previous_end, int(length))
+    except ValueError:
+        return None
+
+
+# --- checks on the text ----------------------------------------------------------------------------
+def _check_variants(ctx: ProbeContext, url: str, variants: list[Any]) -> None:
+    ctx.results.ran("hls-variant-attributes", ctx.subject)
+    for variant in variants:
+        info = variant.stream_info
+        where = public_url(urljoin(url, variant.uri))
+        for attribute, value in (
+            ("BANDWIDTH", info.bandwidth),
+            ("CODECS", info.codecs),
+            ("RESOLUTION", info.resolution),
+        ):
+            if not value:
+                ctx.results.problem(
+                    "hls-variant-attributes",
+                    ctx.subject,
+                    actual={"variant": where, "missing": attribute},
+                    expected=f"EXT-X-STREAM-INF with {attribute}",
+                    message=f"the variant {where} has no {attribute} in its EXT-X-STREAM-INF",
+                    part=attribute,
+                )
+
+
+def _check_extinf(ctx: ProbeContext, where: str, target: Any, segments: list[Any]) -> None:
+    ctx.results.ran("hls-extinf-within-target", ctx.subject)
+    if target is None:
+        if segments:
+            _invalid(ctx, where, "no #EXT-X-TARGETDURATION", f"{where} has no #EXT-X-TARGETDURATION")
+        return
+    for i, seg in enumerate(segments):
+        rounded = math.floor(float(seg.duration or 0) + 0.5)
+        if rounded > target:
+            ctx.results.problem(
+                "hls-extinf-within-target",
+                ctx.subject,
+                actual={"playlist": where, "segment": i, "extinf": seg.duration},
+                expected=f"≤ EXT-X-TARGETDURATION {target} (rounded)",
+                message=f"{where}: segment {i} lasts {seg.duration} s, above EXT-X-TARGETDURATION {target}",
+            )
+
+
+# --- segments --------------------------------------------------------------------------------------
+def sample(count: int, budget: int) -> list[int]:
+    """First, last and evenly spread indices: at most ``budget`` of ``count``."""
+    if budget <= 0 or count <= 0:
+        return []
+    if count <= budget:
+        return list(range(count))
+    if budget == 1:
+        return [0]
+    return sorted({round(i * (count - 1) / (budget - 1)) for i in range(budget)})
+
+
+def _measure(ctx: ProbeContext, medias: list[_Media]) -> None:
+    jobs: list[tuple[_Media, _Segment | str]] = []
+    for media in medias:
+        jobs += [(media, extra) for extra in media.extra]
+        picked = sample(len(media.segments), ctx.max_segments)
+        media.segments = [media.segments[i] for i in picked]
+        jobs += [(media, seg) for seg in media.segments]
+    ctx.fetcher.map(lambda job: _size(ctx, job[1]), jobs)
+
+
+def _size(ctx: ProbeContext, item: _Segment | str) -> None:
+    if isinstance(item, str):  # an init section: it must be there
+        ctx.fetch(item, byte_range=(0, 0), max_bytes=RANGE_PROBE_BYTES, truncate=True)
+        return
+    if item.byterange is not None:
+        offset, length = item.byterange
+        if ctx.fetch(item.url, byte_range=(offset, offset), max_bytes=RANGE_PROBE_BYTES, truncate=True):
+            item.size = length
+        return
+    response = ctx.fetch(item.url, method="HEAD")
+    if response is not None:
+        item.size = response.size()
+        if item.size is None:  # no Content-Length on HEAD: a one-byte ranged GET gives Content-Range
+            ranged = ctx.fetch(item.url, byte_range=(0, 0), max_bytes=RANGE_PROBE_BYTES, truncate=True)
+            item.size = ranged.size() if ranged is not None else None
+
+
+def _check_bandwidth(ctx: ProbeContext, media: _Media, facts: StreamFacts | None) -> None:
+    measured = [s for s in media.segments if s.size is not None and s.duration > 0]
+    if not measured:
+        return
+    peak = max(s.size * 8 / s.duration for s in measured)  # type: ignore[operator]
+    average = sum(s.size for s in measured) * 8 / sum(s.duration for s in measured)  # type: ignore[misc]
+    if facts is not None:
+        facts.measured_peak_bps, facts.measured_average_bps = peak, average
+    info = media.stream_info
+    if info is None or not info.bandwidth:
+        return
+    check = "hls-bandwidth-matches-measured"
+    ctx.results.ran(check, ctx.subject)
+    tolerance = float(ctx.results.param(check, "tolerance"))
+    where = public_url(media.url)
+    every_segment = len(measured) == media.total_segments
+    declared = int(info.bandwidth)
+    # a sample's peak can miss the real one: it proves BANDWIDTH too low, and too high only when complete
+    if peak > declared * (1 + tolerance) or (every_segment and peak < declared * (1 - tolerance)):
+        _bandwidth_problem(ctx, where, "BANDWIDTH", declared, peak, "peak", tolerance, len(measured))
+    average_declared = info.average_bandwidth
+    if average_declared and abs(average - average_declared) > average_declared * tolerance:
+        _bandwidth_problem(
+            ctx,
+            where,
+            "AVERAGE-BANDWIDTH",
+            int(average_declared),
+            average,
+            "average",
+            tolerance,
+            len(measured),
+        )
+
+
+def _bandwidth_problem(
+    ctx: ProbeContext,
+    where: str,
+    attribute: str,
+    declared: int,
+    measured: float,
+    what: str,
+    tol: float,
+    n: int,
+) -> None:
+    ctx.results.problem(
+        "hls-bandwidth-matches-measured",
+        ctx.subject,
+        actual={"variant": where, f"measured_{what}_bps": round(measured), attribute.lower(): declared},
+        expected=f"within {tol:.0%} of {attribute} {declared}",
+        message=(
+            f"{where}: measured {what} bit rate {measured / 1000:.0f} kb/s over {n} segment(s) is not within "
+            f"{tol:.0%} of {attribute} {declared / 1000:.0f} kb/s"
+        ),
+    )
+
+
+def _declared(facts: StreamFacts, info: Any) -> None:
+    if info is None:
+        return
+    if info.resolution:
+        facts.width, facts.height = info.resolution
+    facts.bandwidth_bps = info.bandwidth
+    facts.average_bandwidth_bps = info.average_bandwidth
