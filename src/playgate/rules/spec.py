@@ -103,7 +103,8 @@ class ProfileSpec(_Strict):
     )
     rules: list[RuleSpec] = Field(default_factory=list)
     probe: str | None = Field(
-        None, description="How far the gate probes renditions: none or manifest (inherited; default none)."
+        None,
+        description="How far the gate probes renditions: none, manifest or decode (inherited; default none).",
     )
     probe_checks: dict[str, dict[str, Any] | None] = Field(
         default_factory=dict,
