@@ -6,7 +6,7 @@ from playgate.decode.spec import DecodeChecks
 
 # Local files may only be files; remote inputs only the network (an HLS playlist must not reach file:).
 LOCAL_PROTOCOLS = "file,crypto"
-REMOTE_PROTOCOLS = "http,https,tcp,tls,crypto"
+REMOTE_PROTOCOLS = "http,https,tcp,tls,crypto,httpproxy"  # httpproxy: https through the guard
 READ_TIMEOUT_US = 10_000_000
 
 

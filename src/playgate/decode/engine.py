@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from playgate.decode import ffprobe
@@ -19,6 +19,9 @@ from playgate.decode.ffmpeg import Ran, Tools, child_env, run, strip_queries
 from playgate.decode.parse import Decoded, parse_run
 from playgate.decode.spec import DecodeSpec, Renditions, Window
 from playgate.log import get_logger
+
+if TYPE_CHECKING:
+    from playgate.decode.guard import GuardProxy
 from playgate.rules.report import Finding
 
 PROBE_TIMEOUT_S = 10.0
@@ -67,20 +70,26 @@ def decode_target(
     timeout_s: float,
     deadline: float | None = None,
     windows: Sequence[Window] | None = None,
-    proxy: str | None = None,
+    guard: GuardProxy | None = None,
 ) -> list[Finding]:
-    """Every window of ``target`` decoded and checked. Never raises for a bad input: it is a finding."""
+    """Every window of ``target`` decoded and checked. Never raises for a bad input: it is a finding.
+
+    A remote target is fetched through ``guard`` (the probe's fetching rules) when one is given.
+    """
 
     def budget() -> float:
         left = timeout_s if deadline is None else min(timeout_s, deadline - time.monotonic())
         return max(left, 0.0)
 
-    env = child_env(proxy)
+    guarded = guard if target.remote else None
+    env = child_env(guarded.url if guarded else None)
     opts = input_options(target.remote)
+    mark = len(guarded.refusals) if guarded else 0
     try:
         probed = ffprobe.probe(tools, target.source, opts, min(PROBE_TIMEOUT_S, budget()), env=env)
     except ffprobe.Unreadable as exc:
-        return [_unreadable(target, str(exc), spec)]
+        refused = guarded.refused_since(mark) if guarded else []
+        return [_unreadable(target, "; ".join([*(f"refused {r}" for r in refused), str(exc)]), spec)]
     declared = _declared(target.declared, probed)
     findings: list[Finding] = []
     for window in windows or spec.windows:
@@ -100,8 +109,12 @@ def decode_target(
             remote=target.remote,
         )
         began = time.monotonic()
+        mark = len(guarded.refusals) if guarded else 0
         ran = run(argv, left, env=env)
         decoded = parse_run(ran.stdout, ran.stderr, len(probed.audio), bool(probed.video))
+        if guarded and (refused := guarded.refused_since(mark)):
+            decoded.errors[:0] = [f"refused {r}" for r in refused]
+            decoded.error_count += len(refused)
         _log(target, start, window.seconds, ran, decoded, time.monotonic() - began)
         window_run = WindowRun(
             target.subject, start, window.seconds, decoded, len(probed.audio), bool(probed.video), declared
