@@ -184,6 +184,7 @@ class Fetcher:
         self.guard = HostGuard(frozenset(h.strip().lower() for h in self.allow_hosts if h.strip()))
         self._manager = _pool_manager(self.guard, self.concurrency)
         self._executor: ThreadPoolExecutor | None = None
+        self._in_flight = threading.BoundedSemaphore(self.concurrency)
 
     # --- time ---------------------------------------------------------------------------------------
     def time_left(self) -> float | None:
@@ -193,15 +194,16 @@ class Fetcher:
         left = self.time_left()
         return left is not None and left < self.min_request_s
 
-    def _request_timeout(self, url: str) -> float:
+    def _request_timeout(self, url: str) -> tuple[float, bool]:
+        """The timeout for a request starting now, and whether the deadline cut it short."""
         left = self.time_left()
-        if left is None:
-            return self.timeout_s
+        if left is None or left >= self.timeout_s:
+            return self.timeout_s, False
         if left < self.min_request_s:
             with self._lock:
                 self.not_started += 1
             raise FetchError("no-time", url, f"{left:.2f} s left before the deadline")
-        return min(self.timeout_s, left)
+        return left, True
 
     # --- requests -----------------------------------------------------------------------------------
     def get(
@@ -250,7 +252,18 @@ class Fetcher:
         self, method: str, url: str, headers: dict[str, str], max_bytes: int, truncate: bool
     ) -> Response:
         self.guard.check_url(url)
-        timeout = self._request_timeout(url)
+        with self._in_flight:  # bounded concurrency, whichever thread asks
+            timeout, cut = self._request_timeout(url)
+            try:
+                return self._send(method, url, headers, max_bytes, truncate, timeout)
+            except FetchError as error:
+                if cut and error.kind == "timeout":  # the deadline, not the server, ended it
+                    raise FetchError("no-time", url, "stopped at the deadline") from None
+                raise
+
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], max_bytes: int, truncate: bool, timeout: float
+    ) -> Response:
         started = time.monotonic()
         with self._lock:
             self.requests_made += 1

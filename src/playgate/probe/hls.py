@@ -7,6 +7,7 @@ ranged GET of one byte when HEAD gives none) or from EXT-X-BYTERANGE, never from
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -20,6 +21,9 @@ from playgate.probe.context import (
 )
 from playgate.probe.fetch import public_url
 from playgate.probe.results import StreamFacts
+
+_STREAM_INF = "#EXT-X-STREAM-INF:"
+_ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=(?:"[^"]*"|[^,]*)')
 
 
 @dataclass
@@ -50,7 +54,6 @@ def probe_hls(ctx: ProbeContext, url: str, body: bytes) -> StreamFacts:
     else:
         facts = StreamFacts(kind="hls-master")
         variants = list(playlist.playlists)[:MAX_VARIANTS]
-        _check_variants(ctx, url, variants)
         audio = [urljoin(url, m.uri) for m in playlist.media if m.uri][:MAX_VARIANTS]
         targets = [(urljoin(url, v.uri), v.stream_info) for v in variants] + [(a, None) for a in audio]
         medias = [m for m in ctx.fetcher.map(lambda t: _load_media(ctx, *t), targets) if m is not None]
@@ -76,6 +79,8 @@ def _parse(ctx: ProbeContext, url: str, body: bytes) -> Any:
     if not text.startswith("#EXTM3U"):
         _invalid(ctx, where, "no #EXTM3U", f"{where} does not start with #EXTM3U")
         return None
+    if _STREAM_INF in text:
+        text = _check_variants(ctx, url, text)
     try:
         playlist = m3u8.loads(text, uri=url)
     except Exception as exc:  # m3u8 raises various errors on malformed tags
@@ -148,17 +153,19 @@ def _byterange(text: str | None, previous_end: int) -> tuple[int, int] | None:
 
 
 # --- checks on the text ----------------------------------------------------------------------------
-def _check_variants(ctx: ProbeContext, url: str, variants: list[Any]) -> None:
+def _check_variants(ctx: ProbeContext, url: str, text: str) -> str:
+    """RFC 8216 4.3.4.2 on the raw tags (m3u8 cannot load a variant without BANDWIDTH); returns the text
+    with ``BANDWIDTH=0`` put where it was missing, so the rest of the playlist can still be probed."""
     ctx.results.ran("hls-variant-attributes", ctx.subject)
-    for variant in variants:
-        info = variant.stream_info
-        where = public_url(urljoin(url, variant.uri))
-        for attribute, value in (
-            ("BANDWIDTH", info.bandwidth),
-            ("CODECS", info.codecs),
-            ("RESOLUTION", info.resolution),
-        ):
-            if not value:
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if not line.startswith(_STREAM_INF):
+            continue
+        attributes = set(_ATTRIBUTE.findall(line[len(_STREAM_INF) :]))
+        uri = next((x.strip() for x in lines[i + 1 :] if x.strip() and not x.startswith("#")), "")
+        where = public_url(urljoin(url, uri))
+        for attribute in ("BANDWIDTH", "CODECS", "RESOLUTION"):
+            if attribute not in attributes:
                 ctx.results.problem(
                     "hls-variant-attributes",
                     ctx.subject,
@@ -167,6 +174,9 @@ def _check_variants(ctx: ProbeContext, url: str, variants: list[Any]) -> None:
                     message=f"the variant {where} has no {attribute} in its EXT-X-STREAM-INF",
                     part=attribute,
                 )
+        if "BANDWIDTH" not in attributes:
+            lines[i] = _STREAM_INF + "BANDWIDTH=0," + line[len(_STREAM_INF) :]
+    return "\n".join(lines)
 
 
 def _check_extinf(ctx: ProbeContext, where: str, target: Any, segments: list[Any]) -> None:

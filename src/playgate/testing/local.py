@@ -26,6 +26,8 @@ def local_settings(ice_url: str | None, folder: Path, **overrides: Any) -> Setti
         "playback_sink": f"jsonl://{folder / 'playback.jsonl'}",
         "alert_sink": f"jsonl://{folder / 'alerts.jsonl'}",
         "dead_letter_sink": f"jsonl://{folder / 'dead-letters.jsonl'}",
+        # the sample catalog's URLs point at cdn.example.com: nothing to probe here (probe=None: profiles say)
+        "probe": "none",
         **overrides,
     }
     return Settings(**values)

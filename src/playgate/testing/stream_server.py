@@ -51,6 +51,9 @@ class StreamServer:
         self.latency_s = 0.0
         self.head_allowed = True
         self.requests: list[tuple[str, str]] = []
+        self.connections = 0  # TCP connections accepted (fewer than requests: kept alive)
+        self.max_in_flight = 0  # most requests being answered at once
+        self._in_flight = 0
         self._lock = threading.Lock()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -72,6 +75,16 @@ class StreamServer:
 
     # --- answers ------------------------------------------------------------------------------------
     def answer(self, method: str, target: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        with self._lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            return self._answer(method, target)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _answer(self, method: str, target: str) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(target)
         path = parts.path
         with self._lock:
@@ -163,6 +176,11 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.cdn._lock:
+            self.server.cdn.connections += 1
 
     def _serve(self) -> None:
         headers = {k.lower(): v for k, v in self.headers.items()}
