@@ -40,6 +40,8 @@ def test_black_first_seconds_fail_with_their_times(tools, media):
     three = pytest.approx(3.0, abs=0.1)
     assert black.actual == [{"start_s": 0.0, "end_s": three, "duration_s": three}]
     assert "0–3 s" in black.message
+    (frozen,) = by_rule(decode(tools, media["black_start"]), "video-frozen")
+    assert frozen.outcome == "pass"  # black is also still: reported once, as black
 
 
 def test_a_window_reports_media_times_not_window_times(tools, media):

@@ -108,7 +108,10 @@ def window_findings(run: WindowRun, checks: DecodeChecks, *, timed_out: bool = F
         )
     if run.has_video and checks.video_frozen.enabled:
         spec = checks.video_frozen
-        found = _shifted(run, d.frozen, spec.min_duration_s)
+        # a black picture is also a still one: report it once, as black (when black is checked)
+        black = d.black if checks.video_black.enabled else []
+        frozen = [f for f in d.frozen if not any(_covers(b, f) for b in black)]
+        found = _shifted(run, frozen, spec.min_duration_s)
         findings.append(
             _intervals(
                 run,
@@ -137,6 +140,10 @@ def window_findings(run: WindowRun, checks: DecodeChecks, *, timed_out: bool = F
             )
         )
     return findings
+
+
+def _covers(outer: Interval, inner: Interval, slack_s: float = 0.2) -> bool:
+    return outer.start_s - slack_s <= inner.start_s and inner.end_s <= outer.end_s + slack_s
 
 
 def _audio(run: WindowRun, track: int, checks: DecodeChecks) -> list[Finding]:

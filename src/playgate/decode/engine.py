@@ -125,7 +125,7 @@ def decode_target(
 
 def _log(target: Target, start: float, seconds: float, ran: Ran, decoded: Decoded, wall_s: float) -> None:
     logger = get_logger("playgate.decode")
-    logger.info(
+    logger.debug(  # debug: the CLI's stdout carries the report, and FC logs stay short
         "decode window",
         subject=target.subject,
         start_s=start,
