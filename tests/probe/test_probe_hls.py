@@ -144,5 +144,38 @@ def test_a_media_playlist_alone_is_probed_and_its_segments_sampled_within_the_bu
     report = probe(stream_server.url(MEDIA), probe_max_segments=2)
 
     assert report.outcome == "pass", report.to_markdown()
-    heads = [p for m, p in stream_server.requests if m == "HEAD"]
-    assert sorted(heads) == ["/hls/v0/seg_000.m4s", "/hls/v0/seg_003.m4s"]  # first and last
+    sized = [p for _, p in stream_server.requests if "/seg_" in p]
+    assert sorted(sized) == ["/hls/v0/seg_000.m4s", "/hls/v0/seg_003.m4s"]  # first and last
+
+
+def test_segments_are_sized_with_ranged_gets_so_a_cdn_refusing_head_passes(stream_server):
+    stream_server.head_allowed = False  # as OSS answers HEAD on a URL signed for GET
+
+    report = probe(stream_server.url(MASTER))
+
+    assert report.outcome == "pass", report.to_markdown()
+    assert {m for m, _ in stream_server.requests} == {"GET"}
+
+
+def test_byterange_segments_are_sized_from_the_playlist_with_one_byte_ranged_reads(
+    stream_server, media_library
+):
+    import m3u8
+
+    from playgate.probe.checks import effective_checks
+    from playgate.probe.fetch import Fetcher
+    from playgate.probe.results import Results
+    from playgate.probe.runner import Target, probe_targets
+
+    playlist = m3u8.loads(media_library.path("hls-single/index.m3u8").read_text())
+    weight = sum(int(s.byterange.split("@")[0]) for s in playlist.segments) * 8
+    expected_bps = weight / sum(s.duration for s in playlist.segments)
+    results = Results(effective_checks())
+    target = Target(stream_server.url("/hls-single/index.m3u8"))
+
+    with Fetcher(allow_hosts=["127.0.0.1"]) as fetcher:
+        probe_targets([target], fetcher, results, max_segments=30)
+
+    assert target.facts.measured_average_bps == expected_bps
+    assert {f.outcome for f in results.findings()} == {"pass"}
+    assert stream_server.requests[1:] == [("GET", "/hls-single/index.m4s")] * (len(playlist.segments) + 1)

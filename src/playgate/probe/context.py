@@ -21,6 +21,7 @@ class ProbeContext:
     subject: str
     max_segments: int = 30
     not_started: int = 0
+    failed: str | None = None  # the exception that stopped the probe of this subject, if any
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def fetch(
@@ -70,6 +71,14 @@ class ProbeContext:
     def finish(self) -> None:
         """Record ``probe-incomplete`` when the deadline stopped requests from starting."""
         self.results.ran("probe-incomplete", self.subject)
+        if self.failed:
+            self.results.problem(
+                "probe-incomplete",
+                self.subject,
+                actual={"error": self.failed},
+                expected="every planned request made",
+                message=f"the probe of {self.subject} stopped on an internal error ({self.failed})",
+            )
         if self.not_started:
             self.results.problem(
                 "probe-incomplete",

@@ -13,6 +13,7 @@ from playgate.probe.results import Results, StreamFacts
 from playgate.rules.report import Report
 
 CHECK = "rendition-matches-play-info"
+PUBLISH_RESERVE_S = 1.0
 
 
 def checks_for(profile: Any) -> dict[str, CheckSettings]:
@@ -32,9 +33,13 @@ def probe_mode(settings: Any, profile: Any) -> str:
 def probe_snapshot(
     snapshot: Any, report: Report, rules: Any, settings: Any, deadline: float | None
 ) -> Report:
-    """The report with the probe's findings added (the report itself when the mode is none)."""
+    """The report with the probe's findings added.
+
+    Nothing is probed when the mode is none, or when the rules already failed the media (the alert
+    goes out either way; the probe would only spend the function's time).
+    """
     profile = getattr(rules, "profiles", {}).get(report.profile)
-    if probe_mode(settings, profile) == "none":
+    if probe_mode(settings, profile) == "none" or report.outcome == "fail":
         return report
     from playgate.probe.runner import Target, make_fetcher, probe_targets
     from playgate.publish.messages import playable
@@ -44,7 +49,9 @@ def probe_snapshot(
         return report
     results = Results(checks_for(profile))
     targets = [Target(r.play_url, subject(i, r)) for i, r in chosen]
-    with make_fetcher(settings, results, deadline) as fetcher:
+    # the message still has to be published after the probe, before the same deadline
+    probe_deadline = None if deadline is None else deadline - PUBLISH_RESERVE_S
+    with make_fetcher(settings, results, probe_deadline) as fetcher:
         probe_targets(targets, fetcher, results, max_segments=settings.probe_max_segments)
     for (_, rendition), target in zip(chosen, targets, strict=True):
         match_play_info(results, target.subject, rendition, target.facts)

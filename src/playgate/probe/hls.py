@@ -1,7 +1,8 @@
 """HLS: master and media playlists (parsed with ``m3u8``), a budget of segments measured per playlist.
 
-Segments are sampled first, last and evenly spread; their sizes come from HEAD's Content-Length (a
-ranged GET of one byte when HEAD gives none) or from EXT-X-BYTERANGE, never from a full download.
+Segments are sampled first, last and evenly spread; their sizes come from a one-byte ranged GET's
+Content-Range (Content-Length when the server ignores ranges) or from EXT-X-BYTERANGE, never from a
+full download.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ _ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=(?:"[^"]*"|[^,]*)')
 
 @dataclass
 class _Segment:
-    url: str
+    url: str  # as in the playlist until sampled, then absolute
     duration: float
     byterange: tuple[int, int] | None  # (offset, length)
     size: int | None = None
@@ -135,7 +136,7 @@ def _media_from(ctx: ProbeContext, url: str, playlist: Any, stream_info: Any) ->
         byterange = _byterange(seg.byterange, offset)
         if byterange is not None:
             offset = byterange[0] + byterange[1]
-        media.segments.append(_Segment(urljoin(url, seg.uri or ""), float(seg.duration or 0), byterange))
+        media.segments.append(_Segment(seg.uri or "", float(seg.duration or 0), byterange))
     media.extra = sorted(
         {urljoin(url, s.init_section.uri) for s in segments if s.init_section and s.init_section.uri}
     )
@@ -215,25 +216,22 @@ def _measure(ctx: ProbeContext, medias: list[_Media]) -> None:
         jobs += [(media, extra) for extra in media.extra]
         picked = sample(len(media.segments), ctx.max_segments)
         media.segments = [media.segments[i] for i in picked]
+        for seg in media.segments:  # joined here, for the sample only: a long playlist costs less CPU
+            seg.url = urljoin(media.url, seg.url)
         jobs += [(media, seg) for seg in media.segments]
     ctx.fetcher.map(lambda job: _size(ctx, job[1]), jobs)
 
 
 def _size(ctx: ProbeContext, item: _Segment | str) -> None:
+    """A one-byte ranged GET: the answer's Content-Range gives the size. Not HEAD: an OSS signed URL
+    signs the method, so HEAD on a URL signed for GET is refused although players get the file."""
     if isinstance(item, str):  # an init section: it must be there
         ctx.fetch(item, byte_range=(0, 0), max_bytes=RANGE_PROBE_BYTES, truncate=True)
         return
-    if item.byterange is not None:
-        offset, length = item.byterange
-        if ctx.fetch(item.url, byte_range=(offset, offset), max_bytes=RANGE_PROBE_BYTES, truncate=True):
-            item.size = length
-        return
-    response = ctx.fetch(item.url, method="HEAD")
+    offset = item.byterange[0] if item.byterange is not None else 0
+    response = ctx.fetch(item.url, byte_range=(offset, offset), max_bytes=RANGE_PROBE_BYTES, truncate=True)
     if response is not None:
-        item.size = response.size()
-        if item.size is None:  # no Content-Length on HEAD: a one-byte ranged GET gives Content-Range
-            ranged = ctx.fetch(item.url, byte_range=(0, 0), max_bytes=RANGE_PROBE_BYTES, truncate=True)
-            item.size = ranged.size() if ranged is not None else None
+        item.size = item.byterange[1] if item.byterange is not None else response.size()
 
 
 def _check_bandwidth(ctx: ProbeContext, media: _Media, facts: StreamFacts | None) -> None:

@@ -59,6 +59,8 @@ def probe_targets(targets: list[Target], fetcher: Fetcher, results: Results, *, 
         ctx = ProbeContext(fetcher, results, target.subject, max_segments)
         try:
             target.facts = _probe_one(ctx, target.url)
+        except Exception as exc:  # a bug must not stop the gate: the probe says it is incomplete, visibly
+            ctx.failed = type(exc).__name__
         finally:
             ctx.finish()
 

@@ -9,6 +9,7 @@ Layout (paths relative to the folder, as the stream server serves them):
 - ``hls/master.m3u8`` → ``hls/v0/index.m3u8`` (320x180) and ``hls/v1/index.m3u8`` (160x90): fMP4
   segments of 2 s (``seg_000.m4s`` …, init ``init_N.mp4``), constant bit rate, so the BANDWIDTH
   ffmpeg declares matches what the segments weigh; VOD with EXT-X-ENDLIST.
+- ``hls-single/index.m3u8``: one rung in a single file (``index.m4s``) addressed with EXT-X-BYTERANGE.
 - ``dash/manifest.mpd`` with its init and media segments (SegmentTemplate with SegmentTimeline).
 - ``mp4/faststart.mp4`` (moov before mdat) and ``mp4/moov-at-end.mp4`` (ffmpeg's default layout).
 """
@@ -60,7 +61,7 @@ class MediaLibrary:
 
 def build_media(root: str | Path, ffmpeg: str | None = None) -> MediaLibrary:
     root = Path(root)
-    for build in (_hls, _dash, _mp4):
+    for build in (_hls, _hls_single_file, _dash, _mp4):
         build(root, ffmpeg)
     return MediaLibrary(root)
 
@@ -95,6 +96,15 @@ def _hls(root: Path, ffmpeg: str | None) -> None:
     args += ["-hls_segment_type", "fmp4", "-hls_segment_filename", "v%v/seg_%03d.m4s"]
     args += ["-master_pl_name", "master.m3u8", "-var_stream_map", stream_map, "v%v/index.m3u8"]
     run_ffmpeg(args, out, ffmpeg)
+
+
+def _hls_single_file(root: Path, ffmpeg: str | None) -> None:
+    out = root / "hls-single"
+    out.mkdir(parents=True, exist_ok=True)
+    args = [*_sources(), "-map", "0:v", "-map", "1:a", *_video_codec(), "-x264-params", "nal-hrd=cbr"]
+    args += [*_cbr(0, 300), "-c:a", "aac", "-b:a", "64k", "-f", "hls", "-hls_time", "2"]
+    args += ["-hls_playlist_type", "vod", "-hls_segment_type", "fmp4", "-hls_flags", "single_file"]
+    run_ffmpeg([*args, "index.m3u8"], out, ffmpeg)
 
 
 def _dash(root: Path, ffmpeg: str | None) -> None:
