@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from playgate.decode.engine import Target, decode_target
+from playgate.decode.spec import DecodeSpec, Window
 from playgate.rules import compile_text
 from playgate.rules.book import RuleFileInvalid
 
@@ -75,3 +76,10 @@ def test_bad_decode_settings_are_named_with_their_place(block, where):
     with pytest.raises(RuleFileInvalid) as caught:
         compile_text(text, "rules.yml")
     assert where in caught.value.message
+
+
+def test_a_window_past_the_end_is_moved_back_to_end_with_the_media(tools, media):
+    spec = DecodeSpec(windows=[Window(start=100, seconds=4)])
+    findings = decode_target(Target(str(media["clean"]), "file"), spec, tools, timeout_s=60)
+    (clean,) = [f for f in findings if f.rule == "decode-clean"]
+    assert "window 4–8 s" in clean.subject and clean.outcome == "pass"

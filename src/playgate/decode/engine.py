@@ -7,9 +7,9 @@ limit that ends before the caller's deadline. Subjects and messages never carry 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from playgate.decode import ffprobe
@@ -53,7 +53,7 @@ def bare_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
 
 
-def pick(items: Sequence[T], which: Renditions, size: callable) -> list[T]:  # type: ignore[valid-type]
+def pick(items: Sequence[T], which: Renditions, size: Callable[[T], Any]) -> list[T]:
     """The rungs to decode: by ``size`` (e.g. height, then bitrate), the lowest and/or the highest."""
     ordered = sorted(items, key=size)
     if which == "all" or len(ordered) <= 1:

@@ -39,12 +39,15 @@ class Window(_Strict):
         return value
 
     def start_s(self, duration_s: float | None) -> float:
-        """Where the window starts; a percentage needs the duration (0 when it is unknown)."""
+        """Where the window starts: moved back so that it ends by the end of a media of known duration
+        (a window past the end would decode nothing); a percentage of an unknown duration is 0."""
         if isinstance(self.start, str):
             if not duration_s:
                 return 0.0
-            return max(0.0, min(duration_s * float(self.start[:-1]) / 100, duration_s - self.seconds))
-        return float(self.start)
+            start = duration_s * float(self.start[:-1]) / 100
+        else:
+            start = float(self.start)
+        return max(0.0, min(start, duration_s - self.seconds)) if duration_s else start
 
 
 class _Check(_Strict):
