@@ -92,3 +92,26 @@ def test_an_unknown_extension_is_recognised_by_its_first_bytes(stream_server, me
     stream_server.virtual["/video"] = media_library.path("mp4/moov-at-end.mp4").read_bytes()
 
     assert outcomes(probe(stream_server.url("/video")))["mp4-faststart"] == {"warn"}
+
+
+def test_an_flv_is_checked_for_reachability_with_one_ranged_read(stream_server):
+    report = probe(stream_server.url("/mp4/clip.flv"))
+
+    assert report.outcome == "pass" and outcomes(report)["url-reachable"] == {"pass"}
+    assert stream_server.requests == [("GET", "/mp4/clip.flv")]
+    stream_server.status["/mp4/clip.flv"] = 503
+    [failed] = findings(probe(stream_server.url("/mp4/clip.flv")), "url-reachable", "fail")
+    assert failed.actual["status"] == 503
+
+
+def test_a_closed_port_is_reported_as_refused():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/vod/clip.mp4"
+
+    [failed] = findings(probe(url), "url-reachable", "fail")
+
+    assert failed.actual == {"url": url, "status": "refused"}

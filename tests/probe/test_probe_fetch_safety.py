@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import sys
 import threading
 
@@ -160,3 +161,27 @@ def test_requests_are_bounded_and_connections_kept_alive(stream_server):
     assert stream_server.max_in_flight <= 3
     assert len(stream_server.requests) >= 15
     assert stream_server.connections <= 3 * 2  # kept alive: far fewer connections than requests
+
+
+def test_https_is_verified_against_the_urls_host_name_while_connecting_to_the_checked_address(
+    media_library, tmp_path
+):
+    import trustme
+
+    from playgate.testing.stream_server import StreamServer
+
+    ca = trustme.CA()
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    for name, verified in (("localhost", True), ("cdn.example.com", False)):
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert(name).configure_cert(context)
+        cdn = StreamServer(media_library.root, tls=context, host="localhost")
+        with cdn, Fetcher(allow_hosts=["localhost"], ca_certs=str(ca_file)) as fetcher:
+            if verified:
+                assert fetcher.get(cdn.url(MASTER), max_bytes=65536).status == 200
+            else:
+                with pytest.raises(FetchError) as refused:
+                    fetcher.get(cdn.url(MASTER), max_bytes=65536)
+                assert refused.value.kind == "tls"
+                assert cdn.requests == []

@@ -179,3 +179,16 @@ def test_byterange_segments_are_sized_from_the_playlist_with_one_byte_ranged_rea
     assert target.facts.measured_average_bps == expected_bps
     assert {f.outcome for f in results.findings()} == {"pass"}
     assert stream_server.requests[1:] == [("GET", "/hls-single/index.m4s")] * (len(playlist.segments) + 1)
+
+
+def test_a_variant_with_an_audio_group_is_measured_with_its_audio(stream_server):
+    report = probe(stream_server.url("/hls-audio/master.m3u8"))
+
+    assert report.outcome == "pass", report.to_markdown()
+    paths = stream_server.paths_requested()
+    assert paths.count("/hls-audio/audio/index.m3u8") == 1  # a variant and the group's rendition: once
+    assert "/hls-audio/video/seg_003.m4s" in paths and "/hls-audio/audio/seg_003.m4s" in paths
+
+    stream_server.status["/hls-audio/audio/index.m3u8"] = 404  # without the audio, the video alone is lighter
+    report = probe(stream_server.url("/hls-audio/master.m3u8"))
+    assert {f.rule for f in report.failures} == {"url-reachable"}

@@ -38,7 +38,7 @@ def add_probed_media(emulator, server, renditions=RENDITIONS, media_id=MEDIA_ID)
             Height=height,
             Bitrate=str(kbps),
             Duration="8.0",
-            Format="m3u8",
+            Format=path.rsplit(".", 1)[1],
         )
         rendition["PlayURL"] = server.url(path, signed=True)
         play["PlayInfoList"].append(rendition)
@@ -159,3 +159,17 @@ def test_a_probe_cut_short_by_the_fc_deadline_publishes_with_a_probe_incomplete_
     qc = message["data"]["qc"]
     assert qc["outcome"] == "warn"
     assert "probe-incomplete" in json.dumps(qc["warnings"])
+
+
+def test_an_mp4_rendition_with_moov_at_the_end_is_published_with_a_faststart_warning(
+    make_world, stream_server
+):
+    world = make_world(probe="manifest", probe_allow_hosts="127.0.0.1")
+    mp4 = (("HD", "/mp4/faststart.mp4", 320, 180, 364), ("SD", "/mp4/moov-at-end.mp4", 320, 180, 364))
+    add_probed_media(world.emulator, stream_server, renditions=mp4)
+
+    world.send(ladder_event(profile="default"))
+
+    [message] = world.messages("playback")
+    [warning] = message["data"]["qc"]["warnings"]
+    assert (warning["rule"], warning["subject"]) == ("mp4-faststart", "rendition[1] SD mp4")

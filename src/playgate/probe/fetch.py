@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -30,9 +31,10 @@ from urllib3.exceptions import (
     ConnectTimeoutError,
     NameResolutionError,
     NewConnectionError,
-    ProtocolError,
     ReadTimeoutError,
+    SSLError,
 )
+from urllib3.util.connection import create_connection
 
 METADATA_SERVICE = ipaddress.ip_address("100.100.100.200")
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -57,7 +59,7 @@ def public_url(url: str) -> str:
 class FetchError(Exception):
     """A request that did not give a response. ``kind`` is the word findings show.
 
-    kinds: timeout, refused (connection refused), connection, dns, blocked (a safety rule), bad-url,
+    kinds: timeout, refused (connection refused), connection, dns, tls, blocked (a safety rule), bad-url,
     redirect-loop, too-many-redirects, too-large, no-time (not started: the deadline is too close).
     """
 
@@ -146,18 +148,45 @@ class HostGuard:
 
 
 class _GuardedConnection:
+    """Connects to the address the guard checked, not to a second lookup's answer. ``self.host`` stays
+    the URL's name, so TLS still sends and verifies it (SNI, certificate)."""
+
     guard: HostGuard
 
-    def _new_conn(self) -> socket.socket:  # type: ignore[override]
-        # connect to the address that was checked, not to a second lookup's answer
-        self._dns_host = self.guard.resolve(self.host, self.port)  # type: ignore[attr-defined]
-        return super()._new_conn()  # type: ignore[misc]
+    def _new_conn(self) -> socket.socket:
+        address = self.guard.resolve(self.host, self.port)  # type: ignore[attr-defined]
+        try:
+            return create_connection(
+                (address, self.port),  # type: ignore[attr-defined]
+                self.timeout,  # type: ignore[attr-defined]
+                source_address=self.source_address,  # type: ignore[attr-defined]
+                socket_options=self.socket_options,  # type: ignore[attr-defined]
+            )
+        except TimeoutError as exc:
+            raise ConnectTimeoutError(self, "connect timed out") from exc
+        except OSError as exc:
+            raise NewConnectionError(self, f"Failed to establish a new connection: {exc}") from exc
 
 
-def _pool_manager(guard: HostGuard, pool_size: int) -> urllib3.PoolManager:
+def _default_ca_certs() -> str | None:
+    try:
+        import certifi  # requests' dependency: the same roots as the ICE SDK's HTTPS
+    except ImportError:
+        return None
+    return certifi.where()
+
+
+def _pool_manager(guard: HostGuard, pool_size: int, ca_certs: str | None) -> urllib3.PoolManager:
     http_conn = type("GuardedHTTPConnection", (_GuardedConnection, HTTPConnection), {"guard": guard})
     https_conn = type("GuardedHTTPSConnection", (_GuardedConnection, HTTPSConnection), {"guard": guard})
-    manager = urllib3.PoolManager(num_pools=64, maxsize=pool_size, block=False, retries=False)
+    manager = urllib3.PoolManager(
+        num_pools=64,
+        maxsize=pool_size,
+        block=False,
+        retries=False,
+        cert_reqs="CERT_REQUIRED",
+        ca_certs=ca_certs,
+    )
     manager.pool_classes_by_scheme = {
         "http": type("GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn}),
         "https": type("GuardedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn}),
@@ -176,13 +205,14 @@ class Fetcher:
     max_redirects: int = 5
     concurrency: int = 8
     min_request_s: float = 0.2
+    ca_certs: str | None = None  # None: certifi's bundle when installed, else the system's
     requests_made: int = 0
     not_started: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
         self.guard = HostGuard(frozenset(h.strip().lower() for h in self.allow_hosts if h.strip()))
-        self._manager = _pool_manager(self.guard, self.concurrency)
+        self._manager = _pool_manager(self.guard, self.concurrency, self.ca_certs or _default_ca_certs())
         self._executor: ThreadPoolExecutor | None = None
         self._in_flight = threading.BoundedSemaphore(self.concurrency)
 
@@ -295,7 +325,7 @@ class Fetcher:
         size = 0
         try:
             while True:
-                chunk = raw.read(65536)
+                chunk = raw.read1(65536)  # what has arrived: a slow drip cannot outlast ``until`` by much
                 if not chunk:
                     break
                 size += len(chunk)
@@ -345,14 +375,17 @@ def _fetch_error(exc: Exception, url: str) -> FetchError:
     cause = exc
     while getattr(cause, "reason", None) is not None and cause is not cause.reason:  # MaxRetryError etc.
         cause = cause.reason  # type: ignore[assignment]
+    if isinstance(cause, NewConnectionError):  # checked first: urllib3 derives it from ConnectTimeoutError
+        refused = "refused" in str(cause).lower()
+        return FetchError("refused", url) if refused else FetchError("connection", url, "no connection")
     if isinstance(cause, ConnectTimeoutError | ReadTimeoutError | TimeoutError | socket.timeout):
         return FetchError("timeout", url)
     if isinstance(cause, NameResolutionError):
         return FetchError("dns", url)
-    if isinstance(cause, NewConnectionError | ConnectionRefusedError) and "refused" in str(cause).lower():
+    if isinstance(cause, SSLError | ssl.SSLError):
+        return FetchError("tls", url, "the certificate does not verify for this host, or TLS failed")
+    if isinstance(cause, ConnectionRefusedError):
         return FetchError("refused", url)
-    if isinstance(cause, ProtocolError | OSError | NewConnectionError):
-        return FetchError("connection", url, type(cause).__name__)
     return FetchError("connection", url, type(cause).__name__)
 
 

@@ -6,8 +6,10 @@ Imported by gate.py only when a profile probes; the format modules are imported 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from playgate import log
 from playgate.probe.checks import PROBE_MODES, CheckSettings, effective_checks
 from playgate.probe.results import Results, StreamFacts
 from playgate.rules.report import Report
@@ -51,8 +53,17 @@ def probe_snapshot(
     targets = [Target(r.play_url, subject(i, r)) for i, r in chosen]
     # the message still has to be published after the probe, before the same deadline
     probe_deadline = None if deadline is None else deadline - PUBLISH_RESERVE_S
+    started = time.monotonic()
     with make_fetcher(settings, results, probe_deadline) as fetcher:
         probe_targets(targets, fetcher, results, max_segments=settings.probe_max_segments)
+    log.get_logger().info(
+        "probe.done",  # no URLs here: the findings carry them without their queries
+        media_id=report.media_id,
+        renditions=len(targets),
+        requests=fetcher.requests_made,
+        not_started=fetcher.not_started,
+        elapsed_ms=round((time.monotonic() - started) * 1000),
+    )
     for (_, rendition), target in zip(chosen, targets, strict=True):
         match_play_info(results, target.subject, rendition, target.facts)
     findings = [*report.findings, *results.findings()]

@@ -25,6 +25,13 @@ from playgate.probe.results import StreamFacts
 
 _STREAM_INF = "#EXT-X-STREAM-INF:"
 _ATTRIBUTE = re.compile(r'([A-Z0-9-]+)=(?:"[^"]*"|[^,]*)')
+# RESOLUTION "SHOULD be present if the Variant Stream includes video": these CODECS mean video
+_VIDEO_CODEC = re.compile(r"\b(avc[1-4]|hvc1|hev1|dvh1|dvhe|dva1|dvav|vp0[89]|av01|mp4v)\b", re.I)
+
+
+def _value(line: str, name: str) -> str:
+    match = re.search(name + r'="([^"]*)"', line)
+    return match.group(1) if match else ""
 
 
 @dataclass
@@ -32,6 +39,7 @@ class _Segment:
     url: str  # as in the playlist until sampled, then absolute
     duration: float
     byterange: tuple[int, int] | None  # (offset, length)
+    index: int = 0  # position in the playlist
     size: int | None = None
 
 
@@ -41,6 +49,7 @@ class _Media:
     stream_info: Any = None  # the master's EXT-X-STREAM-INF for this playlist, if any
     segments: list[_Segment] = field(default_factory=list)
     total_segments: int = 0
+    target_duration: float | None = None
     extra: list[str] = field(default_factory=list)  # init sections (EXT-X-MAP): reachability only
 
 
@@ -50,20 +59,75 @@ def probe_hls(ctx: ProbeContext, url: str, body: bytes) -> StreamFacts:
         return StreamFacts(kind="hls")
     if not playlist.is_variant:
         media = _media_from(ctx, url, playlist, None)
-        medias = [media] if media is not None else []
         facts = StreamFacts(kind="hls-media")
-    else:
-        facts = StreamFacts(kind="hls-master")
-        variants = list(playlist.playlists)[:MAX_VARIANTS]
-        audio = [urljoin(url, m.uri) for m in playlist.media if m.uri][:MAX_VARIANTS]
-        targets = [(urljoin(url, v.uri), v.stream_info) for v in variants] + [(a, None) for a in audio]
-        medias = [m for m in ctx.fetcher.map(lambda t: _load_media(ctx, *t), targets) if m is not None]
-        if len(variants) == 1:
-            _declared(facts, variants[0].stream_info)
-    _measure(ctx, medias)
-    for media in medias:
-        _check_bandwidth(ctx, media, facts if facts.kind == "hls-media" or len(medias) == 1 else None)
+        _measure(ctx, [media] if media is not None else [])
+        rates = _rates(media) if media is not None else None
+        if rates is not None:
+            facts.measured_peak_bps, facts.measured_average_bps = rates.peak, rates.average
+        return facts
+    return _probe_master(ctx, url, playlist)
+
+
+def _probe_master(ctx: ProbeContext, url: str, playlist: Any) -> StreamFacts:
+    """Variants and EXT-X-MEDIA renditions (each fetched once), then every variant's bit rate."""
+    facts = StreamFacts(kind="hls-master")
+    variants = list(playlist.playlists)[:MAX_VARIANTS]
+    if len(variants) == 1:
+        _declared(facts, variants[0].stream_info)
+    targets: dict[str, Any] = {}  # URL → its EXT-X-STREAM-INF (None for an EXT-X-MEDIA rendition)
+    for variant in variants:
+        targets.setdefault(urljoin(url, variant.uri), variant.stream_info)
+    audio_groups: dict[str, list[str]] = {}
+    for rendition in [m for m in playlist.media if m.uri][:MAX_VARIANTS]:
+        rendition_url = urljoin(url, rendition.uri)
+        targets.setdefault(rendition_url, None)
+        if (rendition.type or "").upper() == "AUDIO":
+            audio_groups.setdefault(rendition.group_id, []).append(rendition_url)
+    loaded = ctx.fetcher.map(lambda item: (item[0], _load_media(ctx, *item)), list(targets.items()))
+    medias = {target: media for target, media in loaded if media is not None}
+    _measure(ctx, list(medias.values()))
+    for target, info in targets.items():
+        if info is not None and target in medias:
+            group = audio_groups.get(getattr(info, "audio", None) or "", [])
+            _check_bandwidth(ctx, medias[target], [medias.get(a) for a in group if a != target])
     return facts
+
+
+@dataclass
+class _Rates:
+    peak: float | None  # None: no set of measured segments long enough (see _peak)
+    average: float
+    complete: bool  # every segment of the playlist was measured
+
+
+def _rates(media: _Media) -> _Rates | None:
+    measured = [s for s in media.segments if s.size is not None and s.duration > 0]
+    if not measured:
+        return None
+    peak = _peak(measured, media.target_duration)
+    average = sum(s.size for s in measured) * 8 / sum(s.duration for s in measured)  # type: ignore[misc]
+    return _Rates(peak, average, len(measured) == media.total_segments)
+
+
+def _peak(measured: list[_Segment], target: float | None) -> float | None:
+    """RFC 8216 4.3.4.2: the highest bit rate of any contiguous set of segments lasting 0.5 to 1.5 times
+    the target duration (a short last segment alone does not count), among the segments measured."""
+    if not target:
+        return max(s.size * 8 / s.duration for s in measured)  # type: ignore[operator]
+    low, high = 0.5 * target, 1.5 * target
+    best: float | None = None
+    for i in range(len(measured)):
+        size, duration = 0, 0.0
+        for j in range(i, len(measured)):
+            if j > i and measured[j].index != measured[j - 1].index + 1:
+                break
+            size += measured[j].size or 0
+            duration += measured[j].duration
+            if duration > high:
+                break
+            if duration >= low:
+                best = max(best or 0.0, size * 8 / duration)
+    return best
 
 
 # --- parsing ---------------------------------------------------------------------------------------
@@ -130,13 +194,14 @@ def _media_from(ctx: ProbeContext, url: str, playlist: Any, stream_info: Any) ->
     if vod and not playlist.is_endlist and ctx.results.param("hls-playlist-valid", "require_endlist"):
         _invalid(ctx, where, "no #EXT-X-ENDLIST", f"{where} is a VOD playlist without #EXT-X-ENDLIST")
     _check_extinf(ctx, where, playlist.target_duration, segments)
-    media = _Media(url, stream_info, total_segments=len(segments))
+    target = playlist.target_duration
+    media = _Media(url, stream_info, total_segments=len(segments), target_duration=target)
     offset = 0
-    for seg in segments:
+    for i, seg in enumerate(segments):
         byterange = _byterange(seg.byterange, offset)
         if byterange is not None:
             offset = byterange[0] + byterange[1]
-        media.segments.append(_Segment(seg.uri or "", float(seg.duration or 0), byterange))
+        media.segments.append(_Segment(seg.uri or "", float(seg.duration or 0), byterange, i))
     media.extra = sorted(
         {urljoin(url, s.init_section.uri) for s in segments if s.init_section and s.init_section.uri}
     )
@@ -165,8 +230,9 @@ def _check_variants(ctx: ProbeContext, url: str, text: str) -> str:
         attributes = set(_ATTRIBUTE.findall(line[len(_STREAM_INF) :]))
         uri = next((x.strip() for x in lines[i + 1 :] if x.strip() and not x.startswith("#")), "")
         where = public_url(urljoin(url, uri))
+        audio_only = "CODECS" in attributes and not _VIDEO_CODEC.search(_value(line, "CODECS"))
         for attribute in ("BANDWIDTH", "CODECS", "RESOLUTION"):
-            if attribute not in attributes:
+            if attribute not in attributes and not (attribute == "RESOLUTION" and audio_only):
                 ctx.results.problem(
                     "hls-variant-attributes",
                     ctx.subject,
@@ -234,37 +300,38 @@ def _size(ctx: ProbeContext, item: _Segment | str) -> None:
         item.size = item.byterange[1] if item.byterange is not None else response.size()
 
 
-def _check_bandwidth(ctx: ProbeContext, media: _Media, facts: StreamFacts | None) -> None:
-    measured = [s for s in media.segments if s.size is not None and s.duration > 0]
-    if not measured:
-        return
-    peak = max(s.size * 8 / s.duration for s in measured)  # type: ignore[operator]
-    average = sum(s.size for s in measured) * 8 / sum(s.duration for s in measured)  # type: ignore[misc]
-    if facts is not None:
-        facts.measured_peak_bps, facts.measured_average_bps = peak, average
+def _check_bandwidth(ctx: ProbeContext, media: _Media, audio: list[_Media | None]) -> None:
+    """A variant's BANDWIDTH covers its segments plus its AUDIO group's rendition (the group's highest).
+
+    ``audio``: the group's other playlists, None for one that could not be loaded."""
     info = media.stream_info
-    if info is None or not info.bandwidth:
+    rates = _rates(media)
+    if rates is None or not info.bandwidth:
         return
+    audio_rates = [r for r in (_rates(a) for a in audio if a is not None) if r is not None]
+    if audio_rates:
+        peaks = [r.peak for r in audio_rates if r.peak is not None]
+        rates = _Rates(
+            rates.peak + max(peaks) if rates.peak is not None and peaks else None,
+            rates.average + max(r.average for r in audio_rates),
+            rates.complete and all(r.complete for r in audio_rates),
+        )
+    complete = rates.complete and len(audio_rates) == len(audio)
     check = "hls-bandwidth-matches-measured"
     ctx.results.ran(check, ctx.subject)
     tolerance = float(ctx.results.param(check, "tolerance"))
-    where = public_url(media.url)
-    every_segment = len(measured) == media.total_segments
+    where, count = public_url(media.url), len(media.segments)
     declared = int(info.bandwidth)
     # a sample's peak can miss the real one: it proves BANDWIDTH too low, and too high only when complete
-    if peak > declared * (1 + tolerance) or (every_segment and peak < declared * (1 - tolerance)):
-        _bandwidth_problem(ctx, where, "BANDWIDTH", declared, peak, "peak", tolerance, len(measured))
+    peak = rates.peak
+    if peak is not None and (
+        peak > declared * (1 + tolerance) or (complete and peak < declared * (1 - tolerance))
+    ):
+        _bandwidth_problem(ctx, where, "BANDWIDTH", declared, peak, "peak", tolerance, count)
     average_declared = info.average_bandwidth
-    if average_declared and abs(average - average_declared) > average_declared * tolerance:
+    if average_declared and abs(rates.average - average_declared) > average_declared * tolerance:
         _bandwidth_problem(
-            ctx,
-            where,
-            "AVERAGE-BANDWIDTH",
-            int(average_declared),
-            average,
-            "average",
-            tolerance,
-            len(measured),
+            ctx, where, "AVERAGE-BANDWIDTH", int(average_declared), rates.average, "average", tolerance, count
         )
 
 

@@ -9,9 +9,12 @@ Layout (paths relative to the folder, as the stream server serves them):
 - ``hls/master.m3u8`` → ``hls/v0/index.m3u8`` (320x180) and ``hls/v1/index.m3u8`` (160x90): fMP4
   segments of 2 s (``seg_000.m4s`` …, init ``init_N.mp4``), constant bit rate, so the BANDWIDTH
   ffmpeg declares matches what the segments weigh; VOD with EXT-X-ENDLIST.
+- ``hls-audio/master.m3u8``: video and audio in separate playlists, the audio as an EXT-X-MEDIA
+  rendition (AUDIO group) that both variants name; BANDWIDTH counts the audio.
 - ``hls-single/index.m3u8``: one rung in a single file (``index.m4s``) addressed with EXT-X-BYTERANGE.
 - ``dash/manifest.mpd`` with its init and media segments (SegmentTemplate with SegmentTimeline).
-- ``mp4/faststart.mp4`` (moov before mdat) and ``mp4/moov-at-end.mp4`` (ffmpeg's default layout).
+- ``mp4/faststart.mp4`` (moov before mdat), ``mp4/moov-at-end.mp4`` (ffmpeg's default layout) and
+  ``mp4/clip.flv``.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ class MediaLibrary:
 
 def build_media(root: str | Path, ffmpeg: str | None = None) -> MediaLibrary:
     root = Path(root)
-    for build in (_hls, _hls_single_file, _dash, _mp4):
+    for build in (_hls, _hls_audio_group, _hls_single_file, _dash, _mp4):
         build(root, ffmpeg)
     return MediaLibrary(root)
 
@@ -98,6 +101,28 @@ def _hls(root: Path, ffmpeg: str | None) -> None:
     run_ffmpeg(args, out, ffmpeg)
 
 
+def _hls_audio_group(root: Path, ffmpeg: str | None) -> None:
+    out = root / "hls-audio"
+    out.mkdir(parents=True, exist_ok=True)
+    args = [*_sources(), "-map", "0:v", "-map", "1:a", *_video_codec(), "-x264-params", "nal-hrd=cbr"]
+    args += [*_cbr(0, 300), "-c:a", "aac", "-b:a", "64k", "-f", "hls", "-hls_time", "2"]
+    args += [
+        "-hls_playlist_type",
+        "vod",
+        "-hls_segment_type",
+        "fmp4",
+        "-hls_segment_filename",
+        "%v/seg_%03d.m4s",
+    ]
+    args += [
+        "-master_pl_name",
+        "master.m3u8",
+        "-var_stream_map",
+        "a:0,agroup:aud,name:audio v:0,agroup:aud,name:video",
+    ]
+    run_ffmpeg([*args, "%v/index.m3u8"], out, ffmpeg)
+
+
 def _hls_single_file(root: Path, ffmpeg: str | None) -> None:
     out = root / "hls-single"
     out.mkdir(parents=True, exist_ok=True)
@@ -122,3 +147,6 @@ def _mp4(root: Path, ffmpeg: str | None) -> None:
     base = [*_sources(), "-map", "0:v", "-map", "1:a", *_video_codec(), "-b:v", "300k", "-c:a", "aac"]
     run_ffmpeg([*base, "-movflags", "+faststart", "faststart.mp4"], out, ffmpeg)
     run_ffmpeg([*base, "moov-at-end.mp4"], out, ffmpeg)
+    run_ffmpeg(
+        [*_sources(), "-map", "0:v", "-map", "1:a", *_video_codec(), "-c:a", "aac", "clip.flv"], out, ffmpeg
+    )

@@ -38,9 +38,12 @@ _BANDWIDTH = re.compile(rb"((?:AVERAGE-)?BANDWIDTH)=(\d+)")
 
 
 class StreamServer:
-    def __init__(self, root: str | Path | None = None, port: int = 0) -> None:
+    def __init__(self, root: str | Path | None = None, port: int = 0, *, tls: Any = None, host: str = HOST):
+        """``tls``: an ``ssl.SSLContext`` to serve https; ``host``: the name URLs use (e.g. localhost)."""
         self.root = Path(root) if root is not None else None
         self.port = port
+        self.tls = tls
+        self.host = host
         self.auth_key: str | None = None
         self.status: dict[str, int] = {}
         self.redirect: dict[str, str] = {}
@@ -63,7 +66,8 @@ class StreamServer:
     def base(self) -> str:
         if self._server is None:
             raise RuntimeError("StreamServer is not started: call start() or use it as a context manager")
-        return f"http://{HOST}:{self._server.server_address[1]}"
+        scheme = "https" if self.tls is not None else "http"
+        return f"{scheme}://{self.host}:{self._server.server_address[1]}"
 
     def url(self, path: str, *, signed: bool = False) -> str:
         query = f"?auth_key={self.auth_key}" if signed and self.auth_key else ""
@@ -141,6 +145,8 @@ class StreamServer:
         if self._server is None:
             server = _Server((HOST, self.port), _Handler)
             server.cdn = self
+            if self.tls is not None:
+                server.socket = self.tls.wrap_socket(server.socket, server_side=True)
             self._server = server
             self._thread = threading.Thread(
                 target=server.serve_forever, args=(0.05,), name="stream-server", daemon=True
@@ -170,6 +176,9 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     request_queue_size = 64
     cdn: StreamServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:  # e.g. a refused TLS handshake
+        pass
 
 
 class _Handler(BaseHTTPRequestHandler):
