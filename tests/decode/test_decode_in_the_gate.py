@@ -45,6 +45,27 @@ def decode_world(make_world):
     return make_world(probe="decode", probe_allow_hosts="127.0.0.1", log_level="debug")
 
 
+FAULTS = {"black_start": "video-black", "still": "video-frozen", "silent_track": "audio-silence",
+          "truncated": "decode-clean"}  # fmt: skip
+
+
+@pytest.mark.parametrize(("fault", "rule"), FAULTS.items())
+def test_a_fault_on_the_top_rung_is_an_alert_naming_its_check(
+    decode_world, signed_server, media, fault, rule
+):
+    add_media(decode_world, signed_server, media, f"media-{fault}", low="clean", high=fault)
+    decode_world.send(json.dumps(callback("TranscodeComplete", f"job-{fault}", f"media-{fault}")))
+    (alert,) = decode_world.messages("alerts")
+    assert alert["data"]["reason"] == "qc_failed"
+    failed = [
+        (f["rule"], f["subject"].split(" http")[0])
+        for f in alert["data"]["findings"]
+        if f["outcome"] == "fail"
+    ]
+    assert failed == [(rule, "rendition[0] HD mp4")]
+    assert decode_world.messages("playback") == []
+
+
 def test_a_black_start_on_the_top_rung_is_an_alert_with_the_times_and_no_signature(
     decode_world, signed_server, media, capfd
 ):
@@ -92,3 +113,20 @@ def test_the_initializer_fails_clearly_when_decode_is_configured_and_ffmpeg_does
     with pytest.raises(FfmpegMissing):
         Runtime.build(settings)
     Runtime.build(local_settings(emulator_server.url, tmp_path, ffmpeg=str(tmp_path / "ffmpeg"))).close()
+
+
+def test_a_profile_that_demands_loudness_alerts_on_a_quiet_rendition(
+    make_world, signed_server, media, tmp_path
+):
+    rules = tmp_path / "rules.yml"
+    rules.write_text(
+        "version: 1\nprofiles:\n  default:\n    extends: builtin:default\n    probe: decode\n"
+        "    decode:\n      checks:\n        audio-loudness: {target_lufs: -23, severity: error}\n"
+    )
+    world = make_world(probe=None, rules=str(rules), probe_allow_hosts="127.0.0.1")
+    add_media(world, signed_server, media, "media-quiet", low="clean", high="quiet")
+    world.send(json.dumps(callback("TranscodeComplete", "job-quiet", "media-quiet")))
+    (alert,) = world.messages("alerts")
+    failed = [f for f in alert["data"]["findings"] if f["outcome"] == "fail"]
+    assert [f["rule"] for f in failed] == ["audio-loudness"]
+    assert failed[0]["actual"] < -35 and failed[0]["expected"] == "-23 LUFS ± 2 LU"
