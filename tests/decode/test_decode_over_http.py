@@ -72,3 +72,14 @@ def test_a_stalled_server_is_cut_off_by_the_time_limit(tools, signed_server):
     (finding,) = findings
     assert (finding.rule, finding.outcome) == ("decode-clean", "fail")
     assert "did not finish within 1.5 s" in finding.message
+
+
+def test_a_stall_mid_window_is_cut_off_and_reported_incomplete_with_what_was_decoded(tools, stream_server):
+    stream_server.stall["/hls/v0/seg_003.m4s"] = 30  # the last 2 s of the 8 s stream never come
+    url = f"{stream_server.base}/hls/v0/index.m3u8"
+    findings = decode_target(Target(url, "r"), DecodeSpec(), tools, timeout_s=8)
+    outcomes = {f.rule: f.outcome for f in findings}
+    assert outcomes["decode-incomplete"] == "warn"
+    assert outcomes["video-black"] == "pass"  # the decoded part was still checked
+    clean = next(f for f in findings if f.rule == "decode-clean")
+    assert "truncated" not in clean.message  # cut by the time limit, not short media

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SRC = Path(__file__).resolve().parents[2] / "src"
 KEY = "cli-secret-auth-key-4242"
 
@@ -61,3 +63,14 @@ def test_bad_input_exits_2_with_the_reason(media, tmp_path):
     assert nothing.returncode == 2 and "--start/--seconds" in nothing.stderr
     no_ffmpeg = probe(str(media["clean"]), "--decode", PLAYGATE_FFMPEG=str(tmp_path / "ffmpeg"))
     assert no_ffmpeg.returncode == 2 and "PLAYGATE_FFMPEG" in no_ffmpeg.stderr
+
+
+@pytest.mark.parametrize(
+    ("fault", "rule"),
+    [("still", "video-frozen"), ("silent_track", "audio-silence"), ("truncated", "decode-clean")],
+)
+def test_each_fault_fails_its_check_through_the_cli(media, fault, rule):
+    done = probe(str(media[fault]), "--decode", "--format", "json")
+    assert done.returncode == 1, done.stderr
+    failed = {f["rule"] for f in json.loads(done.stdout)["findings"] if f["outcome"] == "fail"}
+    assert failed == {rule}
