@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from playgate.decode import ffprobe
 from playgate.decode.checks import Declared, WindowRun, window_findings
@@ -19,10 +19,11 @@ from playgate.decode.ffmpeg import Ran, Tools, child_env, run, strip_queries
 from playgate.decode.parse import Decoded, parse_run
 from playgate.decode.spec import DecodeSpec, Renditions, Window
 from playgate.log import get_logger
+from playgate.probe.fetch import public_url
+from playgate.rules.report import Finding
 
 if TYPE_CHECKING:
     from playgate.decode.guard import GuardProxy
-from playgate.rules.report import Finding
 
 PROBE_TIMEOUT_S = 10.0
 MIN_WINDOW_BUDGET_S = 1.0  # not worth starting ffmpeg with less
@@ -43,14 +44,8 @@ class Target:
 
     @property
     def subject(self) -> str:
-        shown = bare_url(self.source) if self.remote else self.source
+        shown = public_url(self.source) if self.remote else self.source
         return f"{self.label} {shown}".strip()
-
-
-def bare_url(url: str) -> str:
-    """The URL without its query and fragment (where signatures live)."""
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
 
 
 def pick(items: Sequence[T], which: Renditions, size: Callable[[T], Any]) -> list[T]:
