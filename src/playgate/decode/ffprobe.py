@@ -47,8 +47,9 @@ def probe(
         reason = ran.stderr.strip().splitlines()[-1:] or [f"exit status {ran.returncode}, no stream"]
         raise Unreadable(reason[0][:300])
     streams = [s for s in data["streams"] if isinstance(s, dict)]
+    fmt = {k: v for k, v in (data.get("format") or {}).items() if k != "filename"}  # a signed URL
     return Probed(
-        format=data.get("format") or {},
+        format=fmt,
         video=[s for s in streams if s.get("codec_type") == "video" and not _is_cover(s)],
         audio=[s for s in streams if s.get("codec_type") == "audio"],
         subtitle=[s for s in streams if s.get("codec_type") == "subtitle"],
