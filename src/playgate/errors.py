@@ -57,6 +57,12 @@ class MediaNotReady(FinalError):
     reason = "media_not_ready"
 
 
+class MediaStillPreparing(RetryableError):
+    """ICE is still preparing the media and the event is young enough: ask for the event again later."""
+
+    reason = "media_still_preparing"
+
+
 class IceUnavailable(RetryableError):
     """Throttling, 5xx, timeouts or connection errors outlasted the retry budget."""
 
@@ -109,3 +115,15 @@ class SinkRejected(FinalError):
     credentials, no permission, a message that cannot be shortened enough."""
 
     reason = "sink_rejected"
+
+
+class Unauthenticated(FinalError):
+    """An HTTP callback without ICE's valid, fresh, unused signature (or unsigned, not allowed)."""
+
+    reason = "unauthenticated_callback"
+
+
+class Unconfirmed(FinalError):
+    """What an event says that ICE itself does not confirm (an unknown job or media): never published."""
+
+    reason = "unconfirmed_by_ice"

@@ -14,8 +14,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from playgate.errors import EventInProgress, FinalError, MediaNotFound, MediaNotReady
-from playgate.events import MEDIA_INFO_EVENT_TYPE, IceEvent, should_check
+from playgate import log
+from playgate.errors import (
+    EventInProgress,
+    FinalError,
+    MediaNotFound,
+    MediaNotReady,
+    MediaStillPreparing,
+    Unconfirmed,
+)
+from playgate.events import MEDIA_INFO_EVENT_TYPE, IceEvent, mediaconvert, should_check
 from playgate.ice.model import MediaSnapshot, build_snapshot
 from playgate.publish import cloudevents
 from playgate.publish import messages as msg
@@ -23,6 +31,8 @@ from playgate.settings import Settings
 from playgate.store.base import ClaimStatus
 
 IN_PROGRESS_POLL_S = 0.1
+# ICE media statuses that end by themselves: an event that finds one is retried, not alerted (at first)
+PREPARING_STATUSES = frozenset({"Init", "Preparing", "Processing", "Uploading"})
 
 
 @dataclass
@@ -36,6 +46,9 @@ class Outcome:
     reason: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
 
+    outputs: list[dict[str, Any]] | None = None  # a MediaConvert event: each output media's outcome
+    skipped_outputs: list[dict[str, str]] | None = None  # …and the outputs not gated, with the reason
+
     def as_dict(self) -> dict[str, Any]:
         data = {
             "key": self.key,
@@ -43,6 +56,8 @@ class Outcome:
             "message_type": self.message_type,
             "destination": self.destination,
             "reason": self.reason,
+            "outputs": self.outputs,
+            "skipped_outputs": self.skipped_outputs,
         }
         return {k: v for k, v in data.items() if v is not None}
 
@@ -59,6 +74,37 @@ class Gate:
     def process(self, event: IceEvent, *, deadline: float | None = None) -> Outcome:
         if not should_check(event, self.settings.checked_types):
             return Outcome(key=None, status="skipped", reason=f"event type {event.event_type} is not gated")
+        fanned = mediaconvert.fan_out(event)
+        if fanned is not None:
+            return self._process_outputs(event, *fanned, deadline=deadline)
+        return self._process_one(event, deadline)
+
+    def _process_outputs(
+        self,
+        event: IceEvent,
+        events: list[IceEvent],
+        skipped: list[mediaconvert.Skipped],
+        *,
+        deadline: float | None,
+    ) -> Outcome:
+        """Each output media of a MediaConvert event under its own key: gated once, whichever event brings
+        it. A retryable failure raises after the outputs before it completed; they are duplicates then."""
+        for skip in skipped:
+            log.get_logger().info("mediaconvert.output_skipped", output=skip.output, reason=skip.reason)
+        outcomes = [self._process_one(e, deadline) for e in events]
+        statuses = {o.status for o in outcomes}
+        status = "published" if "published" in statuses else ("duplicate" if statuses else "skipped")
+        return Outcome(
+            key=event.idempotency_key,
+            status=status,
+            reason=None if outcomes else "no output of this MediaConvert event is a media asset",
+            outputs=[{**o.as_dict(), "media_id": e.media_id} for e, o in zip(events, outcomes, strict=True)],
+            skipped_outputs=[s.as_dict() for s in skipped],
+        )
+
+    def _process_one(self, event: IceEvent, deadline: float | None) -> Outcome:
+        if event.event_type == MEDIA_INFO_EVENT_TYPE and not event.confirmed_by_ice:
+            event = self._media_info_job_from_ice(event, deadline)
         key = event.idempotency_key
         claim = self._claim(key, deadline)
         if claim.status is ClaimStatus.COMPLETED:
@@ -84,6 +130,8 @@ class Gate:
     # --- the decision --------------------------------------------------------------------------------
     def _decide(self, event: IceEvent, deadline: float | None) -> dict[str, Any]:
         if event.status != "success":
+            if event.http_auth is not None:  # nobody signs an HTTP body: ICE must know the media
+                self._confirm_media(event, deadline)
             error = {"code": event.error_code, "message": event.error_message}
             return self._alert(event, reason="job_failed", error=error)
         if not event.media_id and event.event_type != MEDIA_INFO_EVENT_TYPE:
@@ -94,7 +142,7 @@ class Gate:
             return self._alert(event, reason="media_not_found", error=error)
         try:
             snapshot, fetched_at = self._snapshot(event, deadline)
-            self._require_ready(snapshot)
+            self._require_ready(event, snapshot)
         except FinalError as error:
             return self._alert(event, reason=error.reason, error=error.as_dict())
         report = self.rules.evaluate(snapshot, event_type=event.event_type, user_data=event.user_data)
@@ -127,13 +175,45 @@ class Gate:
 
         return probe_snapshot(snapshot, report, self.rules, self.settings, deadline)
 
-    @staticmethod
-    def _require_ready(snapshot: MediaSnapshot) -> None:
+    # --- what a callback says, confirmed by ICE ------------------------------------------------------------
+    def _media_info_job_from_ice(self, event: IceEvent, deadline: float | None) -> IceEvent:
+        """A media-information job's result is only what ICE lists for its JobId, never what came in."""
+        job = self.ice.get_media_info_job(event.job_id, deadline=deadline) if event.job_id else None
+        if job is None:
+            raise Unconfirmed(f"ICE lists no media-information job {event.job_id!r}: not published")
+        return IceEvent.from_media_info_job(job)
+
+    def _confirm_media(self, event: IceEvent, deadline: float | None) -> None:
+        """The failed job's media exists in this account (GetMediaInfo), else nothing is published."""
+        if not event.media_id:
+            raise Unconfirmed("an HTTP callback of a failed job without a MediaId cannot be confirmed")
+        try:
+            self.ice.get_media_info(event.media_id, deadline=deadline)
+        except MediaNotFound:
+            raise Unconfirmed(
+                f"ICE does not know media {event.media_id!r}: the alert is not published"
+            ) from None
+
+    def _require_ready(self, event: IceEvent, snapshot: MediaSnapshot) -> None:
+        """A media still being prepared is asked for again until PLAYGATE_NOT_READY_MAX_AGE_S after its
+        event; then, or at once for a status that does not end by itself, it alerts media_not_ready."""
         status = snapshot.info.status
-        if status is not None and status != "Normal":
-            raise MediaNotReady(
-                f"media {snapshot.media_id} has status {status!r}; the gate needs 'Normal'", code=status
+        if status is None or status == "Normal":
+            return
+        age_s = (datetime.now(timezone.utc) - event.event_time).total_seconds()
+        max_age_s = self.settings.not_ready_max_age_s
+        # ICE gives up on an HTTP callback after two retries a second apart: waiting would lose it
+        redelivered_later = event.delivery_source != "http"
+        if status in PREPARING_STATUSES and age_s < max_age_s and redelivered_later:
+            raise MediaStillPreparing(
+                f"media {snapshot.media_id} is still {status!r} {age_s:.0f} s after its event; the event "
+                f"will be delivered again (until PLAYGATE_NOT_READY_MAX_AGE_S={max_age_s:g} s)",
+                code=status,
             )
+        waited = f" {age_s:.0f} s after its event" if status in PREPARING_STATUSES else ""
+        raise MediaNotReady(
+            f"media {snapshot.media_id} has status {status!r}{waited}; the gate needs 'Normal'", code=status
+        )
 
     def _alert(
         self,

@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from playgate import log
-from playgate.errors import PlaygateError, RetryableError
+from playgate.callbacks import PairUsed, admit, settle
+from playgate.errors import PlaygateError, RetryableError, Unauthenticated
 from playgate.events import IceEvent, MalformedItem, decode
 from playgate.gate import Gate, Outcome
+from playgate.publish.dead_letter import minimal_dead_letter
 from playgate.settings import Settings
+
+HTTP_EVENT_LIMIT = 1024 * 1024  # bytes of an HTTP trigger's event: headers and a bounded, base64 body
 
 
 class RetryLater(RetryableError):
@@ -49,12 +53,13 @@ class Runtime:
         log.configure(level=settings.log_level)
         rules = load_rules(settings.rules)
         require_decoder(settings, rules)  # decoding configured and no ffmpeg runs: fail here, clearly
-        publisher = Publisher(settings, context=context)
+        store = open_store(settings.store)
+        publisher = Publisher(settings, context=context, deliveries=store)
         gate = Gate(
             settings=settings,
             ice=IceClient.from_settings(settings, context=context).warm(),
             rules=rules,
-            store=open_store(settings.store),
+            store=store,
             publisher=publisher,
         )
         return cls(settings=settings, gate=gate, publisher=publisher)
@@ -77,31 +82,42 @@ def deadline_from(context: Any, settings: Settings, started: float) -> float | N
     return None
 
 
-def handle_payload(payload: Any, *, runtime: Runtime | None = None, context: Any = None) -> dict[str, Any]:
-    """Every item of one trigger payload through the gate; the summary lists each item's outcome."""
+def handle_payload(
+    payload: Any, *, runtime: Runtime | None = None, context: Any = None, http_admitted: bool = False
+) -> dict[str, Any]:
+    """Every item of one trigger payload through the gate; the summary lists each item's outcome.
+
+    An item shaped as an HTTP callback is admitted (signature, one-time use) on its own, whatever
+    envelope it came in, unless the caller admitted the request already (``http_admitted``).
+    """
     started = time.monotonic()
     runtime = runtime or _runtime_for(context)
     deadline = deadline_from(context, runtime.settings, started)
     results: list[dict[str, Any]] = []
     retry = False
     for item in decode(payload):
-        result = _handle_item(item, runtime, deadline)
+        result = _handle_item(item, runtime, deadline, http_admitted)
         retry = retry or result["status"] == "retry"
         results.append(result)
+    flush = getattr(runtime.publisher, "flush", None)
+    if flush:  # a robot's digest of this batch's overflow
+        flush(deadline=deadline)
     summary = {"items": len(results), "results": results}
     if retry:
         raise RetryLater("at least one item failed retryably and must be delivered again", summary)
     return summary
 
 
-def _handle_item(item: IceEvent | MalformedItem, runtime: Runtime, deadline: float | None) -> dict[str, Any]:
+def _handle_item(
+    item: IceEvent | MalformedItem, runtime: Runtime, deadline: float | None, http_admitted: bool
+) -> dict[str, Any]:
     logger = log.get_logger()
     started = time.monotonic()
     if isinstance(item, MalformedItem):
         return _dead_letter(item, runtime, logger)
     log.bind(event_type=item.event_type, job_id=item.job_id, media_id=item.media_id)
     try:
-        outcome = runtime.gate.process(item, deadline=deadline)
+        outcome = _process(item, runtime, deadline, http_admitted)
     except PlaygateError as error:
         outcome = Outcome(
             key=item.idempotency_key, status="retry", reason=error.reason, detail={"error": str(error)}
@@ -135,26 +151,52 @@ def _handle_item(item: IceEvent | MalformedItem, runtime: Runtime, deadline: flo
     }
 
 
+def _process(item: IceEvent, runtime: Runtime, deadline: float | None, http_admitted: bool) -> Outcome:
+    if item.http_auth is None or http_admitted:
+        return runtime.gate.process(item, deadline=deadline)
+    admission = admit(item.http_auth, runtime.settings, runtime.gate.store)
+    handled = False
+    try:
+        outcome = runtime.gate.process(item, deadline=deadline)
+        handled = True
+        return outcome
+    finally:
+        settle(admission, runtime.settings, runtime.gate.store, handled=handled)
+
+
 def _record_dead_letter(runtime: Runtime, error: PlaygateError, item: IceEvent, logger: Any) -> bool:
     """A final failure that could not become an alert; False when the dead-letter sink fails too.
 
     Then the item is retried, and after FC's own retries its on-failure destination keeps it.
     """
     try:
-        runtime.publisher.dead_letter(
-            error.reason, error.as_dict(), item.raw_callback(), delivery_id=item.delivery_id
-        )
+        _publish_dead_letter(runtime, error.reason, error.as_dict(), item.raw_callback(), item.delivery_id)
     except PlaygateError as sink_error:
         logger.warning("dead_letter.unavailable", reason=error.reason, error=str(sink_error))
         return False
     return True
 
 
+def _publish_dead_letter(
+    runtime: Runtime, reason: str, error: dict[str, Any], payload: Any, delivery_id: str | None
+) -> None:
+    """The full dead letter, else a minimal one: what the payload holds must not stop the record.
+
+    A sink that is down raises its PlaygateError (the item is then retried)."""
+    try:
+        runtime.publisher.dead_letter(reason, error, payload, delivery_id=delivery_id)
+    except PlaygateError:
+        raise
+    except Exception as failure:
+        log.get_logger().error("dead_letter.fallback", reason=reason, error=type(failure).__name__)
+        source = runtime.publisher.source
+        fallback = minimal_dead_letter(reason, source=source, delivery_id=delivery_id, failure=failure)
+        runtime.publisher.publish(fallback)
+
+
 def _dead_letter(item: MalformedItem, runtime: Runtime, logger: Any) -> dict[str, Any]:
     try:
-        runtime.publisher.dead_letter(
-            item.error().reason, item.error().as_dict(), item.raw, delivery_id=item.delivery_id
-        )
+        _publish_dead_letter(runtime, item.error().reason, item.error().as_dict(), item.raw, item.delivery_id)
     except PlaygateError as error:  # the dead-letter sink failed too: retried, then FC's destination keeps it
         logger.warning("dead_letter.unavailable", reason=item.reason, error=str(error))
         return {"status": "retry", "reason": "dead_letter_sink_unavailable"}
@@ -200,6 +242,9 @@ def handler(event: bytes, context: Any) -> str | dict[str, Any]:
     An FC HTTP trigger (ICE's HTTP callback) gets an HTTP answer instead: ICE retries what is not a 200.
     """
     log.bind(request_id=getattr(context, "request_id", None))
+    if oversized_http_trigger(event):  # refused unparsed: a forged body must not cost a parse
+        log.get_logger().warning("callback.rejected", reason="HTTP request too large", bytes=len(event))
+        return _http(413, {"error": f"an ICE callback is smaller than {HTTP_EVENT_LIMIT} bytes"})
     trigger = http_trigger(event)
     if trigger is not None:
         return answer_http_callback(trigger, context)
@@ -210,35 +255,63 @@ def handler(event: bytes, context: Any) -> str | dict[str, Any]:
         raise
 
 
+def _looks_http(event: bytes | str) -> bool:
+    marks = (
+        ('"rawPath"', '"requestContext"') if isinstance(event, str) else (b'"rawPath"', b'"requestContext"')
+    )
+    return all(mark in event for mark in marks)
+
+
+def oversized_http_trigger(event: Any) -> bool:
+    """An HTTP trigger's event too large to be ICE's callback, told without parsing it.
+
+    MNS and EventBridge deliveries bigger than this are JSON arrays (batches): only an object is one."""
+    if not isinstance(event, bytes | str) or len(event) <= HTTP_EVENT_LIMIT:
+        return False
+    start = event[:1024].lstrip()[:1]
+    return start in ("{", b"{") and _looks_http(event)
+
+
 def http_trigger(event: Any) -> dict[str, Any] | None:
-    """The parsed event when it is an FC HTTP trigger's, else None (without parsing the others twice)."""
-    if isinstance(event, bytes | str) and ("rawPath" if isinstance(event, str) else b"rawPath") not in event:
+    """The parsed event when it is an FC HTTP trigger's, else None (without parsing the others twice).
+
+    Deep nesting or bad JSON is not an HTTP trigger: :func:`decode` then records the payload as malformed.
+    """
+    if isinstance(event, bytes | str) and (len(event) > HTTP_EVENT_LIMIT or not _looks_http(event)):
         return None
     try:
         parsed = json.loads(event) if isinstance(event, bytes | str) else event
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     is_http = isinstance(parsed, dict) and "rawPath" in parsed and "requestContext" in parsed
     return parsed if is_http else None
 
 
 def answer_http_callback(trigger: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Check the callback's X-ICE-SIGNATURE (when an AuthKey is set), gate it, answer 200, 401 or 503."""
-    from playgate.events import verify_http_trigger
+    """Admit the callback (:mod:`playgate.callbacks`) before its body is read, gate it, answer 200, 401
+    or 503."""
+    from playgate.events import http_callback_headers
 
     runtime = _runtime_for(context)
-    settings = runtime.settings
-    key = settings.callback_auth_key
-    if key is not None and not verify_http_trigger(
-        trigger, settings.callback_url or "", key.get_secret_value(), max_skew_s=settings.callback_max_skew_s
-    ):
-        log.get_logger().warning("callback.rejected", reason="missing, wrong or stale X-ICE-SIGNATURE")
-        return _http(401, {"error": "missing, wrong or stale X-ICE-SIGNATURE / X-ICE-TIMESTAMP"})
+    store = runtime.gate.store
     try:
-        return _http(200, handle_payload(trigger, runtime=runtime, context=context))
+        admission = admit(http_callback_headers(trigger), runtime.settings, store)
+    except (PairUsed, RetryableError) as error:  # ICE sends it again, one second later
+        log.get_logger().warning("callback.deferred", reason=str(error))
+        return _http(503, {"error": str(error)})
+    except Unauthenticated as error:
+        log.get_logger().warning("callback.rejected", reason=str(error))
+        return _http(401, {"error": str(error)})
+    handled = False
+    try:
+        summary = handle_payload(trigger, runtime=runtime, context=context, http_admitted=True)
+        handled = True
     except RetryLater as error:  # ICE tries again twice, one second apart
         log.get_logger().warning("invocation.retry", summary=error.summary)
         return _http(503, error.summary)
+    finally:
+        settle(admission, runtime.settings, store, handled=handled)
+    return _http(200, summary)
 
 
 def _http(status: int, body: dict[str, Any]) -> dict[str, Any]:

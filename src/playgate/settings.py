@@ -56,6 +56,9 @@ class Settings(BaseSettings):
         5.0, ge=0, description="How long a duplicate waits for its twin to finish."
     )
     safety_margin_s: float = Field(3.0, ge=0, description="Time kept in reserve before the FC timeout.")
+    not_ready_max_age_s: float = Field(
+        3600, ge=0, description="How long after its event a media still preparing is retried."
+    )
 
     # --- probe: fetch what viewers get (playgate.probe) ---------------------------------------------
     probe: str | None = Field(
@@ -82,11 +85,21 @@ class Settings(BaseSettings):
     )
     callback_url: str | None = Field(None, description="The callback URL exactly as set in ICE (signed).")
     callback_max_skew_s: int = Field(300, gt=0, description="How old an X-ICE-TIMESTAMP may be, in seconds.")
+    callback_allow_unsigned: bool = Field(
+        False, description="Accept HTTP callbacks without a signature when no AuthKey is set (opt-in)."
+    )
 
     # --- sinks --------------------------------------------------------------------------------------
     playback_sink: str = Field("stdout:", description="Where playback.ready and qc.passed go.")
     alert_sink: str = Field("stdout:", description="Where qc.alert goes.")
     dead_letter_sink: str = Field("stdout:", description="Where malformed and undeliverable items go.")
+    message_templates: str | None = Field(
+        None, description="YAML file replacing the chat robots' message templates."
+    )
+    console_url: str = Field(
+        "https://ims.console.aliyun.com/media/detail?mediaId={media_id}&regionId={region}",
+        description="Link to a media in the ICE console, in robot messages; {media_id} and {region}.",
+    )
     mns_endpoint: str | None = Field(
         None, description="MNS endpoint, http(s)://<account>.mns.<region>.aliyuncs.com"
     )

@@ -19,14 +19,18 @@ json_values = st.recursive(
     max_leaves=20,
 )
 
+# what ICE can send: printable identifiers, text without lone surrogates (decode refuses the rest)
+ids = st.text(st.characters(codec="utf-8", exclude_categories=("C", "Z")), max_size=8)
+texts = st.text(st.characters(codec="utf-8"), max_size=20)
+
 ice_events = st.fixed_dictionaries(
     {
         "EventType": st.sampled_from(["MediaConvertComplete", "FileUploadComplete", "SnapshotComplete"]),
         "UserId": st.integers(min_value=0, max_value=2**80),
         "EventTime": st.just("2024-05-20T03:14:15Z"),
         "MessageBody": st.fixed_dictionaries(
-            {"Status": st.sampled_from(["Success", "Fail", "Finished", "x"]), "JobId": st.text(max_size=8)},
-            optional={"MediaId": st.text(max_size=8), "UserData": st.text(max_size=20)},
+            {"Status": st.sampled_from(["Success", "Fail", "Finished", "x"]), "JobId": ids},
+            optional={"MediaId": ids, "UserData": texts},
         ),
     }
 )

@@ -101,3 +101,31 @@ def test_key_does_not_depend_on_delivery_or_status_text(fixture_json):
 def test_job_without_media_has_a_placeholder(fixture_bytes):
     event = one(fixture_bytes("raw_batch_produce_finished"))
     assert event.idempotency_key == "produce:batch-2f1e0d9c8b7a4f6e5d4c3b2a1f0e9d8c:-"
+
+
+def keyed(event_type: str, job_id: str | None, media_id: str | None) -> str:
+    body = {"Status": "Success"}
+    if job_id is not None:
+        body["JobId"] = job_id
+    if media_id is not None:
+        body["MediaId"] = media_id
+    raw = {"EventType": event_type, "EventTime": "2024-05-01T08:48:14Z", "MessageBody": body}
+    return one(raw).idempotency_key
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (("x:y", "m"), ("x", "y:m")),  # the separator inside an id
+        (("x%3Ay", "m"), ("x:y", "m")),  # the escape itself
+        (("@20240501T084814Z", "m"), (None, "m")),  # a JobId spelled like the time token of no JobId
+        (("j", "-"), ("j", None)),  # a MediaId spelled like "no media"
+    ],
+    ids=["colon", "percent", "at", "dash"],
+)
+def test_different_ids_never_share_a_key(first, second):
+    assert keyed("MediaConvertComplete", *first) != keyed("MediaConvertComplete", *second)
+
+
+def test_ids_ice_issues_are_keyed_as_they_are():
+    assert keyed("MediaConvertComplete", "ab48****", "4765-33_70") == "mediaconvert:ab48****:4765-33_70"

@@ -42,8 +42,8 @@ def test_unknown_fault_kind_is_refused():
 def test_sample_catalog_has_the_documented_media_and_jobs():
     emulator = IceEmulator().load_catalog(sample_catalog_path())
     assert emulator.media_ids == [
-        "media-audio-only", "media-broken-rendition", "media-ladder-ok", "media-oss-only", "media-preparing",
-        "media-reference",
+        "media-audio-only", "media-broken-rendition", "media-image", "media-ladder-ok", "media-oss-only",
+        "media-preparing", "media-reference",
     ]  # fmt: skip
     statuses = [j["Status"] for j in emulator.jobs]
     assert len(statuses) == 36 and statuses.count("Fail") == 5

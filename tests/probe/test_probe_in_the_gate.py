@@ -173,3 +173,17 @@ def test_an_mp4_rendition_with_moov_at_the_end_is_published_with_a_faststart_war
     [message] = world.messages("playback")
     [warning] = message["data"]["qc"]["warnings"]
     assert (warning["rule"], warning["subject"]) == ("mp4-faststart", "rendition[1] SD mp4")
+
+
+def test_an_mp4_renditions_moov_is_compared_with_get_play_info(make_world, stream_server):
+    world = make_world(probe="manifest", probe_allow_hosts="127.0.0.1")
+    wrong = (("HD", "/mp4/faststart.mp4", 640, 360, 364), ("SD", "/mp4/faststart.mp4", 320, 180, 1200))
+    add_probed_media(world.emulator, stream_server, renditions=wrong)
+
+    world.send(ladder_event(profile="default"))
+
+    [alert] = world.messages("alerts")
+    failed = [(f["subject"], f["actual"]) for f in alert["data"]["findings"] if f["outcome"] == "fail"]
+    assert failed[0] == ("rendition[0] HD mp4", {"stream": "320x180"})
+    assert failed[1][0] == "rendition[1] SD mp4" and 390_000 < failed[1][1]["measured_average_bps"] < 410_000
+    assert len(failed) == 2

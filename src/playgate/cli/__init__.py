@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "dead-letters": ("playgate.cli.dead_letters", "List or replay dead-letter records."),
     "emulator": ("playgate.cli.emulator", "Serve the ICE emulator over HTTP on 127.0.0.1."),
+    "sinks": ("playgate.cli.sinks", "Send a sample message to a sink URL ('sinks test URL')."),
 }
 
 

@@ -13,7 +13,9 @@ Envelopes recognised (PLATFORM.md §2, §3):
   ``delivery_id`` the FC request id. Its signature is checked with :mod:`playgate.events.auth`.
 
 The payload may be bytes, text, or already parsed. :func:`decode` never raises: every element of a batch
-becomes exactly one item, an :class:`IceEvent` or a :class:`MalformedItem`.
+becomes exactly one item, an :class:`IceEvent` or a :class:`MalformedItem`. Text that no sink or store
+could write (a lone UTF-16 surrogate from a ``\\udfff`` escape), a JobId or MediaId that is not text or
+longer than :data:`MAX_ID_CHARS`, and an HTTP body over :data:`HTTP_BODY_LIMIT` make an item malformed.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from playgate.events import fields
+from playgate.events.auth import http_callback_headers
 from playgate.events.model import (
     MEDIA_INFO_EVENT_TYPE,
     IceEvent,
@@ -36,6 +40,13 @@ from playgate.events.model import (
 from playgate.log import redact, redact_text
 
 RAW_LIMIT = 4096  # characters of a malformed item's text kept in its dead-letter record
+# ICE's MediaId and JobId are 32 hex characters (GetMediaInfo, GetPlayInfo, ListMediaInfoJobs references)
+# and the longest id a user may choose (ReferenceId) is 64: twice that is room enough, and far below what
+# ICE's front end refuses with an HTML 414 (which would otherwise be retried for ever).
+MAX_ID_CHARS = 128
+# ICE's callback messages fit an MNS message (64 KB); a bigger HTTP body is not ICE's, so it is not parsed
+HTTP_BODY_LIMIT = 256 * 1024
+_SURROGATE = re.compile("[\ud800-\udfff]")  # json.loads pairs valid ones: what is left is lone
 
 
 class _Bad(Exception):
@@ -50,12 +61,13 @@ class _Bad(Exception):
 class _Delivery:
     """What the envelope says about the delivery: id, source, and its own time (a fallback only)."""
 
-    __slots__ = ("id", "source", "time")
+    __slots__ = ("http_auth", "id", "source", "time")
 
     def __init__(self, source: str, id: Any = None, time: datetime | None = None):
         self.source = source
         self.id = fields.text(id)
         self.time = time
+        self.http_auth: tuple[str | None, str | None] | None = None
 
 
 # --- entry point ---------------------------------------------------------------------------------------
@@ -127,7 +139,9 @@ def _delivery(kind: str, item: Mapping[str, Any]) -> _Delivery:
         return _Delivery(source, item.get("id"), fields.event_time(item.get("time")))
     if kind == "http":
         context = item.get("requestContext")
-        return _Delivery("http", context.get("requestId") if isinstance(context, Mapping) else None)
+        delivery = _Delivery("http", context.get("requestId") if isinstance(context, Mapping) else None)
+        delivery.http_auth = http_callback_headers(item)
+        return delivery
     if kind == "topic-json":
         return _Delivery("mns-topic", item.get("MessageId"), fields.epoch_ms_time(item.get("PublishTime")))
     if kind == "topic-stream":
@@ -166,6 +180,8 @@ def _cloudevent_data(data: Any) -> tuple[Any, str]:
 
 def _http_body(item: Mapping[str, Any]) -> Any:
     raw = item.get("body")
+    if isinstance(raw, str | bytes) and len(raw) > HTTP_BODY_LIMIT:
+        raise _Bad(f"body is {len(raw)} characters, more than an ICE callback ({HTTP_BODY_LIMIT})", "body")
     if item.get("isBase64Encoded") is True and isinstance(raw, str):
         try:
             raw = _utf8(base64.b64decode(raw, validate=True), "body")
@@ -208,7 +224,9 @@ def _ice_event(body: Any, delivery: _Delivery, path: str) -> IceEvent:
     when = fields.event_time(body.get("EventTime")) or delivery.time
     if when is None:
         raise _Bad(f"{at}EventTime is missing or not an ISO 8601 time: {body.get('EventTime')!r:.60}", path)
-    return _build(event_type, body, dict(message_body), when, delivery)
+    event = _build(event_type, body, dict(message_body), when, delivery)
+    _require_valid_text(event, at)
+    return event
 
 
 def _build(
@@ -216,12 +234,12 @@ def _build(
 ) -> IceEvent:
     error_code = fields.text(fields.ci_get(mb, "ErrorCode", "Code"))
     status_raw = fields.ci_get(mb, "Status")
-    media_id = fields.text(fields.ci_get(mb, "MediaId")) or fields.text(body.get("MediaId"))
+    media_id = _identifier(mb, body, "MediaId")
     if media_id is None and event_type == MEDIA_INFO_EVENT_TYPE:  # a reconciled job, replayed
         media_id = media_info_job_media_id(mb)
     return IceEvent(
         event_type=event_type,
-        job_id=fields.text(fields.ci_get(mb, "JobId")) or fields.text(body.get("JobId")),
+        job_id=_identifier(mb, body, "JobId"),
         media_id=media_id,
         status=fields.normalize_status(status_raw, error_code),
         status_raw=fields.text(status_raw),
@@ -233,7 +251,64 @@ def _build(
         delivery_id=d.id,
         delivery_source=d.source,
         message_body=mb,
+        http_auth=d.http_auth,
     )
+
+
+def _identifier(mb: Mapping[str, Any], body: Mapping[str, Any], name: str) -> str | None:
+    """JobId or MediaId from the message body (else the event): text of at most MAX_ID_CHARS printable
+    characters. A number or any other type is refused: it would not name the same job twice."""
+    for raw, where in ((fields.ci_get(mb, name), f"MessageBody.{name}"), (body.get(name), name)):
+        if raw is None:
+            continue
+        if not isinstance(raw, str):
+            raise _Bad(f"{where} is {_kind(raw)}; ICE identifiers are text", where)
+        value = raw.strip()
+        if len(value) > MAX_ID_CHARS:
+            raise _Bad(
+                f"{where} is {len(value)} characters long; ICE's ids have at most {MAX_ID_CHARS}", where
+            )
+        if not value.isprintable():
+            raise _Bad(f"{where} holds control or non-text characters: {_safe(repr(value[:40]))}", where)
+        if value:
+            return value
+    return None
+
+
+def _require_valid_text(event: IceEvent, at: str) -> None:
+    """No lone UTF-16 surrogate anywhere: no store, sink or log could encode it as UTF-8."""
+    parts = {
+        f"{at}MessageBody": event.message_body,
+        f"{at}MessageBody.UserData": event.user_data,
+        "the envelope": (event.event_type, event.delivery_id, event.delivery_source, event.http_auth),
+    }
+    for where, value in parts.items():
+        found = _lone_surrogate_at(value)
+        if found is not None:
+            path = _safe(f"{where}{found}")
+            raise _Bad(
+                f"{path} holds a lone UTF-16 surrogate (a \\ud800-\\udfff escape): not Unicode text", path
+            )
+
+
+def _lone_surrogate_at(value: Any) -> str | None:
+    """Where the first text holding a lone surrogate is (``""``, ``.Key``, ``[2]``…), else None.
+
+    Iterative, so a deeply nested value cannot exhaust the stack."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                return path
+        elif isinstance(node, Mapping):
+            for key, child in node.items():
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    return f"{path}.{key}"
+                stack.append((f"{path}.{key}", child))
+        elif isinstance(node, list | tuple):
+            stack.extend((f"{path}[{i}]", child) for i, child in enumerate(node))
+    return None
 
 
 def _flat_reason(body: Mapping[str, Any], event_type: str) -> str:
@@ -293,14 +368,19 @@ def _malformed(
     bad: _Bad, where: str, index: int | None, item: Any, delivery: _Delivery | None
 ) -> MalformedItem:
     return MalformedItem(
-        reason=bad.reason,
+        reason=_safe(bad.reason),
         where=where,
-        path=bad.path,
+        path=_safe(bad.path),
         index=index,
-        delivery_id=delivery.id if delivery else None,
-        delivery_source=delivery.source if delivery else None,
-        raw=_raw_text(item),
+        delivery_id=_safe(delivery.id) if delivery and delivery.id else None,
+        delivery_source=_safe(delivery.source) if delivery else None,
+        raw=_safe(_raw_text(item)),
     )
+
+
+def _safe(text: str) -> str:
+    """Text every sink can write: a lone surrogate becomes its ``\\udfff`` spelling."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _raw_text(item: Any, limit: int = RAW_LIMIT) -> str:

@@ -50,6 +50,22 @@ def event_family(event_type: str) -> str:
     return event_type.lower()
 
 
+def _key_part(value: str) -> str:
+    """An identifier inside a key, escaped so that parts cannot run into each other: ``%`` and ``:``
+    always, a leading ``@`` (the time token's mark) and a lone ``-`` (no media). ICE's ids need none."""
+    value = value.replace("%", "%25").replace(":", "%3A")
+    if value.startswith("@"):
+        value = "%40" + value[1:]
+    return "%2D" if value == "-" else value
+
+
+def idempotency_key(family: str, job_id: str | None, media_id: str | None, event_time: datetime) -> str:
+    """``family:job:media``, each identifier escaped (:func:`_key_part`); a missing JobId is the event
+    time (``@…Z``), a missing MediaId ``-``."""
+    job = _key_part(job_id) if job_id else _time_token(event_time)
+    return f"{family}:{job}:{_key_part(media_id) if media_id else '-'}"
+
+
 def _time_token(value: datetime) -> str:
     utc = value.astimezone(timezone.utc)
     token = utc.strftime("%Y%m%dT%H%M%S")
@@ -81,6 +97,10 @@ class IceEvent(BaseModel):
     delivery_id: str | None = None
     delivery_source: str = "raw"
     message_body: dict[str, Any] = {}
+    # (X-ICE-TIMESTAMP, X-ICE-SIGNATURE) when the event came in an HTTP request, whose body nobody signs
+    http_auth: tuple[str | None, str | None] | None = None
+    # the content was read from ICE's API (the reconciler), not from a callback anyone could have sent
+    confirmed_by_ice: bool = False
 
     @field_validator("event_time")
     @classmethod
@@ -98,8 +118,7 @@ class IceEvent(BaseModel):
         media and the event's own time. A duplicate (ICE's retries, EventBridge's redelivery) repeats the
         same message body and therefore the same EventTime, while a second upload of the same media is
         a new event with a new time, and is checked again."""
-        job = self.job_id or _time_token(self.event_time)
-        return f"{self.family}:{job}:{self.media_id or '-'}"
+        return idempotency_key(self.family, self.job_id, self.media_id, self.event_time)
 
     @property
     def succeeded(self) -> bool:
@@ -165,6 +184,7 @@ class IceEvent(BaseModel):
             event_time=when,
             delivery_source="reconcile",
             message_body=dict(job),
+            confirmed_by_ice=True,
         )
 
 

@@ -249,6 +249,12 @@ class IceClient:
                 return
             seen.add(token)
 
+    def get_media_info_job(self, job_id: str, *, deadline: float | None = None) -> dict[str, Any] | None:
+        """One media-information job by id (ListMediaInfoJobs with JobId), or None when ICE has none."""
+        body = self._call("ListMediaInfoJobs", {"JobId": job_id}, media_id=None, deadline=deadline)
+        jobs = [j for j in body.get("Jobs") or [] if isinstance(j, dict) and j.get("JobId") == job_id]
+        return jobs[0] if jobs else None
+
     def fetch(self, media_id: str, *, deadline: float | None = None) -> MediaSnapshot:
         """GetMediaInfo and GetPlayInfo at the same time, merged into one snapshot.
 

@@ -74,6 +74,11 @@ class VideoStream(_Stream):
     num_frames: int | None = None
     nb_frames: int | None = None
     rotate: int | None = None
+    color_space: str | None = None
+    color_primaries: str | None = None
+    color_transfer: str | None = None
+    color_range: str | None = None
+    bit_depth: int | None = None
 
 
 class AudioStream(_Stream):
@@ -167,6 +172,17 @@ class MediaInfo(_Part):
     reference_id: str | None = None
 
 
+class MediaInfoJob(_Part):
+    """The media-information job (ListMediaInfoJobs) a snapshot was read from."""
+
+    job_id: str | None = None
+    name: str | None = None
+    status: str | None = None
+    trigger_source: str | None = None
+    submit_time: datetime | None = None
+    finish_time: datetime | None = None
+
+
 class MediaSnapshot(BaseModel):
     """Everything ICE said about one media, typed. Rules read this, never raw dicts."""
 
@@ -177,6 +193,7 @@ class MediaSnapshot(BaseModel):
     files: list[MediaFile] = Field(default_factory=list)
     renditions: list[Rendition] = Field(default_factory=list)
     ai_rough_data: dict[str, Any] | None = None
+    job: MediaInfoJob | None = None
     sources: list[str] = Field(default_factory=list, description="Which responses built this snapshot.")
     request_ids: list[str] = Field(default_factory=list)
     notes: list[ParseNote] = Field(default_factory=list)
@@ -244,6 +261,12 @@ VIDEO_FIELDS: FieldTable = {
     "numframes": ("num_frames", parse_int),
     "nbframes": ("nb_frames", parse_int),
     "rotate": ("rotate", parse_int),
+    "colorspace": ("color_space", parse_str),
+    "colorprimaries": ("color_primaries", parse_str),
+    "colortransfer": ("color_transfer", parse_str),
+    "colorrange": ("color_range", parse_str),
+    "bitdepth": ("bit_depth", parse_int),
+    "bitsperrawsample": ("bit_depth", parse_int),
 }
 AUDIO_FIELDS: FieldTable = {
     **_STREAM_COMMON,
@@ -323,6 +346,19 @@ INFO_FIELDS: FieldTable = {
     "uploadsource": ("upload_source", parse_str),
     "referenceid": ("reference_id", parse_str),
 }
+
+
+JOB_FIELDS: FieldTable = {
+    "jobid": ("job_id", parse_str),
+    "name": ("name", parse_str),
+    "status": ("status", parse_str),
+    "triggersource": ("trigger_source", parse_str),
+    "submittime": ("submit_time", parse_time),
+    "finishtime": ("finish_time", parse_time),
+}
+# parts of a response read into their own places: never copied into ``extra``
+_MEDIA_INFO_PARTS = {"MediaBasicInfo", "FileInfoList", "AiRoughData", "MediaId", "RequestId"}
+_JOB_PARTS = {"MediaInfoProperty", "Input"}
 
 
 class _Builder:
@@ -414,6 +450,7 @@ def build_snapshot(
     sources: list[str] = []
     request_ids: list[str] = []
     ai: dict[str, Any] | None = None
+    job_info: MediaInfoJob | None = None
 
     def merge_info(values: dict[str, Any]) -> None:
         extra.update({k: v for k, v in values.pop("extra", {}).items() if k not in extra})
@@ -440,6 +477,7 @@ def build_snapshot(
         )
         if mi.get("MediaId") and not info.get("media_id"):
             info["media_id"] = str(mi["MediaId"])
+        merge_info({"extra": {str(k): v for k, v in mi.items() if k not in _MEDIA_INFO_PARTS}})
         files += [b.media_file(f, p) for p, f in b.items(mi.get("FileInfoList"), "MediaInfo.FileInfoList")]
         raw_ai = mi.get("AiRoughData")
         ai = dict(raw_ai) if isinstance(raw_ai, Mapping) else None
@@ -459,6 +497,8 @@ def build_snapshot(
         path = f"Jobs[{i}]"
         job = b.mapping(job, path)
         sources.append("ListMediaInfoJobs")
+        if job_info is None:
+            job_info = MediaInfoJob(**b.fields(job, JOB_FIELDS, path, skip=_JOB_PARTS))
         prop = b.mapping(job.get("MediaInfoProperty"), f"{path}.MediaInfoProperty")
         if prop:
             files.append(b.media_file(prop, f"{path}.MediaInfoProperty"))
@@ -480,6 +520,7 @@ def build_snapshot(
         files=files,
         renditions=renditions,
         ai_rough_data=ai,
+        job=job_info,
         sources=sources,
         request_ids=request_ids,
         notes=b.notes,

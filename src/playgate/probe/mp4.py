@@ -1,12 +1,15 @@
 """Progressive MP4 / FLV: reachable, and for MP4 whether ``moov`` comes before ``mdat``.
 
 Only box headers are read, with ranged GETs: the first 64 KiB, then 16 bytes at each following box
-until ``moov`` or ``mdat`` shows up (at most ``MAX_BOXES``). Nothing is downloaded whole.
+until ``moov`` or ``mdat`` shows up (at most ``MAX_BOXES``). Nothing is downloaded whole. When ``moov``
+starts within the first read, what it declares there is kept for ``rendition-matches-play-info``: the
+video track's width and height (tkhd) and the average bit rate (file size × 8 / mvhd duration).
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 
 from playgate.probe.context import RANGE_PROBE_BYTES, ProbeContext
 from playgate.probe.fetch import Response, public_url
@@ -18,12 +21,16 @@ _HEADER = 16
 
 def probe_progressive(ctx: ProbeContext, url: str, first: Response, kind: str) -> StreamFacts:
     """``first`` is the answer to a ranged GET of the file's first bytes."""
+    facts = StreamFacts(kind=kind)
     if kind == "mp4":
-        _faststart(ctx, url, first)
-    return StreamFacts(kind=kind)
+        moov = _faststart(ctx, url, first)
+        if moov is not None:
+            _read_moov(facts, first.body, moov, first.size())
+    return facts
 
 
-def _faststart(ctx: ProbeContext, url: str, first: Response) -> None:
+def _faststart(ctx: ProbeContext, url: str, first: Response) -> tuple[int, int] | None:
+    """Records the check; returns (payload start, end) of a moov box that starts in ``first``."""
     check = "mp4-faststart"
     where = public_url(url)
     total = first.size()
@@ -37,14 +44,17 @@ def _faststart(ctx: ProbeContext, url: str, first: Response) -> None:
                 url, byte_range=(offset, offset + _HEADER - 1), max_bytes=_HEADER, truncate=True
             )
             if response is None or response.status != 206:
-                return  # unreachable is already recorded; a server without ranges cannot be walked cheaply
+                return (
+                    None  # unreachable is already recorded; a server without ranges cannot be walked cheaply
+                )
             data, base = response.body, offset
         header = data[offset - base : offset - base + _HEADER]
         if len(header) < 8:
             break
         size, box = struct.unpack(">I4s", header[:8])
+        header_size = 8
         if size == 1 and len(header) >= 16:
-            size = struct.unpack(">Q", header[8:16])[0]
+            size, header_size = struct.unpack(">Q", header[8:16])[0], 16
         elif size == 0:  # the box runs to the end of the file
             size = (total - offset) if total is not None else 0
         name = box.decode("latin-1")
@@ -61,7 +71,8 @@ def _faststart(ctx: ProbeContext, url: str, first: Response) -> None:
                         "(remux with 'ffmpeg -movflags +faststart')"
                     ),
                 )
-            return
+                return None
+            return (offset + header_size, offset + size) if base == 0 else None
         if size < 8:
             break
         offset += size
@@ -73,6 +84,44 @@ def _faststart(ctx: ProbeContext, url: str, first: Response) -> None:
         expected="moov before mdat",
         message=f"{where}: no moov or mdat box in the first {MAX_BOXES} boxes; is it an MP4?",
     )
+    return None
+
+
+def _boxes(data: bytes, start: int, end: int) -> Iterator[tuple[str, int, int]]:
+    """(name, payload start, end) of the boxes in data[start:end] whose headers were read."""
+    position = start
+    while position + 8 <= min(end, len(data)):
+        size, name = struct.unpack(">I4s", data[position : position + 8])
+        header = 8
+        if size == 1 and position + 16 <= len(data):
+            size, header = struct.unpack(">Q", data[position + 8 : position + 16])[0], 16
+        elif size == 0:
+            size = end - position
+        if size < header:
+            return
+        yield name.decode("latin-1"), position + header, position + size
+        position += size
+
+
+def _read_moov(facts: StreamFacts, data: bytes, moov: tuple[int, int], total: int | None) -> None:
+    """What moov declares, from the part of it that was read (boxes cut off are skipped)."""
+    seconds = None
+    for name, start, end in _boxes(data, *moov):
+        if name == "mvhd" and start + 32 <= end <= len(data):
+            if data[start] == 1:  # version 1: 64-bit times
+                timescale, duration = struct.unpack_from(">IQ", data, start + 20)
+            else:
+                timescale, duration = struct.unpack_from(">II", data, start + 12)
+            seconds = duration / timescale if timescale else None
+        elif name == "trak" and facts.width is None:
+            for child, child_start, child_end in _boxes(data, start, end):
+                at = child_start + (88 if child_start < len(data) and data[child_start] == 1 else 76)
+                if child == "tkhd" and at + 8 <= child_end <= len(data):
+                    width, height = struct.unpack_from(">II", data, at)
+                    if width and height:  # audio tracks declare 0 x 0
+                        facts.width, facts.height = width >> 16, height >> 16
+    if seconds and total:
+        facts.measured_average_bps = total * 8 / seconds
 
 
 def sniff(body: bytes) -> str | None:

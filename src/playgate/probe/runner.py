@@ -85,7 +85,9 @@ def _probe_one(ctx: ProbeContext, url: str) -> StreamFacts:
             url, byte_range=(0, RANGE_PROBE_BYTES - 1), max_bytes=RANGE_PROBE_BYTES, truncate=True
         )
         return probe_progressive(ctx, url, first, kind) if first is not None else StreamFacts(kind=kind)
-    response = ctx.fetch(url, max_bytes=MAX_PLAYLIST_BYTES, truncate=kind is None)
+    # a URL without a known extension may be a large file: ask for no more than a playlist's cap
+    ranged = (0, MAX_PLAYLIST_BYTES - 1) if kind is None else None
+    response = ctx.fetch(url, max_bytes=MAX_PLAYLIST_BYTES, byte_range=ranged, truncate=kind is None)
     if response is None:
         return StreamFacts(kind=kind or "unknown")
     kind = kind or sniff(response.body)

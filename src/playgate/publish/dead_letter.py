@@ -5,7 +5,9 @@ payload, redacted (access keys, STS tokens and signed-URL query values become ``
 ``payload`` is the text as received (``payload_format`` "text"), a parsed value re-serialized as compact
 JSON ("json"), or base64 of bytes that are not UTF-8 ("base64"). ``payload_sha256`` and ``payload_bytes``
 describe the original bytes; the event id is derived from the reason and that hash, so a payload that
-fails twice the same way produces the same dead letter id.
+fails twice the same way produces the same dead letter id. Text that is not valid Unicode (a lone
+surrogate) is written as its ``\\udfff`` spelling, and when even that fails the handler records
+:func:`minimal_dead_letter` instead: recording a dead letter must not fail for what the payload holds.
 """
 
 from __future__ import annotations
@@ -29,11 +31,16 @@ def _payload_fields(payload: Any) -> dict[str, Any]:
             redacted = redact_text(raw.decode("latin-1")).encode("latin-1")
             return _fields(raw, base64.b64encode(redacted).decode("ascii"), "base64")
     elif isinstance(payload, str):
-        raw, text, fmt = payload.encode("utf-8"), payload, "text"
+        raw, text, fmt = payload.encode("utf-8", "surrogatepass"), payload, "text"
     else:
         text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True, default=str)
-        raw, fmt = text.encode("utf-8"), "json"
-    return _fields(raw, redact_text(text), fmt)
+        raw, fmt = text.encode("utf-8", "surrogatepass"), "json"
+    return _fields(raw, _writable(redact_text(text)), fmt)
+
+
+def _writable(text: str) -> str:
+    """UTF-8-encodable text: a lone surrogate becomes the six characters of its escape."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _fields(raw: bytes, shown: str, fmt: str) -> dict[str, Any]:
@@ -57,7 +64,7 @@ def make_dead_letter(
     data = {
         "reason": reason,
         "delivery_id": delivery_id,
-        "error": redact(dict(error)) if error else None,
+        "error": _writable_error(redact(dict(error))) if error else None,
         **fields,
     }
     return make_event(
@@ -66,6 +73,39 @@ def make_dead_letter(
         subject=delivery_id,
         data=data,
         id_parts=("dead_letter", reason, fields["payload_sha256"]),
+    )
+
+
+def _writable_error(error: dict[str, Any]) -> dict[str, Any]:
+    return {str(k): _writable(v) if isinstance(v, str) else v for k, v in error.items()}
+
+
+def minimal_dead_letter(
+    reason: str, *, source: str, delivery_id: str | None, failure: BaseException
+) -> dict[str, Any]:
+    """The record kept when the full one could not be made or written: ASCII, without the payload."""
+
+    def ascii_text(value: str) -> str:
+        return value.encode("ascii", "backslashreplace").decode("ascii")[:256]
+
+    reason, delivery = ascii_text(reason), ascii_text(delivery_id) if delivery_id else None
+    data = {
+        "reason": reason,
+        "delivery_id": delivery,
+        "error": {
+            "code": "dead_letter_fallback",
+            "message": f"the full dead letter could not be recorded ({type(failure).__name__}); "
+            "its payload is not kept",
+        },
+        "payload": None,
+        "payload_format": "none",
+    }
+    return make_event(
+        DEAD_LETTER,
+        source=source,
+        subject=delivery,
+        data=data,
+        id_parts=("dead_letter", reason, delivery or ""),
     )
 
 

@@ -1,5 +1,12 @@
-"""Route each CloudEvent to its sink: ``playback.ready`` and ``qc.passed`` → ``PLAYGATE_PLAYBACK_SINK``,
+"""Route each CloudEvent to its sinks: ``playback.ready`` and ``qc.passed`` → ``PLAYGATE_PLAYBACK_SINK``,
 ``qc.alert`` → ``PLAYGATE_ALERT_SINK``, dead letters → ``PLAYGATE_DEAD_LETTER_SINK``.
+
+A setting may list several sinks (:mod:`.routes`). ``publish`` returns only when every *required* sink
+that wants the message took it, else raises (a final failure before a retryable one, so the event is
+dead-lettered and replayable rather than redelivered forever); best-effort sinks go last and their
+failures are only logged. With several sinks, each delivery is recorded in the idempotency store under
+the CloudEvent id, so a redelivery or a dead-letter replay sends the same message (same id) only where
+it has not been delivered yet.
 
 Sinks open on first use and stay open for the life of the FC instance; two settings naming the same URL
 share one sink. ``publisher.context`` may be replaced per invocation: MNS sinks read credentials from it
@@ -8,16 +15,22 @@ on every request, so FC's rotated STS credentials are picked up.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from itertools import repeat
 from typing import Any
 
-from playgate.errors import ConfigError, DeadlineExceeded
+from playgate.errors import ConfigError, DeadlineExceeded, PlaygateError
 from playgate.ice.credentials import resolve_credentials
 from playgate.log import get_logger, redact_text
 from playgate.publish.base import Sink
 from playgate.publish.cloudevents import DEAD_LETTER, PLAYBACK_READY, QC_ALERT, QC_PASSED
 from playgate.publish.dead_letter import make_dead_letter
+from playgate.publish.routes import Route, parse_routes
+from playgate.publish.sink_url import display_url
 from playgate.publish.sinks import open_sink
 
 MIN_SEND_S = 0.05  # a send that cannot even start a round trip in this time is not begun
@@ -31,22 +44,40 @@ ROUTES = {
 
 
 class Publisher:
-    def __init__(self, settings: Any, context: Any = None, *, opener: Any = open_sink) -> None:
+    def __init__(
+        self, settings: Any, context: Any = None, *, opener: Any = open_sink, deliveries: Any = None
+    ) -> None:
         self.settings = settings
         self.context = context
         self.source = f"playgate/{settings.function_name}"
         self._opener = opener
         self._sinks: dict[str, Sink] = {}
         self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        # the idempotency store: it records deliveries per sink and keeps the robots' rate windows
+        self.store = deliveries
+        self.deliveries = deliveries if hasattr(deliveries, "mark_delivered") else None
 
-    def sink_for(self, event_type: str) -> Sink:
+    def routes_for(self, event_type: str) -> list[Route]:
         setting = ROUTES.get(event_type)
         if setting is None:
             raise ConfigError(f"no route for event type {event_type!r}; playgate publishes {sorted(ROUTES)}")
-        url = getattr(self.settings, setting)
+        routes = parse_routes(f"PLAYGATE_{setting.upper()}", getattr(self.settings, setting))
+        return sorted(routes, key=lambda route: route.best_effort)  # required sinks first
+
+    def sink_for(self, event_type: str) -> Sink:
+        """The first sink of the event type's setting."""
+        setting = ROUTES.get(event_type, "alert_sink")
+        return self.sink(setting, self.routes_for(event_type)[0].url)
+
+    def sink(self, setting: str, url: str) -> Sink:
         with self._lock:
             if url not in self._sinks:
-                self._sinks[url] = self._open(setting, url)
+                sink = self._open(setting, url)
+                share = getattr(sink, "share_window", None)
+                if share is not None and self.store is not None:  # one rate window for all instances
+                    share(self.store)
+                self._sinks[url] = sink
             return self._sinks[url]
 
     def _open(self, setting: str, url: str) -> Sink:
@@ -59,12 +90,56 @@ class Publisher:
         return resolve_credentials(self.settings, self.context)
 
     def publish(self, event: dict[str, Any], *, deadline: float | None = None) -> str:
-        """Send one event to its sink; returns the sink's URL (no secrets in it).
+        """Send one event to every sink that wants it; returns their URLs, comma-separated (no secrets).
 
-        ``deadline`` (a ``time.monotonic()`` instant) bounds the send: none starts with less than
+        ``deadline`` (a ``time.monotonic()`` instant) bounds the sends: none starts with less than
         ``MIN_SEND_S`` left, and a network sink waits at most until then.
         """
-        sink = self.sink_for(event["type"])
+        setting = ROUTES.get(event["type"], "")
+        routes = [route for route in self.routes_for(event["type"]) if route.wants(event)]
+        record = self.deliveries if len(routes) > 1 else None
+        done = record.delivered_sinks(event["id"]) if record else set()
+        if len(routes) > 1:  # in parallel: a slow or failing sink does not eat the others' time
+            results = list(
+                self._pool().map(
+                    _in_context(self._deliver), routes, repeat((setting, event, deadline, record, done))
+                )
+            )
+        else:
+            results = [self._deliver(route, (setting, event, deadline, record, done)) for route in routes]
+        failures = [error for route, _, error in results if error is not None and not route.best_effort]
+        if failures:
+            raise next((f for f in failures if not f.retryable), failures[0])
+        return ",".join(url for _, url, error in results if error is None) or "(no sink wanted it)"
+
+    def _deliver(self, route: Route, job: tuple[Any, ...]) -> tuple[Route, str, PlaygateError | None]:
+        setting, event, deadline, record, done = job
+        try:
+            sink = self.sink(setting, route.url)
+            if sink.url not in done:
+                self._send(sink, event, deadline)
+                if record:
+                    record.mark_delivered(event["id"], sink.url, ttl_s=self.settings.completed_ttl_s)
+            return route, sink.url, None
+        except PlaygateError as error:
+            get_logger().warning(
+                "message.not_sent",
+                message_type=event["type"],
+                id=event["id"],
+                sink=display_url(route.url),
+                best_effort=route.best_effort,
+                reason=error.reason,
+                error=error.message,
+            )
+            return route, "", error
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="playgate-sink")
+            return self._executor
+
+    def _send(self, sink: Sink, event: dict[str, Any], deadline: float | None) -> None:
         timeout_s = None
         if deadline is not None:
             timeout_s = deadline - time.monotonic()
@@ -75,7 +150,26 @@ class Publisher:
                 )
         sink.send(event, timeout_s=timeout_s)
         get_logger().debug("message.sent", message_type=event["type"], id=event["id"], sink=sink.url)
-        return sink.url
+
+    def flush(self, *, deadline: float | None = None) -> None:
+        """Send what sinks hold back (a robot's digest of a burst); called at the end of an invocation."""
+        with self._lock:
+            sinks = list(self._sinks.values())
+        for sink in sinks:
+            flush = getattr(sink, "flush", None)
+            if flush is None:
+                continue
+            timeout_s = None if deadline is None else deadline - time.monotonic()
+            if timeout_s is not None and timeout_s < MIN_SEND_S:
+                return
+            try:
+                flush(timeout_s=timeout_s)
+            except (
+                PlaygateError
+            ) as error:  # the digest waits for the next flush; the alerts are elsewhere too
+                get_logger().warning(
+                    "digest.not_sent", sink=sink.url, reason=error.reason, error=error.message
+                )
 
     def dead_letter(
         self, reason: str, error: dict[str, Any] | None, payload: Any, *, delivery_id: str | None = None
@@ -85,8 +179,12 @@ class Publisher:
         return self.publish(event)
 
     def close(self) -> None:
+        self.flush()
         with self._lock:
             sinks, self._sinks = list(self._sinks.values()), {}
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
         for sink in sinks:
             sink.close()
 
@@ -95,3 +193,9 @@ class Publisher:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _in_context(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Run ``function`` in a worker thread with the caller's log context (event type, job, media)."""
+    context = contextvars.copy_context()
+    return lambda *args: context.copy().run(function, *args)

@@ -19,15 +19,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from playgate.ice import model
 from playgate.ice.model import (
     AudioStream,
     MediaFile,
     MediaInfo,
+    MediaInfoJob,
     MediaSnapshot,
     Rendition,
     SubtitleStream,
     VideoStream,
 )
+from playgate.ice.values import canonical_key
 
 # value types: "num", "str", "bool", "time", "list" (of text), "any"
 ValueType = str
@@ -68,6 +71,7 @@ VIDEO_FIELDS = {**_fields(VideoStream), "file_name": "str", "file_type": "str"}
 AUDIO_FIELDS = {**_fields(AudioStream), "file_name": "str", "file_type": "str"}
 SUBTITLE_FIELDS = {**_fields(SubtitleStream), "file_name": "str", "file_type": "str"}
 RENDITION_FIELDS = _fields(Rendition)
+JOB_FIELDS = _fields(MediaInfoJob)
 
 
 class Item:
@@ -160,6 +164,35 @@ def _ladder_inversions(s: MediaSnapshot) -> list[str]:
     return out
 
 
+AV_MEDIA_TYPES = frozenset({"video", "audio"})
+# ffprobe's names for still-image containers (GetMediaInfo reports e.g. "png" or "png_pipe")
+_IMAGE_FORMATS = frozenset(
+    {"png", "jpg", "jpeg", "gif", "webp", "bmp", "tiff", "heic", "heif", "avif", "image2", "svg", "ico"}
+)
+
+
+def _media_kind(s: MediaSnapshot) -> str | None:
+    """ICE's MediaType (video, audio, image, text…), else what the files say: a stream makes it video
+    or audio, a still-image format an image; None when nothing tells."""
+    if s.info.media_type:
+        return s.info.media_type.strip().lower()
+    if s.video_streams:
+        return "video"
+    if s.audio_streams:
+        return "audio"
+    formats = {(f.format_name or "").lower().removesuffix("_pipe") for f in s.files}
+    if formats and formats <= _IMAGE_FORMATS:
+        return "image"
+    return None
+
+
+def _has_timeline(s: MediaSnapshot) -> bool:
+    """Whether the media can have a duration, streams and renditions: not for an image, a text or any
+    other non-AV type ICE names; an unknown type is assumed to be audio/video."""
+    kind = _media_kind(s)
+    return kind is None or kind in AV_MEDIA_TYPES
+
+
 def _distinct(values: list[Any]) -> list[str]:
     return sorted({str(v) for v in values if v not in (None, "")})
 
@@ -237,6 +270,12 @@ DERIVED: dict[str, Derived] = {
     "is_audio_only": Derived(
         "bool", lambda s: bool(s.audio_streams) and not s.video_streams, "audio streams and no video stream"
     ),
+    "media_kind": Derived(
+        "str", _media_kind, "media.type in lower case, else inferred: video, audio or image (from the format)"
+    ),
+    "has_timeline": Derived(
+        "bool", _has_timeline, "the media can have a duration, streams and renditions (audio/video)"
+    ),
     "sources": Derived(
         "list",
         lambda s: list(s.sources),
@@ -285,10 +324,18 @@ class PathRef:
             return None
 
 
-def _subkeys(value: Any, keys: tuple[str, ...]) -> Any:
+def _loose_get(mapping: dict[str, Any], key: str) -> Any:
+    """``extra`` holds ICE's keys as sent: ``ColorMatrix`` also finds ``Color_matrix`` or ``colormatrix``."""
+    if key in mapping:
+        return mapping[key]
+    wanted = canonical_key(key)
+    return next((v for k, v in mapping.items() if canonical_key(str(k)) == wanted), None)
+
+
+def _subkeys(value: Any, keys: tuple[str, ...], *, loose: bool = False) -> Any:
     for key in keys:
         if isinstance(value, dict):
-            value = value.get(key)
+            value = _loose_get(value, key) if loose else value.get(key)
         elif isinstance(value, list) and key.isdigit():
             i = int(key)
             value = value[i] if i < len(value) else None
@@ -297,7 +344,23 @@ def _subkeys(value: Any, keys: tuple[str, ...]) -> Any:
     return value
 
 
-def _field_getter(fields: dict[str, ValueType], name: str, rest: tuple[str, ...], text: str):
+# ICE's keys (canonical spelling) that are read into first-class fields, per kind of thing
+ICE_KEYS: dict[str, model.FieldTable] = {
+    "media": model.INFO_FIELDS,
+    "source_file": model.FILE_FIELDS,
+    "job": model.JOB_FIELDS,
+    "file": model.FILE_FIELDS,
+    "video": model.VIDEO_FIELDS,
+    "audio": model.AUDIO_FIELDS,
+    "subtitle": model.SUBTITLE_FIELDS,
+    "rendition": model.RENDITION_FIELDS,
+}
+
+
+def _field_getter(fields: dict[str, ValueType], name: str, rest: tuple[str, ...], text: str, owner: str):
+    modeled = ICE_KEYS[owner].get(canonical_key(rest[0])) if name == "extra" and len(rest) == 1 else None
+    if modeled is not None:  # ICE's key is read into a field, so it is never in extra: read the field
+        name, rest = modeled[0], ()
     if name not in fields:
         raise PathError(f"unknown field {name!r} in {text!r}; allowed: {', '.join(sorted(fields))}")
     ftype = fields[name]
@@ -310,9 +373,10 @@ def _field_getter(fields: dict[str, ValueType], name: str, rest: tuple[str, ...]
             f = item.file if item is not None else None
             return getattr(obj, name, None) if f is None else getattr(f, name, None)
     elif rest:
+        loose = name == "extra"
 
         def get(obj: Any, item: Item | None) -> Any:
-            return _subkeys(getattr(obj, attr, None), rest)
+            return _subkeys(getattr(obj, attr, None), rest, loose=loose)
     else:
 
         def get(obj: Any, item: Item | None) -> Any:
@@ -337,23 +401,26 @@ def resolve(text: str) -> PathRef:
     head, _, rest_text = text.partition(".")
     rest = tuple(rest_text.split(".")) if rest_text else ()
     m = _SEGMENT.match(head)
-    if m is None or (m["sel"] is None and head not in ("media", "source_file")) or not rest:
+    if m is None or (m["sel"] is None and head not in ("media", "source_file", "job")) or not rest:
         raise PathError(_unknown_path(text))
     name, sel = m["head"], m["sel"]
     if name == "media" and sel is None:
         if rest[0] == "duration_s" and len(rest) == 1:
             return PathRef(text, "num", getter=lambda s: s.duration_s)
-        ftype, get = _field_getter(MEDIA_FIELDS, rest[0], rest[1:], text)
+        ftype, get = _field_getter(MEDIA_FIELDS, rest[0], rest[1:], text, "media")
         return PathRef(text, ftype, getter=lambda s: get(s.info, None))
     if name == "source_file" and sel is None:
-        ftype, get = _field_getter(FILE_FIELDS, rest[0], rest[1:], text)
+        ftype, get = _field_getter(FILE_FIELDS, rest[0], rest[1:], text, "source_file")
         return PathRef(
             text, ftype, getter=lambda s: get(s.source_file, Item("", s.source_file, s.source_file))
         )
+    if name == "job" and sel is None:
+        ftype, get = _field_getter(JOB_FIELDS, rest[0], rest[1:], text, "job")
+        return PathRef(text, ftype, getter=lambda s: get(s.job, None))
     if name not in COLLECTIONS or sel is None:
         raise PathError(_unknown_path(text))
     coll = COLLECTIONS[name]
-    ftype, get = _field_getter(coll.fields, rest[0], rest[1:], text)
+    ftype, get = _field_getter(coll.fields, rest[0], rest[1:], text, coll.name)
     if sel == "*":
         return PathRef(text, ftype, collection=coll, field=".".join(rest), item_getter=get)
     index = int(sel)
@@ -367,7 +434,7 @@ def resolve(text: str) -> PathRef:
 
 def _unknown_path(text: str) -> str:
     return (
-        f"unknown value path {text!r}; use media.<field>, source_file.<field>, "
+        f"unknown value path {text!r}; use media.<field>, source_file.<field>, job.<field>, "
         f"<{'|'.join(COLLECTIONS)}>[*].<field> (or [N]), event.type, event.user_data.<key>, "
         f"or a derived fact: {', '.join(DERIVED)}"
     )

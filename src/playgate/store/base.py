@@ -112,3 +112,33 @@ def wait_for(store: IdempotencyStore, key: str, *, timeout_s: float, poll_s: flo
         if left <= 0:
             return record
         time.sleep(min(poll_s, left))
+
+
+@runtime_checkable
+class DeliveryRecord(Protocol):
+    """Which sinks already took a message (by CloudEvent id): a redelivery sends only to the others."""
+
+    def delivered_sinks(self, message_id: str) -> set[str]: ...
+
+    def mark_delivered(self, message_id: str, sink: str, *, ttl_s: float) -> None: ...
+
+
+@runtime_checkable
+class RateSlots(Protocol):
+    """A sliding window of sends shared by every instance using the store (a chat robot's rate limit)."""
+
+    def take_slot(self, name: str, limit: int, *, window_s: float, keep: int = 0) -> bool:
+        """Atomically: fewer than ``limit - keep`` sends in the last ``window_s`` → record one, True."""
+
+
+@runtime_checkable
+class HeldItems(Protocol):
+    """Small items held for a later message (a robot's digest), shared by every instance using the store."""
+
+    def push_item(self, name: str, item: str, *, max_items: int, ttl_s: float) -> None:
+        """Append ``item``; only the newest ``max_items`` are kept, for ``ttl_s``."""
+
+    def take_items(self, name: str) -> list[str]:
+        """Atomically return every held item, oldest first, and forget them."""
+
+    def count_items(self, name: str) -> int: ...

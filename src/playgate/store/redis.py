@@ -75,6 +75,25 @@ if not rec[1] then return {} end
 return {rec[1], rec[2] or '', redis.call('PTTL', KEYS[1])}
 """
 
+# KEYS[1] a sorted set of send times; ARGV: now (ms), window (ms), limit, keep, a unique member.
+# Returns 1 when a slot was taken. The caller's clock is used: skew of milliseconds does not matter here.
+TAKE_SLOT_LUA = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+if redis.call('ZCARD', KEYS[1]) + tonumber(ARGV[4]) >= tonumber(ARGV[3]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+"""
+
+# KEYS[1] a list. Returns its items and deletes it, atomically (two instances never take the same items).
+TAKE_ITEMS_LUA = """
+local items = redis.call('LRANGE', KEYS[1], 0, -1)
+redis.call('DEL', KEYS[1])
+return items
+"""
+
 DEFAULT_PREFIX = "playgate:"
 
 
@@ -103,6 +122,8 @@ class RedisStore:
         self._complete = self._client.register_script(COMPLETE_LUA)
         self._release = self._client.register_script(RELEASE_LUA)
         self._get = self._client.register_script(GET_LUA)
+        self._take_slot = self._client.register_script(TAKE_SLOT_LUA)
+        self._take_items = self._client.register_script(TAKE_ITEMS_LUA)
 
     # --- the contract ------------------------------------------------------------------------------
     def claim(self, key: str, *, in_progress_ttl_s: float) -> Claim:
@@ -142,6 +163,55 @@ class RedisStore:
     def set_value(self, name: str, value: str) -> None:
         self._call("set_value", lambda: self._client.set(self._value(name), value))
 
+    # --- per-sink delivery record (see DeliveryRecord) ------------------------------------------------
+    def delivered_sinks(self, message_id: str) -> set[str]:
+        check_key(message_id)
+        return set(self._call("delivered_sinks", lambda: self._client.smembers(self._sent(message_id))))
+
+    def mark_delivered(self, message_id: str, sink: str, *, ttl_s: float) -> None:
+        check_key(message_id)
+        check_ttl("ttl_s", ttl_s)
+        key = self._sent(message_id)
+
+        def mark() -> None:
+            with self._client.pipeline(transaction=True) as pipe:  # MULTI: one key, so cluster-safe
+                pipe.sadd(key, sink)
+                pipe.pexpire(key, _ms(ttl_s))
+                pipe.execute()
+
+        self._call("mark_delivered", mark)
+
+    # --- a rate window shared by every instance (see RateSlots) -----------------------------------------
+    def take_slot(self, name: str, limit: int, *, window_s: float, keep: int = 0) -> bool:
+        check_key(name)
+        check_ttl("window_s", window_s)
+        args = [int(time.time() * 1000), _ms(window_s), limit, keep, secrets.token_hex(8)]
+        key = f"{self.prefix}rate:{name}"
+        return self._call("take_slot", lambda: self._take_slot(keys=[key], args=args)) == 1
+
+    # --- items held for a later message, shared by every instance (see HeldItems) ----------------------
+    def push_item(self, name: str, item: str, *, max_items: int, ttl_s: float) -> None:
+        check_key(name)
+        check_ttl("ttl_s", ttl_s)
+        key = f"{self.prefix}held:{name}"
+
+        def push() -> None:
+            with self._client.pipeline(transaction=True) as pipe:  # MULTI on one key
+                pipe.rpush(key, item)
+                pipe.ltrim(key, -max_items, -1)
+                pipe.pexpire(key, _ms(ttl_s))
+                pipe.execute()
+
+        self._call("push_item", push)
+
+    def take_items(self, name: str) -> list[str]:
+        check_key(name)
+        return list(self._call("take_items", lambda: self._take_items(keys=[f"{self.prefix}held:{name}"])))
+
+    def count_items(self, name: str) -> int:
+        check_key(name)
+        return int(self._call("count_items", lambda: self._client.llen(f"{self.prefix}held:{name}")))
+
     def close(self) -> None:
         self._client.close()
 
@@ -154,6 +224,9 @@ class RedisStore:
 
     def _value(self, name: str) -> str:
         return f"{self.prefix}value:{name}"
+
+    def _sent(self, message_id: str) -> str:
+        return f"{self.prefix}sent:{message_id}"
 
     def _call(self, what: str, command: Callable[[], T]) -> T:
         try:

@@ -42,7 +42,27 @@ CREATE TABLE IF NOT EXISTS idempotency (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS idempotency_expires_at ON idempotency (expires_at);
 CREATE TABLE IF NOT EXISTS store_values (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deliveries (
+    message_id TEXT NOT NULL,
+    sink TEXT NOT NULL,
+    expires_at REAL NOT NULL,
+    PRIMARY KEY (message_id, sink)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS deliveries_expires_at ON deliveries (expires_at);
+CREATE TABLE IF NOT EXISTS rate_slots (name TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS held_items (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    item TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS held_items_name ON held_items (name, seq);
+CREATE INDEX IF NOT EXISTS rate_slots_name_at ON rate_slots (name, at);
 """
+_PURGE_DELIVERIES = (
+    "DELETE FROM deliveries WHERE (message_id, sink) IN "
+    "(SELECT message_id, sink FROM deliveries WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)"
+)
 
 
 class SqliteStore:
@@ -112,13 +132,86 @@ class SqliteStore:
         )
         self._write("set_value", lambda conn: conn.execute(sql, (name, value)))
 
+    # --- per-sink delivery record (see DeliveryRecord) ------------------------------------------------
+    def delivered_sinks(self, message_id: str) -> set[str]:
+        check_key(message_id)
+        with self._guard("delivered_sinks"):
+            rows = self._conn.execute(
+                "SELECT sink FROM deliveries WHERE message_id = ? AND expires_at > ?",
+                (message_id, time.time()),
+            ).fetchall()
+        return {row[0] for row in rows}
+
+    def mark_delivered(self, message_id: str, sink: str, *, ttl_s: float) -> None:
+        check_key(message_id)
+        check_ttl("ttl_s", ttl_s)
+        sql = "INSERT OR REPLACE INTO deliveries (message_id, sink, expires_at) VALUES (?, ?, ?)"
+        self._write("mark_delivered", lambda conn: conn.execute(sql, (message_id, sink, time.time() + ttl_s)))
+
+    # --- a rate window shared by every process (see RateSlots) ------------------------------------------
+    def take_slot(self, name: str, limit: int, *, window_s: float, keep: int = 0) -> bool:
+        check_key(name)
+        check_ttl("window_s", window_s)
+
+        def take(conn: sqlite3.Connection) -> bool:
+            now = time.time()
+            conn.execute("DELETE FROM rate_slots WHERE name = ? AND at <= ?", (name, now - window_s))
+            used = conn.execute("SELECT COUNT(*) FROM rate_slots WHERE name = ?", (name,)).fetchone()[0]
+            if used + keep >= limit:
+                return False
+            conn.execute("INSERT INTO rate_slots (name, at) VALUES (?, ?)", (name, now))
+            return True
+
+        return self._write("take_slot", take)
+
+    # --- items held for a later message, shared by every process (see HeldItems) -----------------------
+    def push_item(self, name: str, item: str, *, max_items: int, ttl_s: float) -> None:
+        check_key(name)
+        check_ttl("ttl_s", ttl_s)
+
+        def push(conn: sqlite3.Connection) -> None:
+            now = time.time()
+            conn.execute("DELETE FROM held_items WHERE name = ? AND expires_at <= ?", (name, now))
+            conn.execute(
+                "INSERT INTO held_items (name, item, expires_at) VALUES (?, ?, ?)", (name, item, now + ttl_s)
+            )
+            conn.execute(
+                "DELETE FROM held_items WHERE name = ? AND seq NOT IN "
+                "(SELECT seq FROM held_items WHERE name = ? ORDER BY seq DESC LIMIT ?)",
+                (name, name, max_items),
+            )
+
+        self._write("push_item", push)
+
+    def take_items(self, name: str) -> list[str]:
+        check_key(name)
+
+        def take(conn: sqlite3.Connection) -> list[str]:
+            rows = conn.execute(
+                "SELECT item FROM held_items WHERE name = ? AND expires_at > ? ORDER BY seq",
+                (name, time.time()),
+            ).fetchall()
+            conn.execute("DELETE FROM held_items WHERE name = ?", (name,))
+            return [row[0] for row in rows]
+
+        return self._write("take_items", take)
+
+    def count_items(self, name: str) -> int:
+        check_key(name)
+        with self._guard("count_items"):
+            sql = "SELECT COUNT(*) FROM held_items WHERE name = ? AND expires_at > ?"
+            return int(self._conn.execute(sql, (name, time.time())).fetchone()[0])
+
     def purge_expired(self, *, limit: int = PURGE_BATCH) -> int:
         """Delete up to ``limit`` expired records; returns how many went. Claims do this now and then."""
         sql = (
             "DELETE FROM idempotency WHERE key IN "
             "(SELECT key FROM idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)"
         )
-        return self._write("purge", lambda conn: conn.execute(sql, (time.time(), limit)).rowcount)
+        purged = self._write("purge", lambda conn: conn.execute(sql, (time.time(), limit)).rowcount)
+        return purged + self._write(
+            "purge", lambda conn: conn.execute(_PURGE_DELIVERIES, (time.time(), limit)).rowcount
+        )
 
     def close(self) -> None:
         with self._lock:

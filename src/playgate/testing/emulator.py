@@ -13,6 +13,12 @@ Behaviour where ICE's is undocumented (kept in one place so it is easy to change
 - ListMediaInfoJobs: the time window is inclusive at both ends, on the job's ``SubmitTime``; ``PageSize``
   defaults to 10 and must be 1..100; the default order is ``CreateTimeDesc``; the last page has no
   ``NextPageToken``.
+- A parameter value outside what the API reference documents (``Status=Done``, ``OutputType=s3``,
+  ``AuthTimeout=60``) → HTTP 400 ``InvalidParameter`` naming the parameter, never an empty answer.
+- ListMediaInfoJobs answers in the spelling the official SDK's models read
+  (``ListMediaInfoJobsResponseBodyJobsMediaInfoProperty*``): video streams in the underscore dialect
+  (``Codec_name``, ``Bit_rate``, ``Avg_fps``), audio streams and the file in CamelCase, whatever spelling a
+  job was added with; keys the SDK does not know are passed through as they are.
 """
 
 from __future__ import annotations
@@ -28,9 +34,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from playgate.ice.values import parse_time
+from playgate.ice.values import canonical_key, parse_time
 
-FAULT_KINDS = ("throttling", "5xx", "timeout", "malformed_json")
+FAULT_KINDS = ("throttling", "5xx", "503", "403", "timeout", "malformed_json")
 ACTIONS = ("GetMediaInfo", "GetPlayInfo", "ListMediaInfoJobs")
 API_VERSION = "2020-11-09"
 
@@ -159,7 +165,9 @@ class IceEmulator:
         seed: int | None = None,
         actions: list[str] | tuple[str, ...] | None = None,
     ) -> None:
-        """Fail calls with ``kind`` (throttling, 5xx, timeout, malformed_json): the next N, or at a rate."""
+        """Fail calls with ``kind``: the next N, or at a rate. Kinds: ``throttling`` (400 Throttling.User),
+        ``5xx`` (500 InternalError), ``503`` (ServiceUnavailable), ``403`` (Forbidden.RAM), ``timeout``
+        (no answer in time), ``malformed_json`` (a cut-off body)."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; use one of {', '.join(FAULT_KINDS)}")
         if (rate is None) == (next_n is None):
@@ -236,6 +244,14 @@ class IceEmulator:
                 500, "InternalError", "The request processing has failed due to some unknown error."
             )
             return self._error(err, host)
+        if kind == "503":
+            err = IceError(503, "ServiceUnavailable", "The request has failed due to a temporary failure.")
+            return self._error(err, host)
+        if kind == "403":
+            err = IceError(
+                403, "Forbidden.RAM", "User not authorized to operate on the specified resource, or this API."
+            )
+            return self._error(err, host)
         if kind == "malformed_json":
             return Reply(200, b'{"RequestId": "' + _request_id().encode() + b'", "MediaInfo": {"MediaBa')
         return Reply(504, b"", fault="timeout")
@@ -271,12 +287,15 @@ class IceEmulator:
         raise IceError(404, "ResourceNotFound", f"No media is registered with InputURL {url!r}.")
 
     def _GetMediaInfo(self, params: dict[str, str]) -> dict[str, Any]:
+        _one_of(params, "OutputType", ("oss", "cdn"))
+        _int_param(params, "AuthTimeout", 3600, minimum=1)
         media_id, (media_info, _play) = self._find(params)
         if media_info is None:
             raise IceError(404, "ResourceNotFound", f"The specified media {media_id!r} does not exist.")
         return copy.deepcopy(media_info)
 
     def _GetPlayInfo(self, params: dict[str, str]) -> dict[str, Any]:
+        _int_param(params, "AuthTimeout", 3600, minimum=3600)
         media_id, (_info, play_info) = self._find(params)
         if play_info is None:
             raise IceError(404, "ResourceNotFound", f"The specified media {media_id!r} has no play info.")
@@ -288,11 +307,8 @@ class IceEmulator:
             raise IceError(
                 400, "InvalidParameter", f"The specified parameter PageSize {page_size} is not valid (1-100)."
             )
-        order = params.get("OrderBy") or "CreateTimeDesc"
-        if order not in ("CreateTimeAsc", "CreateTimeDesc"):
-            raise IceError(
-                400, "InvalidParameter", f"The specified parameter OrderBy {order!r} is not valid."
-            )
+        order = _one_of(params, "OrderBy", ("CreateTimeAsc", "CreateTimeDesc")) or "CreateTimeDesc"
+        _one_of(params, "Status", ("Init", "Success", "Fail"))
         start, end = _time_param(params, "StartOfCreateTime"), _time_param(params, "EndOfCreateTime")
         with self._lock:
             jobs = [j for j in self._jobs if _job_matches(j, params, start, end)]
@@ -308,7 +324,7 @@ class IceEmulator:
         ).hexdigest()[:24]
         offset = _offset_from_token(params.get("NextPageToken"), fingerprint)
         page = jobs[offset : offset + page_size]
-        body: dict[str, Any] = {"Jobs": copy.deepcopy(page)}
+        body: dict[str, Any] = {"Jobs": [_in_sdk_dialect(job) for job in page]}
         if offset + page_size < len(jobs):
             body["NextPageToken"] = f"{offset + page_size:08x}{fingerprint}"
         return body
@@ -321,16 +337,76 @@ def _read_json(path: Path) -> dict[str, Any]:
         raise ValueError(f"ICE emulator catalog file {path} is not valid JSON: {exc}") from None
 
 
-def _int_param(params: dict[str, str], name: str, default: int) -> int:
+def _invalid(name: str, raw: Any, allowed: str) -> IceError:
+    message = f"The specified parameter {name} {raw!r} is not valid ({allowed})."
+    return IceError(400, "InvalidParameter", message)
+
+
+def _int_param(params: dict[str, str], name: str, default: int, *, minimum: int | None = None) -> int:
     raw = params.get(name)
     if raw in (None, ""):
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
-        raise IceError(
-            400, "InvalidParameter", f"The specified parameter {name} {raw!r} is not valid."
-        ) from None
+        raise _invalid(name, raw, "an integer") from None
+    if minimum is not None and value < minimum:
+        raise _invalid(name, raw, f"at least {minimum}")
+    return value
+
+
+def _one_of(params: dict[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    if raw not in allowed:
+        raise _invalid(name, raw, "one of " + ", ".join(allowed))
+    return raw
+
+
+# How the official SDK's ListMediaInfoJobs models spell each key (canonical key → SDK key).
+_SDK_VIDEO_KEYS = {
+    canonical_key(k): k
+    for k in (
+        "Avg_fps", "Bit_rate", "Codec_long_name", "Codec_name", "Codec_tag", "Codec_tag_string",
+        "Codec_time_base", "Dar", "Duration", "Fps", "Has_b_frames", "Height", "Index", "Lang", "Level",
+        "NumFrames", "PixFmt", "Profile", "Rotate", "Sar", "Start_time", "Time_base", "Width",
+    )
+}  # fmt: skip
+_SDK_AUDIO_KEYS = {
+    canonical_key(k): k
+    for k in (
+        "Bitrate", "ChannelLayout", "Channels", "CodecLongName", "CodecName", "CodecTag", "CodecTagString",
+        "CodecTimeBase", "Duration", "Index", "Lang", "SampleFmt", "SampleRate", "StartTime", "Timebase",
+    )
+}  # fmt: skip
+_SDK_FILE_KEYS = {
+    canonical_key(k): k
+    for k in (
+        "Bitrate", "Duration", "FileName", "FileSize", "FileStatus", "FileType", "FileUrl", "FormatName",
+        "Height", "MediaId", "Region", "Width",
+    )
+}  # fmt: skip
+
+
+def _respell(raw: Any, keys: dict[str, str]) -> Any:
+    if not isinstance(raw, dict):
+        return copy.deepcopy(raw)
+    return {keys.get(canonical_key(str(k)), k): copy.deepcopy(v) for k, v in raw.items()}
+
+
+def _in_sdk_dialect(job: dict[str, Any]) -> dict[str, Any]:
+    """A job as ICE's ListMediaInfoJobs spells it for the SDK's models (see the module docstring)."""
+    job = copy.deepcopy(job)
+    prop = job.get("MediaInfoProperty")
+    if not isinstance(prop, dict):
+        return job
+    for part, keys in (("VideoStreamInfoList", _SDK_VIDEO_KEYS), ("AudioStreamInfoList", _SDK_AUDIO_KEYS)):
+        if isinstance(prop.get(part), list):
+            prop[part] = [_respell(stream, keys) for stream in prop[part]]
+    if "FileBasicInfo" in prop:
+        prop["FileBasicInfo"] = _respell(prop["FileBasicInfo"], _SDK_FILE_KEYS)
+    return job
 
 
 def _time_param(params: dict[str, str], name: str) -> Any:

@@ -70,6 +70,33 @@ def mns_topic_json(message: str, message_id: str) -> dict[str, Any]:
     }
 
 
+def http_callback_trigger(
+    body: Any,
+    *,
+    timestamp: int | None = None,
+    signature: str | None = None,
+    request_id: str = "req-http",
+) -> bytes:
+    """ICE's HTTP callback as an FC 3.0 HTTP trigger event (base64 body); headers only when given."""
+    headers = {"Content-Type": "application/json"}
+    if timestamp is not None:
+        headers["X-Ice-Timestamp"] = str(timestamp)
+    if signature is not None:
+        headers["X-Ice-Signature"] = signature
+    text = body if isinstance(body, str) else json.dumps(body)
+    return json.dumps(
+        {
+            "version": "v1",
+            "rawPath": "/ice/callback",
+            "body": base64.b64encode(text.encode()).decode(),
+            "isBase64Encoded": True,
+            "headers": headers,
+            "queryParameters": {},
+            "requestContext": {"requestId": request_id, "http": {"method": "POST", "path": "/ice/callback"}},
+        }
+    ).encode()
+
+
 def sample_payloads() -> list[tuple[str, Any, list[Fault]]]:
     """(label, payload, emulator faults to inject first)."""
     ladder = callback(
