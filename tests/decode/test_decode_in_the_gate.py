@@ -28,13 +28,14 @@ def rendition(url: str, definition: str, bitrate_kbps: int, path) -> dict:
 
 
 def add_media(world, server, media, media_id: str, low: str, high: str) -> None:
-    """Two rungs: ``low`` and ``high`` (by bit rate), each a file of the decode media, served signed."""
+    """Two rungs, each a file of the decode media served signed, declared as they are (320x240, 25 fps,
+    8 s, their real bit rate); both are decoded (the default: the lowest and the highest rung)."""
     play = {
         "RequestId": "decode-test",
         "MediaBase": {"MediaId": media_id, "Status": "Normal", "MediaType": "video"},
         "PlayInfoList": [
             rendition(server.url(f"{high}.mp4"), "HD", media[high].stat().st_size * 8 // 8000, media[high]),
-            rendition(server.url(f"{low}.mp4"), "LD", media[low].stat().st_size * 8 // 8000 // 2, media[low]),
+            rendition(server.url(f"{low}.mp4"), "LD", media[low].stat().st_size * 8 // 8000, media[low]),
         ],
     }  # fmt: skip
     world.emulator.add_media(media_id, media_info(media_id), play)
