@@ -43,6 +43,7 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings | None = None, context: Any = None) -> Runtime:
+        from playgate.decode.gate import require_decoder
         from playgate.ice.client import IceClient
         from playgate.publish import Publisher
         from playgate.rules import load_rules
@@ -50,12 +51,14 @@ class Runtime:
 
         settings = settings or Settings()
         log.configure(level=settings.log_level)
+        rules = load_rules(settings.rules)
+        require_decoder(settings, rules)  # decoding configured and no ffmpeg runs: fail here, clearly
         store = open_store(settings.store)
         publisher = Publisher(settings, context=context, deliveries=store)
         gate = Gate(
             settings=settings,
             ice=IceClient.from_settings(settings, context=context).warm(),
-            rules=load_rules(settings.rules),
+            rules=rules,
             store=store,
             publisher=publisher,
         )

@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     # --- probe: fetch what viewers get (playgate.probe) ---------------------------------------------
     probe: str | None = Field(
         None,
-        description="none or manifest: how far to probe renditions, all profiles (unset: the profile says).",
+        description="none, manifest or decode: how far to probe renditions, every profile (unset: its own).",
     )
     probe_allow_hosts: str = Field(
         "", description="Comma-separated hosts the probe may fetch even on private or loopback addresses."
@@ -72,6 +72,12 @@ class Settings(BaseSettings):
         30, ge=0, description="Segments probed per playlist: first, last, evenly spread."
     )
     probe_concurrency: int = Field(8, ge=1, description="Probe requests in flight at once.")
+    ffmpeg: str | None = Field(
+        None, description="ffmpeg binary for decode; unset: /opt/bin/ffmpeg (FC's layer), else PATH."
+    )
+    decode_timeout_s: float = Field(
+        20.0, gt=0, description="Time limit of one ffmpeg run (one window of one rendition)."
+    )
 
     # --- HTTP callbacks (FC HTTP trigger) --------------------------------------------------------------
     callback_auth_key: SecretStr | None = Field(

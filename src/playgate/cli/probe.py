@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from playgate.errors import RuleFileError
@@ -35,6 +37,14 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--time-limit", type=float, default=60.0, metavar="S", help="Stop starting requests after S seconds."
     )
+    parser.add_argument(
+        "--decode",
+        action="store_true",
+        help="Also decode a window with ffmpeg: black, frozen, silent, decode errors, loudness. "
+        "Local files are accepted then.",
+    )
+    parser.add_argument("--start", type=float, metavar="S", help="Decode from S seconds (default 0).")
+    parser.add_argument("--seconds", type=float, metavar="N", help="Decode N seconds (default 10).")
     parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     parser.add_argument("--failures-only", action="store_true", help="Table/Markdown: hide passing findings.")
 
@@ -58,10 +68,16 @@ def _probe(args: argparse.Namespace) -> int:
     from playgate.rules import load_rules
     from playgate.settings import Settings
 
+    remote = []
     for url in args.urls:
         parts = urlsplit(url)
+        if args.decode and not parts.scheme and Path(url).is_file():
+            continue  # a local file: decoded only
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise BadInput(f"{url.split('?', 1)[0]!r} is not an http or https URL")
+            also = " or, with --decode, an existing file" if args.decode else ""
+            raise BadInput(f"{url.split('?', 1)[0]!r} is not an http or https URL{also}")
+        remote.append(url)
+    windows = _window(args)
     if args.max_segments is not None and args.max_segments < 0:
         raise BadInput("--max-segments must be 0 or more")
     if args.time_limit <= 0:
@@ -73,14 +89,17 @@ def _probe(args: argparse.Namespace) -> int:
     book = load_rules(args.rules)
     if args.profile not in book.profiles:
         raise BadInput(f"--profile {args.profile!r} is not a profile; known: {', '.join(book.order)}")
+    tools = _decoder(settings) if args.decode else None
     report = probe_urls(
-        args.urls,
+        remote,
         settings=settings,
         checks=checks_for(book.profiles[args.profile]),
         max_segments=args.max_segments,
         deadline=deadline_in(args.time_limit),
         profile=args.profile,
     )
+    if tools is not None:
+        report = _with_decode(report, args, tools, settings, book.profiles[args.profile], windows)
     if args.format == "json":
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     elif args.format == "markdown":
@@ -88,3 +107,42 @@ def _probe(args: argparse.Namespace) -> int:
     else:
         report.print_table(include_passed=not args.failures_only)
     return EXIT_FAIL if report.outcome == "fail" else EXIT_OK
+
+
+def _window(args: argparse.Namespace) -> list[Any] | None:
+    if args.start is None and args.seconds is None:
+        return None
+    if not args.decode:
+        raise BadInput("--start and --seconds choose the decode window; add --decode")
+    from pydantic import ValidationError
+
+    from playgate.decode.spec import Window
+
+    try:
+        return [Window(start=args.start or 0.0, seconds=10.0 if args.seconds is None else args.seconds)]
+    except ValidationError as exc:
+        raise BadInput(f"--start/--seconds: {exc.errors()[0]['msg']}") from None
+
+
+def _decoder(settings: Any) -> Any:
+    from playgate.decode.ffmpeg import FfmpegMissing, find_tools
+
+    try:
+        return find_tools(settings.ffmpeg)
+    except FfmpegMissing as exc:
+        raise BadInput(exc.message) from None
+
+
+def _with_decode(
+    report: Any, args: argparse.Namespace, tools: Any, settings: Any, profile: Any, windows: Any
+) -> Any:
+    from playgate.decode.run import decode_sources
+    from playgate.decode.spec import DecodeSpec
+    from playgate.probe.runner import deadline_in
+    from playgate.rules.report import Report
+
+    spec = getattr(profile, "decode", None) or DecodeSpec()
+    findings = decode_sources(
+        args.urls, spec, tools, settings, deadline=deadline_in(args.time_limit), windows=windows
+    )
+    return Report.from_findings(report.profile, report.media_id, [*report.findings, *findings])

@@ -38,6 +38,11 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         metavar="LISTMEDIAINFOJOBS.json",
         help="A saved ListMediaInfoJobs response (Jobs[]) or one job.",
     )
+    check.add_argument(
+        "--file",
+        metavar="MOVIE.mp4",
+        help="A local media file: ffprobe describes it as ICE would (needs ffmpeg; see PLAYGATE_FFMPEG).",
+    )
     check.add_argument("--profile", help="Profile to use (default: chosen by selectors, else 'default').")
     check.add_argument("--event-type", help="ICE EventType for profile selection, e.g. TranscodeComplete.")
     check.add_argument("--user-data", metavar="JSON", help="The job's UserData (JSON or plain text).")
@@ -111,10 +116,13 @@ def _check(args: argparse.Namespace) -> int:
     from playgate.ice.model import build_snapshot
     from playgate.rules import load_rules
 
-    if not (args.media or args.job or args.play):
+    if not (args.media or args.job or args.play or args.file):
         raise BadInput(
-            "give --media GETMEDIAINFO.json (and optionally --play), or --job LISTMEDIAINFOJOBS.json"
+            "give --media GETMEDIAINFO.json (and optionally --play), --job LISTMEDIAINFOJOBS.json, "
+            "or --file MOVIE.mp4"
         )
+    if args.file and (args.media or args.job or args.play):
+        raise BadInput("--file describes the media itself; give it without --media, --play or --job")
     book = load_rules(args.rules)
     if args.profile and args.profile not in book.profiles:
         raise BadInput(f"--profile {args.profile!r} is not a profile; known: {', '.join(book.order)}")
@@ -127,7 +135,7 @@ def _check(args: argparse.Namespace) -> int:
     if user_data is not None:
         with contextlib.suppress(ValueError):  # plain-text UserData is valid as it is
             user_data = json.loads(user_data)
-    snapshot = build_snapshot(media, play, jobs)
+    snapshot = _file_snapshot(args.file) if args.file else build_snapshot(media, play, jobs)
     report = book.evaluate(snapshot, profile=args.profile, event_type=args.event_type, user_data=user_data)
     if args.format == "json":
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
@@ -136,3 +144,21 @@ def _check(args: argparse.Namespace) -> int:
     else:
         report.print_table(include_passed=not args.failures_only)
     return EXIT_FAIL if report.outcome == "fail" else EXIT_OK
+
+
+def _file_snapshot(path: str) -> Any:
+    """ffprobe's description of a local file, as the media model the rules read."""
+    from playgate.decode.ffmpeg import FfmpegMissing, find_tools
+    from playgate.decode.ffprobe import Unreadable, probe, snapshot_of_file
+    from playgate.settings import Settings
+
+    if not Path(path).is_file():
+        raise BadInput(f"--file {path} does not exist or is not a file")
+    try:
+        tools = find_tools(Settings().ffmpeg)
+        probed = probe(tools, path, ["-protocol_whitelist", "file"], timeout_s=60)
+    except FfmpegMissing as exc:
+        raise BadInput(exc.message) from None
+    except Unreadable as exc:
+        raise BadInput(f"--file {path} is not a media file ffprobe can read: {exc}") from None
+    return snapshot_of_file(probed, Path(path).name)

@@ -18,7 +18,7 @@ Severity = str  # "error" | "warning" | "info"
 SEVERITIES = ("error", "warning", "info")
 
 # How far the gate probes a media's renditions; the first is the built-in default.
-PROBE_MODES: tuple[str, ...] = ("none", "manifest")
+PROBE_MODES: tuple[str, ...] = ("none", "manifest", "decode")  # decode: playgate.decode
 
 
 @dataclass(frozen=True)

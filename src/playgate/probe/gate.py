@@ -66,7 +66,12 @@ def probe_snapshot(
     )
     for (_, rendition), target in zip(chosen, targets, strict=True):
         match_play_info(results, target.subject, rendition, target.facts)
-    return Report.from_findings(report.profile, report.media_id, [*report.findings, *results.findings()])
+    findings = [*report.findings, *results.findings()]
+    if probe_mode(settings, profile) == "decode":
+        from playgate.decode.gate import decode_snapshot
+
+        findings += decode_snapshot(snapshot, profile, settings, deadline, subject)
+    return Report.from_findings(report.profile, report.media_id, findings)
 
 
 def subject(index: int, rendition: Any) -> str:

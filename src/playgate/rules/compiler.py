@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from playgate.decode.spec import DecodeSpec
 from playgate.ice.model import MediaSnapshot
 from playgate.probe.checks import CHECKS, PROBE_MODES, override_problems
 from playgate.rules.engine import AllOf, AnyOf, Check, CheckCondition, Condition, Not, Quantifier, Rule
@@ -51,6 +52,7 @@ class CompiledProfile:
     probe: str | None = None  # None: not set here or in what it extends (the built-in default: none)
     probe_checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     probe_disabled: frozenset[str] = frozenset()
+    decode: DecodeSpec | None = None  # the profile's own ``decode:`` block, else its first parent's
 
 
 @dataclass
@@ -331,6 +333,7 @@ class Compiler:
 def _inherit_probe(profile: CompiledProfile, spec: ProfileShell, parents: list[CompiledProfile]) -> None:
     """Probe settings: the profile's own, else the first parent's (in extends order) that has them."""
     profile.probe = spec.probe or next((p.probe for p in parents if p.probe), None)
+    profile.decode = spec.decode or next((p.decode for p in parents if p.decode), None)
     checks: dict[str, dict[str, Any]] = {}
     disabled: set[str] = set()
     for parent in reversed(parents):  # the first parent wins, like rules reached first

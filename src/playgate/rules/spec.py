@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from playgate.decode.spec import DecodeSpec
+
 Severity = Literal["error", "warning", "info"]
 OPERATORS = (
     "eq", "ne", "lt", "le", "gt", "ge", "between", "in", "not_in", "exists", "missing",
@@ -105,11 +107,15 @@ class ProfileSpec(_Strict):
     )
     rules: list[RuleSpec] = Field(default_factory=list)
     probe: str | None = Field(
-        None, description="How far the gate probes renditions: none or manifest (inherited; default none)."
+        None,
+        description="How far the gate probes renditions: none, manifest or decode (inherited; default none).",
     )
     probe_checks: dict[str, dict[str, Any] | None] = Field(
         default_factory=dict,
         description="Probe check id → {severity, enabled, thresholds}; see docs/probe.md.",
+    )
+    decode: DecodeSpec | None = Field(
+        None, description="Decode settings: windows, renditions, each check's thresholds and severity."
     )
 
 

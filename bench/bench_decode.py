@@ -1,0 +1,188 @@
+"""Decoding a 10 s window of each rung of a 4-rung HLS ladder, as the gate does it (`probe: decode`).
+
+    python bench/bench_decode.py [--runs 5] [--seconds 10] [--latency-ms 20]
+
+Builds (once, cached in /tmp/playgate-bench-decode) a 12 s ladder with ffmpeg: 360p 600 kb/s, 480p
+1200 kb/s, 720p 2500 kb/s, 1080p 4500 kb/s, H.264 (x264 'faster': B-frames, CABAC) + AAC stereo, 6 s
+HLS segments; serves it signed on 127.0.0.1 with L ms per request, and decodes each rung's window
+through the guard proxy with every check on (ffprobe + ffmpeg: blackdetect, freezedetect,
+silencedetect, ebur128). Each rung is measured in a fresh worker process, so its peak memory is its own.
+Prints per rung: wall and CPU (user+sys of ffprobe and ffmpeg) as median [min–max] over the runs, and
+ffmpeg's peak RSS; then the gate's decode time for the default (lowest and highest rung) and for all 4
+rungs, against a 60 s FC timeout. Then the whole gate: one TranscodeComplete event through the FC
+handler (ICE emulator over HTTP, GetMediaInfo ∥ GetPlayInfo, rules, the manifest probe, the decode
+step, SQLite store, JSONL sink) for a media whose 4 renditions are this ladder, with the default
+renditions and with all 4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+CACHE = Path("/tmp/playgate-bench-decode")
+RUNGS = {  # name: width, height, video kb/s
+    "360p": (640, 360, 600),
+    "480p": (854, 480, 1200),
+    "720p": (1280, 720, 2500),
+    "1080p": (1920, 1080, 4500),
+}
+KEY = "bench-auth-key"
+
+
+def build(name: str) -> Path:
+    width, height, kbps = RUNGS[name]
+    folder = CACHE / name
+    playlist = folder / "index.m3u8"
+    if playlist.exists():
+        return playlist
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y",
+         "-f", "lavfi", "-i", f"testsrc2=s={width}x{height}:r=25:d=12",
+         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:d=12",
+         "-c:v", "libx264", "-preset", "faster", "-b:v", f"{kbps}k", "-maxrate", f"{kbps}k",
+         "-bufsize", f"{2 * kbps}k", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ac", "2",
+         "-f", "hls", "-hls_time", "6", "-hls_playlist_type", "vod", str(playlist)],
+        check=True,
+    )  # fmt: skip
+    return playlist
+
+
+def worker(name: str, runs: int, seconds: float, latency_ms: float) -> dict:
+    """One rung, ``runs`` times, in this process: wall and children's CPU per run, peak RSS."""
+    from playgate.decode.checks import Declared
+    from playgate.decode.engine import Target, decode_target
+    from playgate.decode.ffmpeg import find_tools
+    from playgate.decode.guard import GuardProxy
+    from playgate.decode.spec import DecodeSpec, Window
+    from playgate.probe.fetch import HostGuard
+    from playgate.testing.stream_server import StreamServer
+
+    width, height, _ = RUNGS[name]
+    tools = find_tools(None)
+    spec = DecodeSpec(windows=[Window(start=0, seconds=seconds)])
+    walls, cpus = [], []
+    with StreamServer(CACHE) as server, GuardProxy(HostGuard(frozenset({"127.0.0.1"}))) as proxy:
+        server.auth_key, server.latency_s = KEY, latency_ms / 1000
+        target = Target(server.url(f"/{name}/index.m3u8", signed=True), name, Declared(width, height, 25))
+        for _ in range(runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            started = time.perf_counter()
+            findings = decode_target(target, spec, tools, timeout_s=60, guard=proxy)
+            walls.append(time.perf_counter() - started)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+            failed = [f.message for f in findings if f.outcome != "pass"]
+            assert not failed, failed
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"rung": name, "wall": walls, "cpu": cpus, "peak_rss_mib": peak_mib}
+
+
+def gate_total(runs: int, latency_ms: float) -> dict[str, list[float]]:
+    """Wall time of one event through the handler with ``probe: decode``, per renditions setting."""
+    import tempfile
+
+    from playgate.handler import Runtime, handle_payload
+    from playgate.testing import EmulatorServer, IceEmulator
+    from playgate.testing.local import local_settings
+    from playgate.testing.sample_events import callback
+    from playgate.testing.stream_server import StreamServer
+
+    times: dict[str, list[float]] = {}
+    with StreamServer(CACHE) as server, EmulatorServer(IceEmulator()) as ice:
+        server.auth_key, server.latency_s = KEY, latency_ms / 1000
+        ice.emulator.add_media("bench-ladder", _media_info(), _play_info(server))
+        for which in ("lowest-and-highest", "all"):
+            folder = Path(tempfile.mkdtemp(prefix="bench-decode-"))
+            rules = folder / "rules.yml"
+            rules.write_text(
+                f"version: 1\nprofiles:\n  default:\n    extends: builtin:default\n    probe: decode\n"
+                f"    decode: {{renditions: {which}}}\n"
+            )
+            settings = local_settings(
+                ice.url,
+                folder,
+                probe=None,
+                rules=str(rules),
+                probe_allow_hosts="127.0.0.1",
+                log_level="error",
+            )
+            runtime = Runtime.build(settings)
+            times[which] = []
+            for n in range(runs):
+                event = json.dumps(callback("TranscodeComplete", f"bench-{which}-{n}", "bench-ladder"))
+                started = time.perf_counter()
+                summary = handle_payload(event.encode(), runtime=runtime)
+                times[which].append(time.perf_counter() - started)
+                assert summary["results"][0]["status"] == "published", summary
+            runtime.close()
+    return times
+
+
+def _media_info() -> dict:
+    basic = {"MediaId": "bench-ladder", "Status": "Normal", "MediaType": "video", "Title": "bench"}
+    return {"MediaInfo": {"MediaId": "bench-ladder", "MediaBasicInfo": basic, "FileInfoList": []}}
+
+
+def _play_info(server: Any) -> dict:
+    renditions = []
+    for name, (width, height, _) in RUNGS.items():
+        weight = sum(p.stat().st_size for p in (CACHE / name).glob("*.ts"))
+        renditions.append(
+            {"Status": "Normal", "Width": width, "Height": height, "Fps": "25", "Duration": "12.0",
+             "Bitrate": str(round(weight * 8 / 12 / 1000)), "Definition": name, "Format": "m3u8",
+             "StreamType": "video", "Encrypt": 0,
+             "PlayURL": server.url(f"/{name}/index.m3u8", signed=True)}
+        )  # fmt: skip
+    base = {"MediaId": "bench-ladder", "Status": "Normal"}
+    return {"RequestId": "bench", "MediaBase": base, "PlayInfoList": renditions}
+
+
+def spread(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} s [{min(values):.2f}–{max(values):.2f}]"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.runs, args.seconds, args.latency_ms)))
+        return
+    for name in RUNGS:
+        build(name)
+    results = {}
+    for name in RUNGS:
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", name, "--runs", str(args.runs),
+             "--seconds", str(args.seconds), "--latency-ms", str(args.latency_ms)],
+            check=True, capture_output=True, text=True,
+        ).stdout  # fmt: skip
+        results[name] = json.loads(out.strip().splitlines()[-1])
+    print(f"decode {args.seconds:g} s per rung, {args.runs} runs, {args.latency_ms:g} ms per request")
+    print(f"{'rung':>6}  {'wall median [min–max]':>24}  {'CPU median [min–max]':>24}  peak RSS")
+    for name, r in results.items():
+        print(f"{name:>6}  {spread(r['wall']):>24}  {spread(r['cpu']):>24}  {r['peak_rss_mib']:.0f} MiB")
+    default = [results["360p"], results["1080p"]]
+    every = list(results.values())
+    for label, chosen in (("default (lowest + highest)", default), ("all 4 rungs", every)):
+        worst = sum(max(r["wall"]) for r in chosen)
+        median = sum(statistics.median(r["wall"]) for r in chosen)
+        print(f"gate decode step, {label}: {median:.2f} s median, {worst:.2f} s worst (of a 60 s FC timeout)")
+    for which, walls in gate_total(args.runs, args.latency_ms).items():
+        print(f"whole gate, one event, renditions {which}: wall {spread(walls)} (of a 60 s FC timeout)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,13 @@
+"""Decode: check what viewers see and hear (black, frozen, silent, undecodable, loudness) with ffmpeg.
+
+Kept empty so that the rule-file schema can import ``playgate.decode.spec`` without the rest::
+
+    from playgate.decode.engine import Target, decode_target
+    from playgate.decode.ffmpeg import find_tools       # raises FfmpegMissing, clearly, when none runs
+    findings = decode_target(Target(url, "rendition[0] 480p", Declared(width=854, height=480)),
+                             DecodeSpec(), find_tools(settings.ffmpeg), timeout_s=20, deadline=deadline)
+
+Modules: spec (the rule file's ``decode:`` block), ffmpeg (finding and running it), command (the command
+line), parse (reading its output), checks (findings), ffprobe (stream description, local files' media
+model), engine (windows of one rendition, within the deadline).
+"""

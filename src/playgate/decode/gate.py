@@ -1,0 +1,78 @@
+"""The gate's decode step (profile ``probe: decode`` or PLAYGATE_PROBE=decode) and the initializer's check.
+
+The renditions GetPlayInfo lists as playable are ordered by height then bit rate; the profile's
+``decode.renditions`` picks which to decode (default the lowest and the highest rung). Each is read
+through the guard proxy, so ffmpeg obeys the probe's fetching rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playgate.decode.checks import Declared
+from playgate.decode.engine import Target, decode_target, pick
+from playgate.decode.ffmpeg import FfmpegMissing, Tools, find_tools
+from playgate.decode.spec import DecodeSpec
+from playgate.rules.report import Finding
+
+DECODE = "decode"
+
+
+def decode_configured(settings: Any, rules: Any) -> bool:
+    """Whether any profile (or PLAYGATE_PROBE for all) decodes."""
+    if getattr(settings, "probe", None):
+        return settings.probe == DECODE
+    return any(getattr(p, "probe", None) == DECODE for p in getattr(rules, "profiles", {}).values())
+
+
+def require_decoder(settings: Any, rules: Any) -> Tools | None:
+    """For the initializer: when decoding is configured, ffmpeg must run (raises FfmpegMissing)."""
+    return find_tools(settings.ffmpeg) if decode_configured(settings, rules) else None
+
+
+def decode_snapshot(
+    snapshot: Any, profile: Any, settings: Any, deadline: float | None, subject: Any
+) -> list[Finding]:
+    """Findings of decoding the chosen playable renditions of the media. Never raises."""
+    from playgate.decode.guard import GuardProxy
+    from playgate.probe.fetch import HostGuard
+    from playgate.probe.runner import allow_hosts
+    from playgate.publish.messages import playable
+
+    spec = getattr(profile, "decode", None) or DecodeSpec()
+    rungs = [(i, r) for i, r in enumerate(snapshot.renditions) if playable(r)]
+    chosen = pick(rungs, spec.renditions, lambda ir: (ir[1].height or 0, ir[1].bitrate_kbps or 0))
+    try:
+        tools = find_tools(settings.ffmpeg)
+    except FfmpegMissing as exc:  # the initializer checks this; a finding rather than a retry loop
+        return [_no_ffmpeg(exc)]
+    guard = HostGuard(frozenset(h.strip().lower() for h in allow_hosts(settings)))
+    findings: list[Finding] = []
+    with GuardProxy(guard) as proxy:
+        for i, rendition in chosen:
+            target = Target(rendition.play_url, subject(i, rendition), _declared(rendition))
+            findings += decode_target(
+                target, spec, tools, timeout_s=settings.decode_timeout_s, deadline=deadline, guard=proxy
+            )
+    return findings
+
+
+def _declared(rendition: Any) -> Declared:
+    return Declared(
+        width=rendition.width, height=rendition.height, fps=rendition.fps, duration_s=rendition.duration_s
+    )
+
+
+def _no_ffmpeg(exc: FfmpegMissing) -> Finding:
+    return Finding.model_construct(
+        rule="decode-clean",
+        severity="error",
+        outcome="fail",
+        subject="media",
+        check="decode.decode-clean",
+        actual=None,
+        expected="ffmpeg runs",
+        message=f"decode-clean: {exc.message}",
+        source=None,
+        error="ffmpeg_missing",
+    )

@@ -1,0 +1,57 @@
+"""Which renditions of a URL to decode: an HLS master's variants (lowest and highest by default, with
+what the master declares for each), else the URL itself. The master is fetched with the probe's rules.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urljoin, urlsplit
+
+from playgate.decode.checks import Declared
+from playgate.decode.engine import Target, pick
+from playgate.decode.spec import Renditions
+from playgate.probe.context import MAX_PLAYLIST_BYTES
+from playgate.probe.fetch import Fetcher, FetchError
+
+
+def targets_for(source: str, which: Renditions, fetcher: Fetcher) -> list[Target]:
+    """The targets to decode for one CLI argument (a URL or a local path)."""
+    if urlsplit(source).scheme.lower() not in ("http", "https"):
+        return [Target(source, "file")]
+    if not urlsplit(source).path.lower().endswith((".m3u8", ".m3u")):
+        return [Target(source, "url")]
+    try:
+        response = fetcher.get(source, max_bytes=MAX_PLAYLIST_BYTES)
+    except FetchError:
+        return [Target(source, "url")]  # decoding it will say why it cannot be read
+    if not response.ok or b"#EXT-X-STREAM-INF" not in response.body:
+        return [Target(source, "url")]
+    return _variants(response.url, response.body.decode("utf-8", "replace"), which) or [Target(source, "url")]
+
+
+def _variants(url: str, text: str, which: Renditions) -> list[Target]:
+    import m3u8
+
+    try:
+        playlist = m3u8.loads(text, uri=url)
+    except Exception:  # a broken master: the manifest probe reports it; decode the master as it is
+        return []
+    variants = list(playlist.playlists)
+    chosen = pick(variants, which, lambda v: (_height(v), v.stream_info.bandwidth or 0))
+    return [Target(urljoin(url, v.uri), _label(v), _declared(v)) for v in chosen]
+
+
+def _height(variant: object) -> int:
+    resolution = getattr(variant.stream_info, "resolution", None)  # type: ignore[attr-defined]
+    return resolution[1] if resolution else 0
+
+
+def _label(variant: object) -> str:
+    info = variant.stream_info  # type: ignore[attr-defined]
+    size = f"{info.resolution[1]}p " if info.resolution else ""
+    return f"variant {size}{info.bandwidth or '?'} b/s".strip()
+
+
+def _declared(variant: object) -> Declared:
+    info = variant.stream_info  # type: ignore[attr-defined]
+    width, height = info.resolution if info.resolution else (None, None)
+    return Declared(width=width, height=height, fps=info.frame_rate)

@@ -1,0 +1,39 @@
+"""Decode what ``playgate probe --decode`` names: URLs (an HLS master's chosen variants) and local files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from playgate.decode.engine import decode_target
+from playgate.decode.ffmpeg import Tools
+from playgate.decode.spec import DecodeSpec, Window
+from playgate.rules.report import Finding
+
+
+def decode_sources(
+    sources: Sequence[str],
+    spec: DecodeSpec,
+    tools: Tools,
+    settings: Any,
+    *,
+    deadline: float | None,
+    windows: Sequence[Window] | None = None,
+) -> list[Finding]:
+    from playgate.decode.guard import GuardProxy
+    from playgate.decode.ladder import targets_for
+    from playgate.probe.fetch import Fetcher
+    from playgate.probe.runner import allow_hosts
+
+    findings: list[Finding] = []
+    with (
+        Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher,
+        GuardProxy(fetcher.guard) as proxy,
+    ):
+        for source in sources:
+            for target in targets_for(source, spec.renditions, fetcher):
+                findings += decode_target(
+                    target, spec, tools, timeout_s=settings.decode_timeout_s, deadline=deadline,
+                    windows=windows, guard=proxy,
+                )  # fmt: skip
+    return findings

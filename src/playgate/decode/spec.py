@@ -1,0 +1,102 @@
+"""The ``decode:`` block of a rule-file profile: windows, which renditions, and each check's settings.
+
+Defaults follow the issue and the broadcast QC tools: black, frozen and silent intervals of 2 s or more
+fail; silence is below -50 dB; loudness is recorded only unless the profile sets a target.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+Severity = Literal["error", "warning", "info"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class Window(_Strict):
+    """A stretch of the media to decode. ``start`` is seconds, or a share of the duration ('50%')."""
+
+    start: float | str = Field(0.0, description="Seconds from the start, or 'N%' of the media's duration.")
+    seconds: float = Field(10.0, gt=0, le=600, description="How long to decode.")
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, value: float | str) -> float | str:
+        if isinstance(value, str):
+            text = value.strip()
+            if not text.endswith("%"):
+                raise ValueError(f"start {value!r} must be seconds or a percentage such as '50%'")
+            share = float(text[:-1])
+            if not 0 <= share <= 100:
+                raise ValueError(f"start {value!r} must be between 0% and 100%")
+            return text
+        if value < 0:
+            raise ValueError("start must be ≥ 0 seconds")
+        return value
+
+    def start_s(self, duration_s: float | None) -> float:
+        """Where the window starts: moved back so that it ends by the end of a media of known duration
+        (a window past the end would decode nothing); a percentage of an unknown duration is 0."""
+        if isinstance(self.start, str):
+            if not duration_s:
+                return 0.0
+            start = duration_s * float(self.start[:-1]) / 100
+        else:
+            start = float(self.start)
+        return max(0.0, min(start, duration_s - self.seconds)) if duration_s else start
+
+
+class _Check(_Strict):
+    enabled: bool = True
+    severity: Severity = "error"
+
+
+class BlackCheck(_Check):
+    min_duration_s: float = Field(2.0, gt=0, description="Shortest black interval reported.")
+    picture_threshold: float = Field(0.98, ge=0, le=1, description="Share of black pixels for a black frame.")
+    pixel_threshold: float = Field(0.10, ge=0, le=1, description="Luminance below which a pixel is black.")
+
+
+class FrozenCheck(_Check):
+    min_duration_s: float = Field(2.0, gt=0, description="Shortest frozen interval reported.")
+    noise_db: float = Field(-60.0, le=0, description="Difference below which two frames are the same.")
+
+
+class SilenceCheck(_Check):
+    min_duration_s: float = Field(2.0, gt=0, description="Shortest silent interval reported.")
+    noise_db: float = Field(-50.0, le=0, description="Level below which audio is silence.")
+
+
+class CleanCheck(_Check):
+    fps_tolerance: float = Field(0.5, ge=0, description="Decoded vs declared frame rate, frames per second.")
+
+
+class LoudnessCheck(_Check):
+    severity: Severity = "info"
+    target_lufs: float | None = Field(
+        None, le=0, description="Integrated loudness to demand, e.g. -23 (EBU R128) or -24 (ATSC A/85)."
+    )
+    tolerance_lu: float = Field(2.0, ge=0, description="Allowed distance from the target, in LU.")
+
+
+class DecodeChecks(_Strict):
+    video_black: BlackCheck = Field(default_factory=BlackCheck, alias="video-black")
+    video_frozen: FrozenCheck = Field(default_factory=FrozenCheck, alias="video-frozen")
+    audio_silence: SilenceCheck = Field(default_factory=SilenceCheck, alias="audio-silence")
+    decode_clean: CleanCheck = Field(default_factory=CleanCheck, alias="decode-clean")
+    audio_loudness: LoudnessCheck = Field(default_factory=LoudnessCheck, alias="audio-loudness")
+
+
+Renditions = Literal["lowest-and-highest", "lowest", "highest", "all"]
+
+
+class DecodeSpec(_Strict):
+    """How a profile decodes: used when its ``probe`` is ``decode`` (or ``playgate probe --decode``)."""
+
+    renditions: Renditions = Field("lowest-and-highest", description="Which rungs of the ladder to decode.")
+    windows: list[Window] = Field(default_factory=lambda: [Window()], min_length=1, max_length=8)
+    checks: DecodeChecks = Field(default_factory=DecodeChecks)
