@@ -18,7 +18,7 @@ from playgate import log
 from playgate.errors import PlaygateError, RetryableError
 from playgate.events import IceEvent, MalformedItem, decode
 from playgate.gate import Gate, Outcome
-from playgate.settings import Settings
+from playgate.settings import Settings, load_settings
 
 
 class RetryLater(RetryableError):
@@ -41,12 +41,15 @@ class Runtime:
     def build(cls, settings: Settings | None = None, context: Any = None) -> Runtime:
         from playgate.ice.client import IceClient
         from playgate.publish import Publisher
+        from playgate.publish.publisher import ROUTES
         from playgate.rules import load_rules
         from playgate.store import open_store
 
-        settings = settings or Settings()
+        settings = settings or load_settings()
         log.configure(level=settings.log_level)
         publisher = Publisher(settings, context=context)
+        for message_type in ROUTES:  # a wrong sink URL fails here, not on every event
+            publisher.sink_for(message_type)
         gate = Gate(
             settings=settings,
             ice=IceClient.from_settings(settings, context=context).warm(),

@@ -39,9 +39,7 @@ def run(args: argparse.Namespace) -> int:
     from playgate.testing.local import local_settings
 
     out: Path = args.out.resolve()
-    if out.exists() and not args.keep:
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+    _prepare(out, keep=args.keep)
     emulator = IceEmulator()
     emulator.load_catalog(sample_catalog_path())
     rows: list[dict[str, Any]] = []
@@ -65,6 +63,23 @@ def run(args: argparse.Namespace) -> int:
             runtime.close()
     print_report(rows, result.as_dict(), out, ice_calls=len(emulator.calls))
     return 0
+
+
+def _prepare(out: Path, *, keep: bool) -> None:
+    """An empty (or kept) writable folder, or a ConfigError that names --out."""
+    from playgate.errors import ConfigError
+
+    try:
+        if out.exists() and not keep:
+            shutil.rmtree(out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / ".writable").touch()
+        (out / ".writable").unlink()
+    except OSError as error:
+        raise ConfigError(
+            f"--out {out} cannot be written ({error.strerror or error}); "
+            "pass a folder you can write to, e.g. --out ./playgate-demo"
+        ) from None
 
 
 def print_report(
