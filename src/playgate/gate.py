@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from playgate import log
 from playgate.errors import EventInProgress, FinalError, MediaNotFound, MediaNotReady
 from playgate.events import MEDIA_INFO_EVENT_TYPE, IceEvent, should_check
 from playgate.ice.model import MediaSnapshot, build_snapshot
@@ -98,6 +99,7 @@ class Gate:
         except FinalError as error:
             return self._alert(event, reason=error.reason, error=error.as_dict())
         report = self.rules.evaluate(snapshot, event_type=event.event_type, user_data=event.user_data)
+        _log_unknown_profile(report, self.rules)
         if report.outcome == "fail":
             return self._alert(event, reason="qc_failed", media_id=snapshot.media_id, report=report)
         if any(msg.playable(r) for r in snapshot.renditions):
@@ -176,3 +178,16 @@ class Gate:
         if deadline is None:
             return float(self.settings.in_progress_ttl_s)
         return max(1.0, deadline - time.monotonic() + self.settings.safety_margin_s)
+
+
+def _log_unknown_profile(report: Any, rules: Any) -> None:
+    """UserData asked for a profile that does not exist: the log says what was asked, used and known."""
+    for finding in report.findings:
+        if finding.error == "unknown_profile" and finding.check.startswith("user_data."):
+            log.get_logger().warning(
+                "profile.unknown",
+                asked=finding.actual,
+                used=report.profile,
+                known=list(rules.profile_names),
+                outcome=finding.outcome,
+            )

@@ -12,7 +12,7 @@ import fnmatch
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -34,6 +34,7 @@ class _FileTop(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int = 1
     profile_key: str | None = "qcProfile"
+    unknown_profile: Literal["fallback", "error"] = "fallback"
     profiles: dict[str, Any] = Field(min_length=1)
 
 
@@ -65,6 +66,7 @@ class Compiler:
         self.problems: list[Problem] = []
         self.pending: dict[str, _Pending] = {}
         self.profile_key: str | None = "qcProfile"
+        self.unknown_profile = "fallback"
 
     # --- problems ---------------------------------------------------------------------------------
     def _add(self, kind: str, message: str, file: str, raw: Any, loc: tuple, **where: Any) -> None:
@@ -114,6 +116,7 @@ class Compiler:
                 field="version",
             )
         self.profile_key = top.profile_key
+        self.unknown_profile = top.unknown_profile
         for name, raw in top.profiles.items():
             self._add_profile(file, data, str(name), raw)
 
