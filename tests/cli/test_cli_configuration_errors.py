@@ -122,3 +122,16 @@ def test_every_command_that_reads_the_settings_validates_them_first(local_env, t
     done = playgate(*argv, env={**local_env, "PLAYGATE_LOG_LEVEL": "loud"})
     assert done.returncode == 2
     assert "PLAYGATE_LOG_LEVEL='loud'" in one_line_on_stderr(done)
+
+
+def test_run_with_a_sink_that_is_down_says_nothing_redelivers_it(local_env, event_file):
+    env = {
+        **local_env,
+        "PLAYGATE_PLAYBACK_SINK": "mns-queue://playback",
+        "PLAYGATE_MNS_ENDPOINT": f"http://127.0.0.1:{free_port()}",
+    }
+    done = playgate("run", str(event_file), env=env)
+    assert done.returncode == 1
+    line = one_line_on_stderr(done)
+    assert "item 1 failed and was not handled" in line and "run the command again" in line
+    assert "will be retried" not in line and "delivered again" not in line

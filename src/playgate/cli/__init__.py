@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 # name → (module, one-line help)
@@ -109,5 +110,17 @@ def _rule_file_line(error: BaseException) -> str:
     )
 
 
+# Errors are worded for the function, where FC / EventBridge redeliver a failed event; from a command
+# nothing does, so that promise is taken out of what a command prints.
+_REDELIVERY = re.compile(
+    r"[;:,.]?\s*(?:this is temporary:\s*)?(?:the event|it) will be (?:retried|delivered again)[^;.(]*",
+    re.IGNORECASE,
+)
+
+
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(without_redelivery(text).split())
+
+
+def without_redelivery(text: str) -> str:
+    return _REDELIVERY.sub("", text)

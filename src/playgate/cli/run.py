@@ -77,11 +77,13 @@ def _explain(path: Path, results: list[dict[str, Any]], dead_letter_sink: str) -
 
 
 def _why(result: dict[str, Any]) -> str:
+    from playgate.cli import without_redelivery
+
     detail = result.get("detail")
     if isinstance(detail, dict):
         detail = detail.get("error")
     reason = result.get("reason") or "unknown"
-    return f"{reason} ({detail})" if detail else reason
+    return f"{reason} ({without_redelivery(str(detail))})" if detail else reason
 
 
 def _hint(sink: str) -> str:
