@@ -18,7 +18,7 @@ DEFAULT_CHECKED_EVENT_TYPES = (
     "ProduceMediaComplete,RegisterMediaComplete,FileUploadComplete,UploadByURLComplete,"
     "StreamUploadComplete,AIProduceComplete"
 )
-LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
 class Settings(BaseSettings):
@@ -83,7 +83,7 @@ class Settings(BaseSettings):
     reconcile_max_qps: float = Field(10.0, gt=0, description="Ceiling on ICE calls per second in a sweep.")
     reconcile_parallelism: int = Field(4, ge=1, description="Jobs gated at once in a sweep.")
 
-    log_level: str = Field("info", description="debug, info, warning or error.")
+    log_level: str = Field("info", description="debug, info, warning, error or critical.")
 
     @field_validator("log_level")
     @classmethod
