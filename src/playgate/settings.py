@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from playgate.errors import ConfigError
+from playgate.log import redact_text
 
 DEFAULT_CHECKED_EVENT_TYPES = (
     "MediaConvertComplete,MediaConvertOutputComplete,TranscodeComplete,TranscodeParentComplete,"
@@ -132,7 +133,7 @@ def _describe(error: ValidationError) -> str:
             continue
         field = str(item["loc"][0])
         secret = "SecretStr" in str(Settings.model_fields[field].annotation)
-        shown = "" if secret else f"={item.get('input')!r}"  # never echo a credential
+        shown = "" if secret else redact_text(f"={item.get('input')!r}")  # never echo a credential
         name = f"PLAYGATE_{field.upper()}"
         problems.append(f"{name}{shown}: {reason}")
     return "; ".join(problems) + ". Fix the environment variable (the README's Settings table lists each)."
