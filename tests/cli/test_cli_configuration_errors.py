@@ -135,3 +135,16 @@ def test_run_with_a_sink_that_is_down_says_nothing_redelivers_it(local_env, even
     line = one_line_on_stderr(done)
     assert "item 1 failed and was not handled" in line and "run the command again" in line
     assert "will be retried" not in line and "delivered again" not in line
+
+
+def test_reconcile_with_a_sink_down_exits_1_and_says_to_run_again(local_env):
+    env = {
+        **local_env,
+        "PLAYGATE_PLAYBACK_SINK": "mns-queue://playback",
+        "PLAYGATE_MNS_ENDPOINT": f"http://127.0.0.1:{free_port()}",
+    }
+    done = playgate("reconcile", "--from", "2024-05-01T00:00:00Z", "--to", "2024-05-02T00:00:00Z", env=env)
+    assert done.returncode == 1
+    line = one_line_on_stderr(done)
+    assert "job(s) failed and were not gated" in line and "run the command again" in line
+    assert json.loads(done.stdout)["retry_later"] > 0
