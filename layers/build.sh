@@ -68,6 +68,10 @@ python -m pip install --quiet --no-compile --upgrade \
 rm -rf "$stage/python/playgate/testing" "$stage/python/playgate/cli"
 find "$stage/python" -name '__pycache__' -type d -prune -exec rm -rf {} +
 rm -rf "$stage/python/bin"
+# aliyun-mns-sdk declares pycryptodome (12 MB) but no module imports it: drop it while that holds.
+if ! grep -rqE "^[[:space:]]*(import|from)[[:space:]]+Crypto\b" --include='*.py' --exclude-dir=Crypto "$stage/python"; then
+  rm -rf "$stage/python/Crypto" "$stage/python"/pycryptodome-*.dist-info
+fi
 for unwanted in rich pygments markdown_it mdurl playgate/testing playgate/cli; do
   if [ -e "$stage/python/$unwanted" ]; then
     echo "layer: $unwanted must not be in the layer" >&2

@@ -1,6 +1,7 @@
-"""What Function Compute imports: the functions' whole import graph, in a fresh process, stays out of the
-CLI-only and test-only code the layer leaves out (layers/build.sh): rich (and its pygments, markdown-it),
-playgate.testing (emulator, sample catalog, MNS server) and playgate.cli."""
+"""What Function Compute imports: the functions' whole import graph, in a fresh process with the sinks
+deployed (MNS queues and topic, here the local MNS server), stays out of what the layer leaves out
+(layers/build.sh): rich (and its pygments, markdown-it), playgate.testing (emulator, sample catalog, MNS
+server), playgate.cli, and pycryptodome (Crypto), which aliyun-mns-sdk declares but never imports."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ import textwrap
 
 from deploy_files import ROOT
 
+from playgate.testing.mns_server import MnsServer
 from playgate.testing.sample_events import callback
 
-LEFT_OUT_OF_THE_LAYER = ("rich", "pygments", "markdown_it", "playgate.testing", "playgate.cli")
+LEFT_OUT_OF_THE_LAYER = ("rich", "pygments", "markdown_it", "playgate.testing", "playgate.cli", "Crypto")
 
 SCRIPT = textwrap.dedent(
     """
@@ -43,18 +45,26 @@ def test_the_functions_never_import_rich_the_test_kit_or_the_cli(function_env, f
     env["PYTHONPATH"] = str(ROOT / "src")
     # A media that fails its rules: the report (findings, Markdown) is built on the way.
     event = json.dumps(callback("MediaConvertComplete", "job-graph-1", "media-broken-rendition"))
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, event, str(ROOT), json.dumps(LEFT_OUT_OF_THE_LAYER)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    with MnsServer(queues=["playback", "dead-letters"], topics=["alerts"]) as mns:
+        env.update(
+            PLAYGATE_MNS_ENDPOINT=mns.endpoint,
+            PLAYGATE_PLAYBACK_SINK="mns-queue://playback",
+            PLAYGATE_ALERT_SINK="mns-topic://alerts",
+            PLAYGATE_DEAD_LETTER_SINK="mns-queue://dead-letters",
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", SCRIPT, event, str(ROOT), json.dumps(LEFT_OUT_OF_THE_LAYER)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        alerts = mns.messages("alerts")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
     gate, sweep = result["answers"]
     assert gate["results"][0]["message_type"] == "playgate.qc.alert", gate
     assert "jobs_seen" in sweep, sweep
     assert result["loaded"] == []
-    alerts = (function_env / "alerts.jsonl").read_text(encoding="utf-8").splitlines()
-    assert json.loads(alerts[0])["data"]["findings"]
+    (alert,) = alerts
+    assert json.loads(alert)["data"]["findings"]
