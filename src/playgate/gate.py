@@ -156,6 +156,7 @@ class Gate:
         except FinalError as error:
             return self._alert(event, reason=error.reason, error=error.as_dict())
         report = self.rules.evaluate(snapshot, event_type=event.event_type, user_data=event.user_data)
+        _log_unknown_profile(report, self.rules)
         report = self._probe(snapshot, report, deadline)
         if report.outcome == "fail":
             return self._alert(event, reason="qc_failed", media_id=snapshot.media_id, report=report)
@@ -278,3 +279,16 @@ class Gate:
         if deadline is None:
             return float(self.settings.in_progress_ttl_s)
         return max(1.0, deadline - time.monotonic() + self.settings.safety_margin_s)
+
+
+def _log_unknown_profile(report: Any, rules: Any) -> None:
+    """UserData asked for a profile that does not exist: the log says what was asked, used and known."""
+    for finding in report.findings:
+        if finding.error == "unknown_profile" and finding.check.startswith("user_data."):
+            log.get_logger().warning(
+                "profile.unknown",
+                asked=finding.actual,
+                used=report.profile,
+                known=list(rules.profile_names),
+                outcome=finding.outcome,
+            )

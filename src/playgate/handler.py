@@ -20,7 +20,7 @@ from playgate.errors import DeadlineExceeded, PlaygateError, RetryableError, Una
 from playgate.events import IceEvent, MalformedItem, decode
 from playgate.gate import Gate, Outcome
 from playgate.publish.dead_letter import minimal_dead_letter
-from playgate.settings import Settings
+from playgate.settings import Settings, load_settings
 
 HTTP_EVENT_LIMIT = 1024 * 1024  # bytes of an HTTP trigger's event: headers and a bounded, base64 body
 
@@ -46,15 +46,19 @@ class Runtime:
         from playgate.decode.gate import require_decoder
         from playgate.ice.client import IceClient
         from playgate.publish import Publisher
+        from playgate.publish.publisher import ROUTES
         from playgate.rules import load_rules
         from playgate.store import open_store
 
-        settings = settings or Settings()
+        settings = settings or load_settings()
         log.configure(level=settings.log_level)
         rules = load_rules(settings.rules)
         require_decoder(settings, rules)  # decoding configured and no ffmpeg runs: fail here, clearly
         store = open_store(settings.store)
         publisher = Publisher(settings, context=context, deliveries=store)
+        for message_type in ROUTES:  # a wrong sink URL fails here, not on every event
+            for route in publisher.routes_for(message_type):
+                publisher.sink(ROUTES[message_type], route.url)
         gate = Gate(
             settings=settings,
             ice=IceClient.from_settings(settings, context=context).warm(),

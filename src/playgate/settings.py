@@ -8,14 +8,18 @@ from __future__ import annotations
 import os
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from playgate.errors import ConfigError
+from playgate.log import redact_text
 
 DEFAULT_CHECKED_EVENT_TYPES = (
     "MediaConvertComplete,MediaConvertOutputComplete,TranscodeComplete,TranscodeParentComplete,"
     "ProduceMediaComplete,RegisterMediaComplete,FileUploadComplete,UploadByURLComplete,"
     "StreamUploadComplete,AIProduceComplete"
 )
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
 class Settings(BaseSettings):
@@ -112,7 +116,15 @@ class Settings(BaseSettings):
     reconcile_max_qps: float = Field(10.0, gt=0, description="Ceiling on ICE calls per second in a sweep.")
     reconcile_parallelism: int = Field(4, ge=1, description="Jobs gated at once in a sweep.")
 
-    log_level: str = "info"
+    log_level: str = Field("info", description="debug, info, warning, error or critical.")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().lower()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is not a log level: use {', '.join(LOG_LEVELS)}")
+        return level
 
     @field_validator("checked_event_types")
     @classmethod
@@ -145,3 +157,26 @@ class Settings(BaseSettings):
 
     def resolved_region(self, context_region: str | None = None) -> str | None:
         return self.region or context_region or os.environ.get("ALIBABA_CLOUD_REGION_ID")
+
+
+def load_settings() -> Settings:
+    """The settings from the environment; a wrong value is a :class:`ConfigError` naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+
+
+def _describe(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors(include_url=False):
+        reason = str(item["msg"]).removeprefix("Value error, ")
+        if not item["loc"]:  # a rule across settings: its message names the variables
+            problems.append(reason)
+            continue
+        field = str(item["loc"][0])
+        secret = "SecretStr" in str(Settings.model_fields[field].annotation)
+        shown = "" if secret else redact_text(f"={item.get('input')!r}")  # never echo a credential
+        name = f"PLAYGATE_{field.upper()}"
+        problems.append(f"{name}{shown}: {reason}")
+    return "; ".join(problems) + ". Fix the environment variable (the README's Settings table lists each)."

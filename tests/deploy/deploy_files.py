@@ -33,16 +33,26 @@ def load_yaml(name: str) -> dict[str, Any]:
     return yaml.load((ROOT / name).read_text(encoding="utf-8"), Loader=_TemplateLoader)
 
 
-def fun_functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Every Aliyun::Serverless::Function, nested under its service, by name."""
+def fun_function_resources(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every Aliyun::Serverless::Function resource (Type, Properties, Events), nested under its service."""
     found = {}
     for service in template["Resources"].values():
         if service.get("Type") != "Aliyun::Serverless::Service":
             continue
         for name, resource in service.items():
             if isinstance(resource, dict) and resource.get("Type") == "Aliyun::Serverless::Function":
-                found[name] = resource["Properties"]
+                found[name] = resource
     return found
+
+
+def fun_functions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The Properties of every function, by name."""
+    return {name: r["Properties"] for name, r in fun_function_resources(template).items()}
+
+
+def fun_events(template: dict[str, Any], function: str) -> dict[str, dict[str, Any]]:
+    """A function's triggers where Fun reads them: ``Events`` beside ``Properties``, not inside it."""
+    return fun_function_resources(template)[function].get("Events", {})
 
 
 def fun_services(template: dict[str, Any]) -> list[dict[str, Any]]:

@@ -11,6 +11,8 @@ import json
 import pytest
 from deploy_files import load_entry_module
 
+from playgate.errors import ConfigError
+
 
 @pytest.fixture
 def deployed_environment(function_env):
@@ -43,3 +45,24 @@ def test_reconcile_entry_point_sweeps_an_empty_account_without_error(deployed_en
     assert "error" not in result, result
     assert result["jobs_seen"] == 0
     assert result["published"] == 0
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("PLAYGATE_ALERT_SINK", "kafka://alerts", "PLAYGATE_ALERT_SINK=kafka://alerts"),
+        ("PLAYGATE_DEAD_LETTER_SINK", "mns-queue://dead-letters", "PLAYGATE_MNS_ENDPOINT"),
+        ("PLAYGATE_LOG_LEVEL", "chatty", "PLAYGATE_LOG_LEVEL='chatty'"),
+        ("PLAYGATE_STORE", "memory://", "PLAYGATE_STORE='memory://'"),
+    ],
+)
+@pytest.mark.parametrize("function", ["functions/qc_gate", "functions/reconcile"])
+def test_a_wrong_setting_fails_the_initializer_with_the_variable_named(
+    deployed_environment, fc_context, monkeypatch, function, variable, value, named
+):
+    monkeypatch.setenv(variable, value)
+    index = load_entry_module(function)
+    with pytest.raises(ConfigError) as raised:
+        index.initialize(fc_context)
+    assert named in str(raised.value)
+    assert _lines(deployed_environment / "dead-letters.jsonl") == []

@@ -216,7 +216,7 @@ def test_a_rejected_alert_is_dead_lettered_and_replays_once_the_sink_is_fixed(
         event = function_env / "failed-job.json"
         event.write_text(json.dumps(callback("ProduceMediaComplete", "job-replay-1", None, status="Fail")))
 
-        assert cli.main(["run", str(event)]) == 0
+        assert cli.main(["run", str(event)]) == 1  # handled, but into the dead letters: the run says so
         [record] = [json.loads(line) for line in dead_letters.read_text().splitlines()]
         assert record["data"]["reason"] == "sink_rejected"
 

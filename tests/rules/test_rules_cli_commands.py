@@ -85,7 +85,19 @@ def test_check_table_output(capsys):
         (["--media", "/nonexistent/GetMediaInfo.json"], "GetMediaInfo file /nonexistent/GetMediaInfo.json"),
         (["--media", MEDIA, "--profile", "nope"], "--profile 'nope' is not a profile"),
         ([], "give --media"),
-        (["--job", MEDIA], "neither Jobs[] nor a job"),
+        (["--job", MEDIA], "is a GetMediaInfo response (it has MediaInfo), not ListMediaInfoJobs"),
+        (
+            ["--media", PLAY],
+            "is a GetPlayInfo response (it has PlayInfoList), not GetMediaInfo: pass it with --play",
+        ),
+        (
+            ["--media", JOBS],
+            "is a ListMediaInfoJobs response (it has Jobs[]), not GetMediaInfo: pass it with --job",
+        ),
+        (
+            ["--play", MEDIA],
+            "is a GetMediaInfo response (it has MediaInfo), not GetPlayInfo: pass it with --media",
+        ),
         (
             ["--rules", "/nonexistent/rules.yml", "--media", MEDIA],
             "rule file /nonexistent/rules.yml does not exist",

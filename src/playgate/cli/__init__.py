@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 # name → (module, one-line help)
@@ -71,4 +72,60 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"playgate {name}", description=summary)
     module.configure_parser(parser)
     args = parser.parse_args(argv[1:])
-    return int(module.run(args) or 0)
+    try:
+        return int(module.run(args) or 0)
+    except Exception as error:
+        code, line = explain(error)
+        if code is None:
+            raise  # a bug: its traceback is what a report needs
+        print(f"playgate {name}: {line}", file=sys.stderr)
+        return code
+
+
+EXIT_FAILED, EXIT_CONFIG = 1, 2
+
+
+def explain(error: BaseException) -> tuple[int | None, str]:
+    """(exit code, one line) for an error a user can act on; (None, "") for a bug.
+
+    Configuration problems exit 2, a run that failed (ICE or a sink unreachable) exits 1. Nothing
+    redelivers what a command was doing, so a retryable failure says to run the command again.
+    """
+    from playgate.errors import ConfigError, PlaygateError, RuleFileError
+
+    if isinstance(error, RuleFileError):
+        return EXIT_CONFIG, _rule_file_line(error)
+    if isinstance(error, ConfigError):
+        return EXIT_CONFIG, _one_line(error.message)
+    if isinstance(error, PlaygateError):
+        again = " Nothing was retried: run the command again once that is fixed." if error.retryable else ""
+        return EXIT_FAILED, _one_line(error.message) + again
+    return None, ""
+
+
+def _rule_file_line(error: BaseException) -> str:
+    problems = getattr(error, "problems", None)
+    file = getattr(error, "file", None)
+    if not problems or not file:
+        return _one_line(str(error))
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return (
+        f"rule file {file} (PLAYGATE_RULES or --rules) is invalid: {problems[0].render()}{more}; "
+        f"run 'playgate rules lint {file}' for every problem"
+    )
+
+
+# Errors are worded for the function, where FC / EventBridge redeliver a failed event; from a command
+# nothing does, so that promise is taken out of what a command prints.
+_REDELIVERY = re.compile(
+    r"[;:,.]?\s*(?:this is temporary:\s*)?(?:the event|it) will be (?:retried|delivered again)[^;.(]*",
+    re.IGNORECASE,
+)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(without_redelivery(text).split())
+
+
+def without_redelivery(text: str) -> str:
+    return _REDELIVERY.sub("", text)

@@ -9,13 +9,21 @@ what happened and where each message went: JSONL files and the SQLite store in o
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
 import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from playgate.testing.sample_events import SAMPLE_JOB_WINDOW, sample_payloads
+from playgate.testing.sample_events import (
+    DEMO_CALLBACK_KEY,
+    DEMO_CALLBACK_URL,
+    SAMPLE_JOB_WINDOW,
+    sample_http_callbacks,
+    sample_payloads,
+)
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -33,38 +41,137 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from playgate.handler import RetryLater, Runtime, handle_payload
+    from playgate.handler import Runtime
     from playgate.reconcile import sweep
     from playgate.testing import EmulatorServer, IceEmulator, sample_catalog_path
     from playgate.testing.local import local_settings
 
     out: Path = args.out.resolve()
-    if out.exists() and not args.keep:
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+    _prepare(out, keep=args.keep)
     emulator = IceEmulator()
     emulator.load_catalog(sample_catalog_path())
-    rows: list[dict[str, Any]] = []
     with EmulatorServer(emulator) as server:
         settings = local_settings(
-            server.url, out, function_name="qc-gate-demo", log_level="error", ice_timeout_s=2.0
+            server.url,
+            out,
+            function_name="qc-gate-demo",
+            log_level="error",
+            ice_timeout_s=2.0,
+            callback_auth_key=DEMO_CALLBACK_KEY,
+            callback_url=DEMO_CALLBACK_URL,
         )
         runtime = Runtime.build(settings)
         try:
-            for label, payload, faults in sample_payloads():
-                for kind, count in faults:
-                    emulator.inject(kind, next_n=count)
-                try:
-                    summary = handle_payload(payload, runtime=runtime)
-                except RetryLater as error:
-                    summary = error.summary
-                rows += [{"delivery": label, **result} for result in summary["results"]]
+            rows = _send_payloads(runtime, emulator) + _send_http_callbacks(runtime)
             start, end = SAMPLE_JOB_WINDOW
             result = sweep(runtime, start=start, end=end)
         finally:
             runtime.close()
+    _explain(rows, out / "alerts.jsonl", dead_letter_sink=settings.dead_letter_sink)
     print_report(rows, result.as_dict(), out, ice_calls=len(emulator.calls))
     return 0
+
+
+def _send_payloads(runtime: Any, emulator: Any) -> list[dict[str, Any]]:
+    """The sample trigger payloads through the handler, as FC's MNS and raw triggers deliver them."""
+    from playgate.handler import RetryLater, handle_payload
+
+    rows: list[dict[str, Any]] = []
+    for label, payload, faults in sample_payloads():
+        for kind, count in faults:
+            emulator.inject(kind, next_n=count)
+        try:
+            summary = handle_payload(payload, runtime=runtime)
+        except RetryLater as error:
+            summary = error.summary
+        rows += [{"delivery": label, **result} for result in summary["results"]]
+    return rows
+
+
+def _send_http_callbacks(runtime: Any) -> list[dict[str, Any]]:
+    """ICE's HTTP callbacks through FC's entry point, with this runtime as the instance's own."""
+    from types import SimpleNamespace
+
+    from playgate import handler as fc
+
+    context = SimpleNamespace(request_id="req-http-demo", region="cn-shanghai", credentials=None)
+    previous, fc._runtime = fc._runtime, runtime  # what FC's initializer would have built
+    rows: list[dict[str, Any]] = []
+    try:
+        for label, event in sample_http_callbacks():
+            answer = fc.handler(event, context)
+            body = json.loads(answer["body"])
+            http = f"HTTP {answer['statusCode']}"
+            if answer["statusCode"] == 401:
+                rows.append({"delivery": label, "status": "refused", "reason": http, "why": body["error"]})
+                continue
+            rows += [
+                {"delivery": label, **r, "reason": _join(r.get("reason"), http)} for r in body["results"]
+            ]
+    finally:
+        fc._runtime = previous
+    return rows
+
+
+def _join(*parts: str | None) -> str:
+    return ", ".join(p for p in parts if p)
+
+
+def _explain(rows: list[dict[str, Any]], alerts_file: Path, *, dead_letter_sink: str) -> None:
+    """For each alert row: which rule failed on which subject (actual vs expected), or ICE's error;
+    for each dead letter: why, and where it went."""
+    alerts: dict[tuple[Any, Any], dict[str, Any]] = {}
+    if alerts_file.exists():
+        for line in alerts_file.read_text(encoding="utf-8").splitlines():
+            data = json.loads(line)["data"]
+            alerts[(data.get("job_id"), data.get("media_id"))] = data
+    for row in rows:
+        if row.get("message_type") == "playgate.qc.alert":
+            alert = alerts.get((row.get("job_id"), row.get("media_id")))
+            row["why"] = _why(alert) if alert else "-"
+        elif row.get("status") == "dead_letter":
+            row["why"] = str(row.get("detail") or "-")
+            row.setdefault("destination", dead_letter_sink)
+
+
+def _why(alert: dict[str, Any]) -> str:
+    failed = [f for f in alert.get("findings") or [] if f.get("outcome") == "fail"]
+    if failed:
+        first = failed[0]
+        more = f" (+{len(failed) - 1} more)" if len(failed) > 1 else ""
+        return (
+            f"{first['rule']} on {first['subject']}: actual {_text(first.get('actual'))}, "
+            f"expected {first.get('expected')}{more}"
+        )
+    error = alert.get("error") or {}
+    return ": ".join(str(p) for p in (error.get("code"), error.get("message")) if p) or alert["reason"]
+
+
+def _cut(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _prepare(out: Path, *, keep: bool) -> None:
+    """An empty (or kept) writable folder, or a ConfigError that names --out."""
+    from playgate.errors import ConfigError
+
+    try:
+        if out.exists() and not keep:
+            shutil.rmtree(out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / ".writable").touch()
+        (out / ".writable").unlink()
+    except OSError as error:
+        raise ConfigError(
+            f"--out {out} cannot be written ({error.strerror or error}); "
+            "pass a folder you can write to, e.g. --out ./playgate-demo"
+        ) from None
 
 
 def print_report(
@@ -72,39 +179,60 @@ def print_report(
 ) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console() if sys.stdout.isatty() else Console(width=150)
+    # Piped or captured: wide enough not to fold the rows (COLUMNS, if set, says how wide).
+    console = Console() if sys.stdout.isatty() else Console(width=int(os.environ.get("COLUMNS") or 180))
     table = Table(title="playgate demo: sample events through the FC handler", show_lines=False)
     for column in ("delivery", "event", "media", "outcome", "message", "sink"):
         table.add_column(column, overflow="fold")
+    table.add_column("why (alerts: rule on subject, actual vs expected)", overflow="fold", min_width=50)
     for row in rows:
         outcome = row.get("status", "?") + (f" ({row['reason']})" if row.get("reason") else "")
-        table.add_row(
+        cells = (
             row["delivery"],
             row.get("event_type") or "-",
             row.get("media_id") or "-",
             outcome,
             (row.get("message_type") or "-").removeprefix("playgate."),
             _short(row.get("destination"), out),
+            _cut(row.get("why") or ""),
         )
+        table.add_row(*(Text(str(c)) for c in cells))  # plain text: "[h264]" is a value, not markup
     console.print(table)
     counts = Counter(row.get("status") for row in rows)
-    console.print(f"events: {len(rows)}  " + "  ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    console.print(Text(f"events: {len(rows)}  " + "  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))))
     r = sweep_result
     by_type = ", ".join(f"{k.removeprefix('playgate.')}: {v}" for k, v in sorted(r["by_message"].items()))
     console.print(
-        f"reconciler sweep {r['window_start']} → {r['window_end']}: {r['jobs_seen']} jobs, "
-        f"published {r['published']} ({by_type}), duplicates {r['duplicates']}, still running {r['pending']}"
+        Text(
+            f"reconciler sweep {r['window_start']} → {r['window_end']}: {r['jobs_seen']} jobs, "
+            f"published {r['published']} ({by_type}), duplicates {r['duplicates']}, "
+            f"still running {r['pending']}"
+        )
     )
-    console.print(f"ICE calls answered by the emulator: {ice_calls}")
-    console.print(f"\nmessages and store in {out}/:")
+    console.print(Text(f"ICE calls answered by the emulator: {ice_calls}"))
+    console.print(Text(f"\nmessages and store in {out}/:"))
     for path in sorted(out.iterdir()):
         lines = sum(1 for _ in path.open()) if path.suffix == ".jsonl" else None
-        console.print(f"  {path.name}" + (f"  ({lines} messages)" if lines is not None else ""))
-    console.print(
-        f"\nNext: `playgate dead-letters list {out / 'dead-letters.jsonl'}`, "
-        "`playgate rules check --help`, `playgate emulator --help`."
-    )
+        console.print(Text(f"  {path.name}" + (f"  ({lines} messages)" if lines is not None else "")))
+    for hint in _hints(out):
+        console.print(Text(hint))
+
+
+def _hints(out: Path) -> list[str]:
+    """Where to look next: the files that hold the messages, and the commands that read them."""
+    return [
+        "",
+        "Where the messages are (one CloudEvent per line):",
+        f"  {out / 'alerts.jsonl'}: every qc.alert; data.findings says which rule failed on which subject "
+        "(actual, expected), data.report_markdown the whole report",
+        f"  {out / 'playback.jsonl'}: playback.ready (data.renditions: the play URLs) and qc.passed",
+        f"  {out / 'dead-letters.jsonl'}: what could not be gated, with the reason and the redacted payload;"
+        f" read it with: playgate dead-letters list {out / 'dead-letters.jsonl'}",
+        "Next: playgate rules check --help (try your own rules on saved ICE responses), "
+        "playgate emulator --help.",
+    ]
 
 
 def _short(destination: str | None, out: Path) -> str:

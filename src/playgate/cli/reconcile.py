@@ -61,4 +61,12 @@ def run(args: argparse.Namespace) -> int:
     finally:
         runtime.close()
     print(json.dumps(result.as_dict(), indent=2))
-    return 1 if result.retry_later else 0
+    if result.retry_later:
+        print(
+            f"playgate reconcile: {result.retry_later} job(s) failed and were not gated (the log says why); "
+            "nothing retries them from here: run the command again once that is fixed (jobs already "
+            "gated publish nothing twice)",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

@@ -96,6 +96,43 @@ def _read_json(path: str, what: str) -> Any:
     return data
 
 
+# What each saved response carries at its top level, to tell them apart.
+_SHAPES = (
+    ("ListMediaInfoJobs", "Jobs[]", lambda d: isinstance(d.get("Jobs"), list)),
+    ("ListMediaInfoJobs", "MediaInfoProperty", lambda d: "MediaInfoProperty" in d),
+    ("GetPlayInfo", "PlayInfoList", lambda d: "PlayInfoList" in d),
+    (
+        "GetMediaInfo",
+        "MediaInfo",
+        lambda d: any(k in d for k in ("MediaInfo", "MediaBasicInfo", "FileInfoList")),
+    ),
+    ("GetPlayInfo", "MediaBase", lambda d: "MediaBase" in d),
+    ("ListMediaInfoJobs", "JobId", lambda d: "JobId" in d),
+)
+_OPTION = {"GetMediaInfo": "--media", "GetPlayInfo": "--play", "ListMediaInfoJobs": "--job"}
+
+
+def _check_shape(data: Any, path: str, expected: str) -> None:
+    """A saved response passed with the wrong option is named for what it is, never judged as a media."""
+    if isinstance(data, list):
+        found: tuple[str, str] | None = ("ListMediaInfoJobs", "jobs in a bare list")
+    else:
+        found = next(((kind, why) for kind, why, test in _SHAPES if test(data)), None)
+    if found is not None and found[0] == expected:
+        return
+    option = _OPTION[expected]
+    if found is None:
+        keys = ", ".join(list(data)[:6]) if isinstance(data, dict) else type(data).__name__
+        raise BadInput(
+            f"{option} {path} does not look like a {expected} response (top-level keys: {keys}); "
+            f"pass the response body as saved"
+        )
+    kind, why = found
+    raise BadInput(
+        f"{option} {path} is a {kind} response (it has {why}), not {expected}: pass it with {_OPTION[kind]}"
+    )
+
+
 def _jobs(data: Any, path: str) -> list[dict[str, Any]]:
     if isinstance(data, dict) and isinstance(data.get("Jobs"), list):
         jobs = data["Jobs"]
@@ -128,9 +165,13 @@ def _check(args: argparse.Namespace) -> int:
         raise BadInput(f"--profile {args.profile!r} is not a profile; known: {', '.join(book.order)}")
     media = _read_json(args.media, "GetMediaInfo") if args.media else None
     play = _read_json(args.play, "GetPlayInfo") if args.play else None
-    jobs = _jobs(_read_json(args.job, "ListMediaInfoJobs"), args.job) if args.job else None
-    if isinstance(media, list) or isinstance(play, list):
-        raise BadInput("--media and --play take one JSON object each")
+    job_data = _read_json(args.job, "ListMediaInfoJobs") if args.job else None
+    for data, path, expected in ((media, args.media, "GetMediaInfo"), (play, args.play, "GetPlayInfo")):
+        if data is not None:
+            _check_shape(data, path, expected)
+    if job_data is not None:
+        _check_shape(job_data, args.job, "ListMediaInfoJobs")
+    jobs = _jobs(job_data, args.job) if args.job else None
     user_data: Any = args.user_data
     if user_data is not None:
         with contextlib.suppress(ValueError):  # plain-text UserData is valid as it is

@@ -10,13 +10,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
         "Settings come from PLAYGATE_* environment variables, as in the function (see the README's Settings "
         "table): e.g. PLAYGATE_ICE_ENDPOINT=http://127.0.0.1:8790 for a local 'playgate emulator'. Prints "
-        "one JSON summary per file; exit 1 when an item would be redelivered, 2 for a missing file."
+        "one JSON summary per file. Exit 0 when every item was handled, 1 when an item was dead-lettered "
+        "(not an ICE event, or a final failure with no alert) or failed retryably (nothing redelivers it: "
+        "run again), 2 for a missing file or a configuration problem."
     )
     parser.add_argument(
         "files",
@@ -41,8 +44,50 @@ def run(args: argparse.Namespace) -> int:
             try:
                 summary = handle_payload(path.read_bytes(), runtime=runtime)
             except RetryLater as error:
-                summary, exit_code = error.summary, 1
+                summary = error.summary
             print(json.dumps({"file": str(path), **summary}))
+            if _explain(path, summary["results"], runtime.settings.dead_letter_sink):
+                exit_code = 1
     finally:
         runtime.close()
     return exit_code
+
+
+def _explain(path: Path, results: list[dict[str, Any]], dead_letter_sink: str) -> bool:
+    """One line on stderr per item that was not handled; True when there was one."""
+    from playgate.log import redact_text
+
+    trouble = False
+    for number, result in enumerate(results, start=1):
+        status, why = result.get("status"), _why(result)
+        if status == "dead_letter":
+            where = redact_text(result.get("destination") or dead_letter_sink)
+            print(f"playgate run: {path} item {number}: {why}; dead letter sent to {where}{_hint(where)}",
+                  file=sys.stderr)  # fmt: skip
+        elif status == "retry":
+            print(
+                f"playgate run: {path} item {number} failed and was not handled: {why}; nothing "
+                "redelivers it from here: run the command again once that is fixed",
+                file=sys.stderr,
+            )
+        else:
+            continue
+        trouble = True
+    return trouble
+
+
+def _why(result: dict[str, Any]) -> str:
+    from playgate.cli import without_redelivery
+
+    detail = result.get("detail")
+    if isinstance(detail, dict):
+        detail = detail.get("error")
+    reason = result.get("reason") or "unknown"
+    return f"{reason} ({without_redelivery(str(detail))})" if detail else reason
+
+
+def _hint(sink: str) -> str:
+    if sink.startswith("jsonl:"):
+        path = sink.removeprefix("jsonl:").removeprefix("//")
+        return f" (see: playgate dead-letters list {path})"
+    return ""

@@ -10,6 +10,7 @@ code, message and request id, and never a credential.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -138,9 +139,26 @@ def _sdk_failure(exc: BaseException) -> CallFailed:
     if "Credential" in name:
         return CallFailed(False, "NoCredentials", message)
     if name == "RetryError" or isinstance(exc, OSError):  # connection errors and timeouts
-        timed_out = "timed out" in message.lower() or "timeout" in message.lower()
-        return CallFailed(True, "Timeout" if timed_out else "ConnectionError", message)
+        return _connection_failure(message)
     return CallFailed(False, name, message)
+
+
+# Whole words only: a request URL in the message carries AuthTimeout=…, which is no timeout.
+_TIMED_OUT = re.compile(r"timed out|\b(?:read|connect)?timeout(?:error)?\b", re.IGNORECASE)
+
+
+def _connection_failure(message: str) -> CallFailed:
+    """A failure to talk to ICE at all, said plainly: refused, timed out, or another network error."""
+    if "refused" in message.lower():
+        return CallFailed(
+            True,
+            "ConnectionRefused",
+            "connection refused: nothing accepts connections there "
+            "(check PLAYGATE_ICE_ENDPOINT or the region, and the network)",
+        )
+    if _TIMED_OUT.search(message):
+        return CallFailed(True, "Timeout", message)
+    return CallFailed(True, "ConnectionError", message)
 
 
 class IceClient:
@@ -430,7 +448,7 @@ class IceClient:
         message = redact_text(
             f"{self._where(action, media_id)} did not answer {why} in {stop.elapsed_s:.2f} s; "
             f"last error: {cause}. "
-            "This is temporary: the event will be delivered again; if it persists check ICE's status and QPS."
+            "This is temporary; if it persists check ICE's status and QPS."
         )
         kw = {"code": last.code if last else None, "request_id": last.request_id if last else None}
         if stop.why == "deadline":

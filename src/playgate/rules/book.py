@@ -31,12 +31,16 @@ class RuleFileInvalid(RuleFileError):
         self.problems = problems
 
 
+UNKNOWN_PROFILE_RULE = "profile-unknown"
+
+
 @dataclass
 class RuleBook:
     profiles: dict[str, CompiledProfile]
     order: list[str]  # selection order: the file's profiles first, then the built-in ones
     profile_key: str | None = "qcProfile"
     file: str | None = None
+    unknown_profile: str = "fallback"  # or "error": a UserData profile name that names none fails the gate
 
     @property
     def profile_names(self) -> list[str]:
@@ -97,7 +101,7 @@ class RuleBook:
         except Exception:
             data = None
         ctx = Ctx(snapshot, event_type, data)
-        findings: list[Finding] = []
+        findings: list[Finding] = [] if profile else self._unknown_profile_asked(data, name)
         for rule in chosen.rules:
             try:
                 findings += rule.evaluate(ctx)
@@ -117,6 +121,36 @@ class RuleBook:
                     )
                 )
         return Report.from_findings(name, media_id, findings)
+
+    def _unknown_profile_asked(self, data: Any, used: str) -> list[Finding]:
+        """A finding when UserData names a profile that does not exist: asked, used, known. Never silent."""
+        if not self.profile_key or not isinstance(data, dict) or self.profile_key not in data:
+            return []
+        asked = data[self.profile_key]
+        if isinstance(asked, str) and asked in self.profiles:
+            return []
+        known = ", ".join(self.order)
+        fails = self.unknown_profile == "error"
+        consequence = (
+            "the rule file sets unknown_profile: error, so the gate fails"
+            if fails
+            else f"used {used!r} instead"
+        )
+        return [
+            Finding.model_construct(
+                rule=UNKNOWN_PROFILE_RULE,
+                severity="error" if fails else "warning",
+                outcome="fail" if fails else "warn",
+                subject="media",
+                check=f"user_data.{self.profile_key}",
+                actual=asked,
+                expected=f"one of {known}",
+                message=f"UserData {self.profile_key}={asked!r} names no profile; {consequence} "
+                f"(profile used: {used}; known profiles: {known})",
+                source=self.file,
+                error="unknown_profile",
+            )
+        ]
 
 
 def _user_data(user_data: Any, snapshot: MediaSnapshot) -> Any:
@@ -164,7 +198,7 @@ def compile_text(text: str, file: str = "<rules>") -> RuleBook:
     order = [*profiles, *(n for n in base if n not in profiles)]
     if DEFAULT_PROFILE not in merged:  # unreachable while the default pack ships; keeps the contract explicit
         raise RuleFileInvalid(file, [Problem("missing_default", "no 'default' profile", file)])
-    return RuleBook(merged, order, compiler.profile_key, file)
+    return RuleBook(merged, order, compiler.profile_key, file, compiler.unknown_profile)
 
 
 def load_rules(path: str | Path | None = None) -> RuleBook:

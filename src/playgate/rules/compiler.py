@@ -12,7 +12,7 @@ import fnmatch
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -36,6 +36,7 @@ class _FileTop(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: int = 1
     profile_key: str | None = "qcProfile"
+    unknown_profile: Literal["fallback", "error"] = "fallback"
     profiles: dict[str, Any] = Field(min_length=1)
 
 
@@ -71,6 +72,7 @@ class Compiler:
         self.problems: list[Problem] = []
         self.pending: dict[str, _Pending] = {}
         self.profile_key: str | None = "qcProfile"
+        self.unknown_profile = "fallback"
 
     # --- problems ---------------------------------------------------------------------------------
     def _add(self, kind: str, message: str, file: str, raw: Any, loc: tuple, **where: Any) -> None:
@@ -120,6 +122,7 @@ class Compiler:
                 field="version",
             )
         self.profile_key = top.profile_key
+        self.unknown_profile = top.unknown_profile
         for name, raw in top.profiles.items():
             self._add_profile(file, data, str(name), raw)
 

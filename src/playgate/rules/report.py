@@ -102,18 +102,19 @@ class Report(BaseModel):
         return "\n".join(lines).rstrip() + "\n"
 
     def to_table(self, *, include_passed: bool = True) -> Any:
-        """A rich Table (rich imported here only)."""
+        """A rich Table (rich imported here only). Every cell is plain text: values such as ``[h264]`` or
+        ``in [hevc, h265]`` are shown as they are, never read as rich markup."""
         from rich.table import Table
+        from rich.text import Text
 
         styles = {"pass": "green", "fail": "bold red", "warn": "yellow", "not_applicable": "dim"}
-        table = Table(title=self.headline(), show_lines=False)
+        table = Table(title=Text(self.headline()), show_lines=False)
         for col in ("outcome", "severity", "rule", "subject", "actual", "expected"):
             table.add_column(col, overflow="fold")
         for f in self.findings:
             if include_passed or f.outcome in ("fail", "warn"):
-                table.add_row(
-                    f.outcome, f.severity, f.rule, f.subject, _actual(f), f.expected, style=styles[f.outcome]
-                )
+                cells = (f.outcome, f.severity, f.rule, f.subject, _actual(f), f.expected)
+                table.add_row(*(Text(str(c)) for c in cells), style=styles[f.outcome])
         return table
 
     def print_table(self, console: Any = None, *, include_passed: bool = True) -> None:

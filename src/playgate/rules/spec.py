@@ -126,6 +126,11 @@ class RuleFileSpec(_Strict):
     profile_key: str | None = Field(
         "qcProfile", description="A UserData key whose value names the profile to use (checked first)."
     )
+    unknown_profile: Literal["fallback", "error"] = Field(
+        "fallback",
+        description="When UserData names a profile that does not exist: 'fallback' uses the profile the "
+        "selectors choose and warns; 'error' fails the gate.",
+    )
     profiles: dict[str, ProfileSpec]
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -162,4 +163,47 @@ def sample_payloads() -> list[tuple[str, Any, list[Fault]]]:
             [("throttling", 2)],
         ),
         ("not JSON at all", b"\x00\x01 definitely not an event", []),
+    ]
+
+
+# --- ICE's HTTP callback through an FC HTTP trigger ------------------------------------------------
+DEMO_CALLBACK_URL = "https://qc-gate.example.com/ice/callback"
+DEMO_CALLBACK_KEY = "PlaygateDemoCallbackKey"
+
+
+def http_trigger(
+    body: dict[str, Any], *, signature: str | None = None, timestamp: int | None = None
+) -> bytes:
+    """The event an FC HTTP trigger passes for ICE's HTTP callback, signed with the demo AuthKey."""
+    from playgate.events import sign_http_callback
+
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    headers = {
+        "Content-Type": "application/json",
+        "X-Ice-Timestamp": str(timestamp),
+        "X-Ice-Signature": signature or sign_http_callback(DEMO_CALLBACK_URL, timestamp, DEMO_CALLBACK_KEY),
+    }
+    return json.dumps(
+        {
+            "version": "v1",
+            "rawPath": "/ice/callback",
+            "body": base64.b64encode(json.dumps(body).encode()).decode(),
+            "isBase64Encoded": True,
+            "headers": headers,
+            "queryParameters": {},
+            "requestContext": {
+                "requestId": "req-http-demo",
+                "http": {"method": "POST", "path": "/ice/callback"},
+            },
+        }
+    ).encode()
+
+
+def sample_http_callbacks() -> list[tuple[str, bytes]]:
+    """(label, FC HTTP trigger event): one signed callback, one with a forged signature."""
+    signed = callback("MediaConvertComplete", "job-http-0012", "media-audio-only")
+    forged = callback("MediaConvertComplete", "job-http-0013", "media-ladder-ok")
+    return [
+        ("HTTP trigger (signed)", http_trigger(signed)),
+        ("HTTP trigger, forged signature", http_trigger(forged, signature="0" * 32)),
     ]
