@@ -245,10 +245,11 @@ def handler(event: bytes, context: Any) -> str:
     started = time.monotonic()
     if _runtime is None:
         initialize(context)
-    log.bind(request_id=getattr(context, "request_id", None))
-    try:
-        result = sweep(_runtime, deadline=deadline_from(context, _runtime.settings, started))
-    except PlaygateError as error:
-        log.get_logger("playgate.reconcile").error("reconcile.failed", reason=error.reason, error=str(error))
-        return json.dumps({"error": error.as_dict()})
+    with log.invocation(request_id=getattr(context, "request_id", None)):
+        try:
+            result = sweep(_runtime, deadline=deadline_from(context, _runtime.settings, started))
+        except PlaygateError as error:
+            logger = log.get_logger("playgate.reconcile")
+            logger.error("reconcile.failed", reason=error.reason, error=str(error))
+            return json.dumps({"error": error.as_dict()})
     return json.dumps(result.as_dict())
