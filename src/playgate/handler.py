@@ -94,6 +94,13 @@ def handle_payload(
     An item shaped as an HTTP callback is admitted (signature, one-time use) on its own, whatever
     envelope it came in, unless the caller admitted the request already (``http_admitted``).
     """
+    with log.invocation(request_id=getattr(context, "request_id", None)):
+        return _handle_payload(payload, runtime, context, http_admitted)
+
+
+def _handle_payload(
+    payload: Any, runtime: Runtime | None, context: Any, http_admitted: bool
+) -> dict[str, Any]:
     started = time.monotonic()
     runtime = runtime or _runtime_for(context)
     deadline = deadline_from(context, runtime.settings, started)
@@ -269,7 +276,11 @@ def handler(event: bytes, context: Any) -> str | dict[str, Any]:
 
     An FC HTTP trigger (ICE's HTTP callback) gets an HTTP answer instead: ICE retries what is not a 200.
     """
-    log.bind(request_id=getattr(context, "request_id", None))
+    with log.invocation(request_id=getattr(context, "request_id", None)):
+        return _answer(event, context)
+
+
+def _answer(event: bytes, context: Any) -> str | dict[str, Any]:
     if oversized_http_trigger(event):  # refused unparsed: a forged body must not cost a parse
         log.get_logger().warning("callback.rejected", reason="HTTP request too large", bytes=len(event))
         return _http(413, {"error": f"an ICE callback is smaller than {HTTP_EVENT_LIMIT} bytes"})

@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -176,3 +177,21 @@ def bind(**context: Any) -> None:
 def unbind(*keys: str) -> None:
     structlog = _structlog()
     structlog.contextvars.unbind_contextvars(*keys)
+
+
+@contextmanager
+def invocation(**context: Any) -> Iterator[None]:
+    """One invocation's log context: starts clean with ``context`` bound, and the caller's comes back after.
+
+    FC reuses an instance's threads across invocations, so anything bound and not unbound (an exception
+    skipping the unbind) would otherwise show up on a later invocation's lines.
+    """
+    contextvars = _structlog().contextvars
+    outer = contextvars.get_contextvars()
+    contextvars.clear_contextvars()
+    contextvars.bind_contextvars(**context)
+    try:
+        yield
+    finally:
+        contextvars.clear_contextvars()
+        contextvars.bind_contextvars(**outer)

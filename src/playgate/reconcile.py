@@ -76,9 +76,11 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def window(store: Any, settings: Any, *, now: datetime) -> tuple[datetime, datetime]:
+def window(
+    store: Any, settings: Any, *, now: datetime, deadline: float | None = None
+) -> tuple[datetime, datetime]:
     end = now - timedelta(seconds=settings.reconcile_settle_s)
-    stored = store.get_value(WATERMARK_KEY)
+    stored = store.get_value(WATERMARK_KEY, deadline=deadline)
     mark, _ = parse_time(stored)
     if mark is None:
         return end - timedelta(seconds=settings.reconcile_initial_lookback_s), end
@@ -187,7 +189,7 @@ class Sweep:
 
     def _save_watermark(self) -> None:
         if self.store_watermark and self.result.watermark:
-            self.gate.store.set_value(WATERMARK_KEY, self.result.watermark)
+            self.gate.store.set_value(WATERMARK_KEY, self.result.watermark, deadline=self.deadline)
 
     def _out_of_time(self) -> bool:
         # Leave room for one more page of work: the sweep must end before FC's timeout, not at it.
@@ -212,7 +214,7 @@ def sweep(
 ) -> SweepResult:
     """Sweep an explicit window (a backfill), or the stored watermark's window when none is given."""
     now = now or datetime.now(timezone.utc)
-    auto_start, auto_end = window(runtime.gate.store, runtime.settings, now=now)
+    auto_start, auto_end = window(runtime.gate.store, runtime.settings, now=now, deadline=deadline)
     explicit = start is not None
     return Sweep(
         runtime,
@@ -245,10 +247,11 @@ def handler(event: bytes, context: Any) -> str:
     started = time.monotonic()
     if _runtime is None:
         initialize(context)
-    log.bind(request_id=getattr(context, "request_id", None))
-    try:
-        result = sweep(_runtime, deadline=deadline_from(context, _runtime.settings, started))
-    except PlaygateError as error:
-        log.get_logger("playgate.reconcile").error("reconcile.failed", reason=error.reason, error=str(error))
-        return json.dumps({"error": error.as_dict()})
+    with log.invocation(request_id=getattr(context, "request_id", None)):
+        try:
+            result = sweep(_runtime, deadline=deadline_from(context, _runtime.settings, started))
+        except PlaygateError as error:
+            logger = log.get_logger("playgate.reconcile")
+            logger.error("reconcile.failed", reason=error.reason, error=str(error))
+            return json.dumps({"error": error.as_dict()})
     return json.dumps(result.as_dict())

@@ -131,6 +131,12 @@ class Settings(BaseSettings):
     def _strip(cls, value: str) -> str:
         return ",".join(t.strip() for t in value.split(",") if t.strip())
 
+    @field_validator("rules", "message_templates", "ffmpeg")
+    @classmethod
+    def _blank_is_unset(cls, value: str | None) -> str | None:
+        # s.yaml has no conditions: a path left empty there arrives as "" and means "not set"
+        return value if value and value.strip() else None
+
     @field_validator("probe")
     @classmethod
     def _probe_mode(cls, value: str | None) -> str | None:

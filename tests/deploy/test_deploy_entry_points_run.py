@@ -7,11 +7,13 @@ emulator over real HTTP on 127.0.0.1 in place of the cloud.
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
-from deploy_files import load_entry_module
+from deploy_files import fun_functions, load_entry_module, load_yaml, s_functions
 
 from playgate.errors import ConfigError
+from playgate.testing.sample_events import callback
 
 
 @pytest.fixture
@@ -66,3 +68,42 @@ def test_a_wrong_setting_fails_the_initializer_with_the_variable_named(
         index.initialize(fc_context)
     assert named in str(raised.value)
     assert _lines(deployed_environment / "dead-letters.jsonl") == []
+
+
+def _deployed_defaults(source: str, function: str) -> dict[str, str]:
+    """The PLAYGATE_* values a deploy with the files' defaults sets: s.yaml's vars, template.yml's
+    parameter defaults (a Fn::If on an empty parameter sets nothing); cloud addresses left to the fixture."""
+    if source == "s.yaml":
+        config = load_yaml("s.yaml")
+        environment = s_functions(config)[function]["environmentVariables"]
+        fill = lambda text: re.sub(r"\$\{vars\.(\w+)\}", lambda m: config["vars"][m[1]], text)  # noqa: E731
+        values = {k: fill(v) for k, v in environment.items() if isinstance(v, str)}
+    else:
+        template = load_yaml("template.yml")
+        environment = fun_functions(template)[function]["EnvironmentVariables"]
+        defaults = {name: p.get("Default") for name, p in template["Parameters"].items()}
+        values = {k: v["Ref"] for k, v in environment.items() if isinstance(v, dict) and "Ref" in v}
+        values = {k: defaults[v] for k, v in values.items() if defaults.get(v) is not None}
+        values.update({k: v for k, v in environment.items() if isinstance(v, str)})
+    return {k: v for k, v in values.items() if "${" not in v and k not in CLOUD_SETTINGS}
+
+
+CLOUD_SETTINGS = {"PLAYGATE_STORE", "PLAYGATE_MNS_ENDPOINT", "PLAYGATE_REGION"} | {
+    f"PLAYGATE_{sink}_SINK" for sink in ("PLAYBACK", "ALERT", "DEAD_LETTER")
+}
+
+
+@pytest.mark.parametrize("source", ["template.yml", "s.yaml"])
+def test_the_gate_runs_with_the_deployment_files_default_settings(
+    deployed_environment, fc_context, monkeypatch, source
+):
+    defaults = _deployed_defaults(source, "qc-gate")
+    assert {"PLAYGATE_PROBE", "PLAYGATE_RULES", "PLAYGATE_CONSOLE_URL"} & set(defaults)  # read, not skipped
+    for name, value in defaults.items():
+        monkeypatch.setenv(name, value)
+    index = load_entry_module("functions/qc_gate")
+    index.initialize(fc_context)
+    event = callback("MediaConvertComplete", f"job-deployed-{source}", "media-ladder-ok")
+    summary = json.loads(index.handler(json.dumps(event).encode(), fc_context))
+    assert [r["status"] for r in summary["results"]] == ["published"], summary
+    assert len(_lines(deployed_environment / "playback.jsonl")) == 1

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from deploy_files import ROOT, fun_events, fun_functions, fun_services, load_entry_module, s_functions
 
+from playgate.decode.engine import PROBE_TIMEOUT_S
 from playgate.settings import Settings
 
 ALLOWED_ACTIONS = {
@@ -26,6 +27,38 @@ REQUIRED_ENV = (
 LOG_DELIVERY = "log:PostLogStoreLogs"
 PSEUDO_PARAMETERS = {"ALIYUN::Region", "ALIYUN::AccountId", "ALIYUN::NoValue", "ALIYUN::StackName"}
 SETTING_ENV_NAMES = {"PLAYGATE_" + name.upper() for name in Settings.model_fields}
+FFMPEG_LAYER = "acs:fc:{region}:official:layers/FFmpeg6x/versions/1"  # FC's official FFmpeg 6 layer
+NO_VALUE = {"Ref": "ALIYUN::NoValue"}
+_DEFAULTS_FIT = "its default fits a deployed function (README Settings table); set it in the console if ever"
+_ROLE = "the function's role hands STS credentials to FC: no long-lived key in the environment"
+_HTTP_ONLY = "read by an FC HTTP trigger's callbacks, which these files do not deploy (MNS queue trigger)"
+# Settings fields the deployment files leave out on purpose; every other field is named in both files.
+NOT_DEPLOYED = {
+    "ice_endpoint": "the emulator's address in tests and demos; deployed, ICE's regional endpoint is used",
+    "access_key_id": _ROLE,
+    "access_key_secret": _ROLE,
+    "security_token": _ROLE,
+    "callback_auth_key": _HTTP_ONLY,
+    "callback_url": _HTTP_ONLY,
+    "callback_max_skew_s": _HTTP_ONLY,
+    "ice_vpc": _DEFAULTS_FIT,
+    "ice_timeout_s": _DEFAULTS_FIT,
+    "ice_deadline_s": _DEFAULTS_FIT,
+    "ice_max_attempts": _DEFAULTS_FIT,
+    "auth_timeout_s": _DEFAULTS_FIT,
+    "output_type": _DEFAULTS_FIT,
+    "checked_event_types": _DEFAULTS_FIT,
+    "completed_ttl_s": _DEFAULTS_FIT,
+    "in_progress_ttl_s": _DEFAULTS_FIT,
+    "in_progress_wait_s": _DEFAULTS_FIT,
+    "safety_margin_s": _DEFAULTS_FIT,
+    "reconcile_overlap_s": _DEFAULTS_FIT,
+    "reconcile_settle_s": _DEFAULTS_FIT,
+    "reconcile_initial_lookback_s": _DEFAULTS_FIT,
+    "reconcile_parallelism": _DEFAULTS_FIT,
+}
+GATE_ONLY = {"PLAYGATE_CALLBACK_ALLOW_UNSIGNED"}  # the reconciler takes no callbacks
+RECONCILE_ONLY = {"PLAYGATE_RECONCILE_MAX_QPS"}
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -89,10 +122,23 @@ def test_runtimes_are_the_supported_python_versions(template, s_config):
 
 def test_every_function_uses_the_dependency_layer(template, s_config):
     for name, props in fun_functions(template).items():
-        assert props["Layers"] == [{"Ref": "LayerArn"}], name
+        assert props["Layers"][0] == {"Ref": "LayerArn"}, name
     for name, props in s_functions(s_config).items():
         assert props["layers"] == ["${env('PLAYGATE_LAYER_ARN')}"], name
     assert (ROOT / "layers" / "build.sh").is_file()
+
+
+def test_the_ffmpeg_layer_is_attached_when_decoding_and_offered_in_s_yaml(template):
+    for name, props in fun_functions(template).items():
+        assert props["Layers"][1:] == [
+            {"Fn::If": ["Decodes", {"Fn::Sub": FFMPEG_LAYER.format(region="${ALIYUN::Region}")}, NO_VALUE]}
+        ], name
+    decodes = template["Conditions"]["Decodes"]["Fn::Or"]
+    assert {"Fn::Equals": ["decode", {"Ref": "Probe"}]} in decodes  # PLAYGATE_PROBE=decode brings ffmpeg
+    assert "decode" in template["Parameters"]["Probe"]["AllowedValues"]
+    # Serverless Devs has no conditions: the layer line is there to uncomment, once per function.
+    commented = "# - " + FFMPEG_LAYER.format(region="${vars.region}")
+    assert (ROOT / "s.yaml").read_text(encoding="utf-8").count(commented) == 2
 
 
 # --- settings ---------------------------------------------------------------------------------------------
@@ -109,6 +155,19 @@ def test_every_playgate_variable_set_is_a_settings_field(source, template, s_con
         assert not unknown, f"{source}: not settings fields: {unknown}"
         for required in REQUIRED_ENV:
             assert required in names, f"{source}: {required} is not set"
+
+
+@pytest.mark.parametrize("source", ["template.yml", "s.yaml"])
+def test_every_setting_an_operator_sets_in_production_is_named_in_both_functions(source, template, s_config):
+    key = "environmentVariables" if source == "s.yaml" else "EnvironmentVariables"
+    functions = s_functions(s_config) if source == "s.yaml" else fun_functions(template)
+    gate, reconcile = (set(functions[name][key]) for name in ("qc-gate", "reconcile"))
+    assert set(NOT_DEPLOYED) <= set(Settings.model_fields), "NOT_DEPLOYED names a field that is gone"
+    operator = {"PLAYGATE_" + name.upper() for name in Settings.model_fields if name not in NOT_DEPLOYED}
+    missing = sorted(operator - gate - reconcile)
+    assert not missing, f"{source}: name these (or list them in NOT_DEPLOYED with a reason): {missing}"
+    # the reconciler gates jobs too: it reads the gate's settings, except the callback one
+    assert gate - GATE_ONLY == reconcile - RECONCILE_ONLY, f"{source}: {sorted(gate ^ reconcile)}"
 
 
 def test_sinks_are_the_named_mns_queues_and_topic(template, s_config):
@@ -249,7 +308,13 @@ def test_initializer_and_handler_timeouts_fit_the_work(template, s_config):
         assert props["InitializationTimeout"] >= 10
         assert props["MemorySize"] >= 256
     gate, reconcile = fun_functions(template)["qc-gate"], fun_functions(template)["reconcile"]
-    assert gate["Timeout"] > Settings().ice_deadline_s  # one ICE call with its retries fits
+    settings = Settings()
+    # one ICE call with its retries, then decoding the default two renditions (ffprobe, then ffmpeg, each)
+    decode_s = 2 * (PROBE_TIMEOUT_S + float(template["Parameters"]["DecodeTimeoutS"]["Default"]))
+    assert gate["Timeout"] >= settings.ice_deadline_s + decode_s + settings.safety_margin_s
+    assert s_functions(s_config)["qc-gate"]["timeout"] == gate["Timeout"]
+    assert float(s_config["vars"]["decodeTimeoutS"]) == settings.decode_timeout_s
+    assert float(template["Parameters"]["DecodeTimeoutS"]["Default"]) == settings.decode_timeout_s
     assert reconcile["Timeout"] >= 300
     for props in s_functions(s_config).values():
         assert props["instanceLifecycleConfig"]["initializer"]["timeout"] >= 10

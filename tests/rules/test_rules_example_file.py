@@ -42,3 +42,12 @@ def test_example_premium_overrides_the_duration_rule_and_selects_by_tag():
     assert report.profile == "premium" and report.outcome == "pass"
     rule = next(r for r in book.profiles["premium"].rules if r.id == "rendition-duration-matches-source")
     assert rule.check.op.tolerance == (0.5, False)
+
+
+def test_example_premium_probes_then_decodes_two_windows():
+    book = load_rules(EXAMPLE)
+    premium = book.profiles["premium"]
+    assert premium.probe == "decode"
+    assert premium.decode.renditions == "lowest-and-highest"
+    assert [w.seconds for w in premium.decode.windows] == [10, 5]
+    assert book.profiles["default"].probe != "decode"  # only premium titles pay for decoding

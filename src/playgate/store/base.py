@@ -72,10 +72,10 @@ class IdempotencyStore(Protocol):
     def get(self, key: str, *, deadline: float | None = None) -> Claim | None:
         """The live record (IN_PROGRESS or COMPLETED, never with a token), or None when absent/expired."""
 
-    def get_value(self, name: str) -> str | None:
+    def get_value(self, name: str, *, deadline: float | None = None) -> str | None:
         """A small named value (the reconciler's watermark), or None when never set."""
 
-    def set_value(self, name: str, value: str) -> None: ...
+    def set_value(self, name: str, value: str, *, deadline: float | None = None) -> None: ...
 
     def close(self) -> None: ...
 

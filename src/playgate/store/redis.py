@@ -223,11 +223,11 @@ class RedisStore:
         status, outcome, pttl = reply
         return _record(key, status, outcome, _expires_at(pttl))
 
-    def get_value(self, name: str) -> str | None:
-        return self._call("get_value", lambda: self._client.get(self._value(name)))
+    def get_value(self, name: str, *, deadline: float | None = None) -> str | None:
+        return self._call("get_value", lambda: self._client.get(self._value(name)), deadline)
 
-    def set_value(self, name: str, value: str) -> None:
-        self._call("set_value", lambda: self._client.set(self._value(name), value))
+    def set_value(self, name: str, value: str, *, deadline: float | None = None) -> None:
+        self._call("set_value", lambda: self._client.set(self._value(name), value), deadline)
 
     # --- per-sink delivery record (see DeliveryRecord) ------------------------------------------------
     def delivered_sinks(self, message_id: str) -> set[str]:

@@ -130,17 +130,17 @@ class SqliteStore:
             return Claim(ClaimStatus.COMPLETED, key, outcome=json.loads(outcome), expires_at=expires_at)
         return Claim(ClaimStatus.IN_PROGRESS, key, expires_at=expires_at)
 
-    def get_value(self, name: str) -> str | None:
-        with self._guard("get_value"):
+    def get_value(self, name: str, *, deadline: float | None = None) -> str | None:
+        with self._guard("get_value", deadline):
             row = self._conn.execute("SELECT value FROM store_values WHERE name = ?", (name,)).fetchone()
         return None if row is None else row[0]
 
-    def set_value(self, name: str, value: str) -> None:
+    def set_value(self, name: str, value: str, *, deadline: float | None = None) -> None:
         sql = (
             "INSERT INTO store_values (name, value) VALUES (?, ?) "
             "ON CONFLICT (name) DO UPDATE SET value = excluded.value"
         )
-        self._write("set_value", lambda conn: conn.execute(sql, (name, value)))
+        self._write("set_value", lambda conn: conn.execute(sql, (name, value)), deadline)
 
     # --- per-sink delivery record (see DeliveryRecord) ------------------------------------------------
     def delivered_sinks(self, message_id: str) -> set[str]:
