@@ -1,15 +1,17 @@
-"""The ICE client: GetMediaInfo, GetPlayInfo and ListMediaInfoJobs through Alibaba Cloud's official SDK.
+"""The ICE client: GetMediaInfo, GetPlayInfo and ListMediaInfoJobs.
 
-Requests go through ``alibabacloud_tea_openapi``'s generic ``call_api`` (the same path the generated
-``alibabacloud_ice20201109`` client takes, with its ACS3-HMAC-SHA256 signing), not through the generated
-client, whose models module alone costs more import time than a whole FC cold start should. The SDK is
-imported on first use only. Its own retry loop is off: this module retries (``playgate.ice.retry``) and
-turns every failure into a ``playgate.errors`` class whose message names the action, the media, ICE's
-code, message and request id, and never a credential.
+Each call is one RPC request signed with ACS3-HMAC-SHA256 (``playgate.ice.signer``, held to the official
+SDK by a test) over kept-alive connections (``playgate.ice.transport``): the official SDK's import alone
+costs more than a whole FC cold start should. This module retries (``playgate.ice.retry``) and turns every
+failure into a ``playgate.errors`` class whose message names the action, the media, ICE's code, message
+and request id, and never a credential.
 """
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +32,7 @@ from playgate.errors import (
 )
 from playgate.ice.credentials import Credentials, resolve_credentials
 from playgate.ice.retry import GiveUp, RetryPolicy, run_with_retries
+from playgate.ice.transport import Answer, Transport
 from playgate.log import redact_text, register_secret
 
 if TYPE_CHECKING:
@@ -101,46 +104,47 @@ def _utc_text(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _sdk_failure(exc: BaseException) -> CallFailed:
-    """Classify what the SDK raised for one attempt."""
-    inner = getattr(exc, "inner_exception", None)
-    if inner is not None and inner is not exc:
-        return _sdk_failure(inner)
-    data = getattr(exc, "data", None)
-    status = getattr(exc, "status_code", None) or getattr(exc, "statusCode", None)
-    if isinstance(data, dict) and (data.get("Code") or data.get("code") or status):
-        code = str(data.get("Code") or data.get("code") or getattr(exc, "code", "") or "") or None
+def _failure(answer: Answer) -> CallFailed:
+    """Classify an answer that is not a 2xx JSON object."""
+    status = answer.status
+    request_id = answer.headers.get("x-acs-request-id")
+    data = _json_object(answer.body)
+    if data is not None and (data.get("Code") or data.get("code")):
+        code = str(data.get("Code") or data.get("code"))
         message = str(data.get("Message") or data.get("message") or "")
-        request_id = data.get("RequestId") or data.get("requestId") or getattr(exc, "request_id", None)
-        status = int(status) if status else None
-        retryable = bool(
-            (code and code.startswith(_THROTTLING_CODES))
-            or (status is not None and status >= 500)
-            or status == 429
-        )
-        retry_after = getattr(exc, "retry_after", None)
-        return CallFailed(
-            retryable,
-            code,
-            message,
-            status,
-            str(request_id) if request_id else None,
-            float(retry_after) / 1000 if retry_after else None,
-        )
-    name = type(exc).__name__
-    message = str(getattr(exc, "message", None) or exc)
-    if (
-        isinstance(exc, ValueError) or "parse the value as json" in message
-    ):  # a proxy page, a truncated answer
-        return CallFailed(
-            True, "MalformedResponse", f"ICE answered with a body that is not JSON: {message[:160]}"
-        )
-    if "Credential" in name:
-        return CallFailed(False, "NoCredentials", message)
-    if name == "RetryError" or isinstance(exc, OSError):  # connection errors and timeouts
-        timed_out = "timed out" in message.lower() or "timeout" in message.lower()
-        return CallFailed(True, "Timeout" if timed_out else "ConnectionError", message)
-    return CallFailed(False, name, message)
+        request_id = str(data.get("RequestId") or data.get("requestId") or request_id or "") or None
+        retryable = code.startswith(_THROTTLING_CODES) or status >= 500 or status == 429
+        return CallFailed(retryable, code, message, status, request_id, _retry_after_s(answer))
+    # Not an ICE error body: a proxy page, a front end's HTML 414, a truncated answer. Only what can get
+    # better by itself is retried (5xx, 429, a cut-off 2xx); any other 4xx will be the same next time.
+    kind = answer.headers.get("content-type", "no content type")
+    said = redact_text(answer.body[:160].decode("utf-8", "replace"))
+    if 200 <= status < 300:
+        return CallFailed(True, "MalformedResponse", f"ICE answered with a body that is not JSON: {said}")
+    retryable = status >= 500 or status == 429
+    message = f"the answer is not an ICE error ({kind}): {said or 'empty body'}"
+    return CallFailed(retryable, f"HTTP{status}", message, status, request_id, _retry_after_s(answer))
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _retry_after_s(answer: Answer) -> float | None:
+    try:
+        return float(answer.headers.get("retry-after", "")) or None
+    except ValueError:
+        return None
+
+
+def _connection_failure(exc: OSError | http.client.HTTPException) -> CallFailed:
+    message = str(exc) or type(exc).__name__
+    timed_out = isinstance(exc, TimeoutError) or "timed out" in message.lower()
+    return CallFailed(True, "Timeout" if timed_out else "ConnectionError", message)
 
 
 class IceClient:
@@ -175,8 +179,8 @@ class IceClient:
                 register_secret(secret)
         self._sleep = sleep
         self._clock = clock
-        self._sdk: Any = None
-        self._sdk_lock = threading.Lock()
+        self._transport: Transport | None = None
+        self._transport_lock = threading.Lock()
         self._pool: ThreadPoolExecutor | None = None
         self.rate_limiter: Any = None  # anything with acquire(): the reconciler's ceiling on calls per second
 
@@ -276,6 +280,8 @@ class IceClient:
         return snapshot
 
     def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
         if self._pool is not None:
             self._pool.shutdown(wait=False)
             self._pool = None
@@ -305,84 +311,42 @@ class IceClient:
             raise self._final(action, media_id, failure) from None
 
     def _send(self, action: str, query: dict[str, str], timeout_s: float) -> dict[str, Any]:
-        from alibabacloud_tea_openapi.utils_models import OpenApiRequest, Params
-        from darabonba.runtime import RuntimeOptions
-
-        sdk = self._client()
+        transport = self._transport_for_calls()
         if self.rate_limiter is not None:
             self.rate_limiter.acquire()
-        params = Params(
-            action=action,
-            version=API_VERSION,
-            protocol=self.protocol.upper(),
-            pathname="/",
-            method="POST",
-            auth_type="AK",
-            style="RPC",
-            req_body_type="formData",
-            body_type="json",
-        )
-        millis = max(1, int(timeout_s * 1000))
-        runtime = RuntimeOptions(read_timeout=millis, connect_timeout=millis, autoretry=False, max_attempts=1)
         try:
-            response = sdk.call_api(params, OpenApiRequest(query=dict(query)), runtime)
-        except PlaygateError:
-            raise
-        except Exception as exc:
-            raise _sdk_failure(exc) from None
-        body = response.get("body") if isinstance(response, dict) else None
-        if not isinstance(body, dict):
-            raise CallFailed(
-                True, "MalformedResponse", f"ICE answered with a {type(body).__name__}, not a JSON object"
-            )
+            answer = transport.call(action, query, timeout_s)
+        except (OSError, http.client.HTTPException) as exc:
+            raise _connection_failure(exc) from None
+        if not 200 <= answer.status < 300:
+            raise _failure(answer)
+        body = _json_object(answer.body)
+        if body is None:
+            raise _failure(answer)
         return body
 
     def warm(self) -> IceClient:
-        """Import the SDK and set up its HTTP(S) session now (FC's initializer), not on the first event."""
-        self._client()
+        """Set up the transport now (FC's initializer): credentials and, for HTTPS, the TLS context and
+        the first connection, so the first event does not pay for them."""
+        transport = self._transport_for_calls()
+        with contextlib.suppress(OSError, http.client.HTTPException):  # the first call connects again
+            transport.warm()
         return self
 
-    def _client(self) -> Any:
-        if self._sdk is None:
-            with self._sdk_lock:
-                if self._sdk is None:
-                    sdk = self._build_sdk_client()
-                    self._warm_http_session()
-                    self._sdk = sdk
-        return self._sdk
+    def _transport_for_calls(self) -> Transport:
+        if self._transport is None:
+            with self._transport_lock:
+                if self._transport is None:
+                    self._transport = Transport(self.endpoint, self.protocol, self._credentials_source())
+        return self._transport
 
-    def _warm_http_session(self) -> None:
-        """Build the SDK's pooled session (and its TLS context, ~50-100 ms) once, before fetch()'s two
-        threads race to build it twice. Uses an SDK internal; without it the first calls build their own."""
-        try:
-            from darabonba.core import DEFAULT_POOL_MAXSIZE, DaraCore
-
-            key = f"{self.protocol}://{self.endpoint}:80:pool={DEFAULT_POOL_MAXSIZE}"
-            DaraCore._get_session(key, self.protocol, None, True, DEFAULT_POOL_MAXSIZE)
-        except Exception:
-            pass
-
-    def _build_sdk_client(self) -> Any:
-        from alibabacloud_tea_openapi.client import Client
-        from alibabacloud_tea_openapi.utils_models import Config
-
-        config = Config(endpoint=self.endpoint, protocol=self.protocol, region_id=self.region_id)
+    def _credentials_source(self) -> Callable[[], Credentials]:
         creds = self._credentials
         if creds is not None:
-            config.access_key_id = creds.access_key_id
-            config.access_key_secret = creds.access_key_secret
-            config.security_token = creds.security_token
-        else:
-            from alibabacloud_credentials.client import Client as CredentialClient
+            return lambda: creds
+        from playgate.ice.credentials import default_chain
 
-            try:
-                config.credential = CredentialClient()
-            except Exception as exc:
-                raise ConfigError(
-                    "No ICE credentials: set PLAYGATE_ACCESS_KEY_ID/PLAYGATE_ACCESS_KEY_SECRET, give the "
-                    f"function a role, or set ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET ({redact_text(str(exc))})."
-                ) from None
-        return Client(config)
+        return default_chain()
 
     def _where(self, action: str, media_id: str | None) -> str:
         target = f" for media {media_id!r}" if media_id else ""
@@ -398,7 +362,7 @@ class IceClient:
                 redact_text(f"{where} was refused: {failure.describe()}. Fix: {advice}"), **kw
             )
         said = failure.message.lower()
-        not_found = status == 404 or code.endswith(_NOT_FOUND_CODES)
+        not_found = (status == 404 and not code.startswith("HTTP")) or code.endswith(_NOT_FOUND_CODES)
         not_found = not_found or (code == "InvalidParameter" and ("not exist" in said or "not found" in said))
         if media_id and not_found and not code.startswith("InvalidAction"):
             advice = "check the MediaId in the event and that the endpoint is the media's region."
