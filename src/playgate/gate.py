@@ -97,7 +97,9 @@ class Gate:
             self._require_ready(snapshot)
         except FinalError as error:
             return self._alert(event, reason=error.reason, error=error.as_dict())
-        report = self.rules.evaluate(snapshot, event_type=event.event_type, user_data=event.user_data)
+        report = self.rules.evaluate(
+            snapshot, event_type=event.event_type, user_data=event.user_data, full=False
+        )
         if report.outcome == "fail":
             return self._alert(event, reason="qc_failed", media_id=snapshot.media_id, report=report)
         if any(msg.playable(r) for r in snapshot.renditions):

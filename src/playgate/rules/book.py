@@ -67,8 +67,13 @@ class RuleBook:
         profile: str | None = None,
         event_type: str | None = None,
         user_data: Any = None,
+        full: bool = True,
     ) -> Report:
-        """Every rule of the profile against the snapshot. Never raises."""
+        """Every rule of the profile against the snapshot. Never raises.
+
+        ``full=False`` (the gate's hot path) words only the findings that warn or fail; a rule that holds
+        or does not apply is recorded by id and outcome alone, since nothing reads more of it there.
+        """
         try:
             name = profile or self.select_profile(
                 event_type=event_type, user_data=user_data, snapshot=snapshot
@@ -100,7 +105,7 @@ class RuleBook:
         findings: list[Finding] = []
         for rule in chosen.rules:
             try:
-                findings += rule.evaluate(ctx)
+                findings += rule.evaluate(ctx, full=full)
             except Exception as exc:  # a bug must not crash the gate: the rule fails, visibly
                 findings.append(
                     Finding.model_construct(
