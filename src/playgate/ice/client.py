@@ -10,12 +10,10 @@ and request id, and never a credential.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -126,6 +124,14 @@ def _failure(answer: Answer) -> CallFailed:
     return CallFailed(retryable, f"HTTP{status}", message, status, request_id, _retry_after_s(answer))
 
 
+def _outcome(answer: Answer | OSError) -> dict[str, Any] | CallFailed:
+    """An ICE answer's JSON body, or what went wrong."""
+    if not isinstance(answer, Answer):
+        return _connection_failure(answer)
+    body = _json_object(answer.body) if 200 <= answer.status < 300 else None
+    return body if body is not None else _failure(answer)
+
+
 def _json_object(body: bytes) -> dict[str, Any] | None:
     try:
         data = json.loads(body)
@@ -141,7 +147,7 @@ def _retry_after_s(answer: Answer) -> float | None:
         return None
 
 
-def _connection_failure(exc: OSError | http.client.HTTPException) -> CallFailed:
+def _connection_failure(exc: OSError) -> CallFailed:
     message = str(exc) or type(exc).__name__
     timed_out = isinstance(exc, TimeoutError) or "timed out" in message.lower()
     return CallFailed(True, "Timeout" if timed_out else "ConnectionError", message)
@@ -181,7 +187,6 @@ class IceClient:
         self._clock = clock
         self._transport: Transport | None = None
         self._transport_lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
         self.rate_limiter: Any = None  # anything with acquire(): the reconciler's ceiling on calls per second
 
     def __repr__(self) -> str:
@@ -213,12 +218,10 @@ class IceClient:
 
     # --- the three operations ------------------------------------------------------------------------
     def get_media_info(self, media_id: str, *, deadline: float | None = None) -> dict[str, Any]:
-        query = {"MediaId": media_id, "OutputType": self.output_type, "AuthTimeout": str(self.auth_timeout_s)}
-        return self._call("GetMediaInfo", query, media_id=media_id, deadline=deadline)
+        return self._call("GetMediaInfo", self._media_query(media_id), media_id=media_id, deadline=deadline)
 
     def get_play_info(self, media_id: str, *, deadline: float | None = None) -> dict[str, Any]:
-        query = {"MediaId": media_id, "AuthTimeout": str(self.auth_timeout_s)}
-        return self._call("GetPlayInfo", query, media_id=media_id, deadline=deadline)
+        return self._call("GetPlayInfo", self._play_query(media_id), media_id=media_id, deadline=deadline)
 
     def list_media_info_jobs(
         self,
@@ -256,18 +259,25 @@ class IceClient:
     def fetch(self, media_id: str, *, deadline: float | None = None) -> MediaSnapshot:
         """GetMediaInfo and GetPlayInfo at the same time, merged into one snapshot.
 
-        A media that GetMediaInfo finds but GetPlayInfo does not (an OSS-only media has no renditions)
-        still gives a snapshot: no renditions, and a parse note saying why. A media GetMediaInfo does not
-        find raises ``MediaNotFound`` whatever GetPlayInfo said.
+        Both first attempts are in flight together (one round trip, no threads); a call whose first
+        attempt failed retryably goes on with its own retries. A media that GetMediaInfo finds but
+        GetPlayInfo does not (an OSS-only media has no renditions) still gives a snapshot: no renditions,
+        and a parse note saying why. A media GetMediaInfo does not find raises ``MediaNotFound`` whatever
+        GetPlayInfo said.
         """
         from playgate.ice.model import ParseNote, build_snapshot
 
-        play: Future[dict[str, Any]] = self._executor().submit(
-            self.get_play_info, media_id, deadline=deadline
-        )
-        media_info = self.get_media_info(media_id, deadline=deadline)
+        queries = {"GetMediaInfo": self._media_query(media_id), "GetPlayInfo": self._play_query(media_id)}
+        first = self._first_attempts(queries, deadline)
+        media_info = self._call(
+            "GetMediaInfo", queries["GetMediaInfo"], media_id=media_id, deadline=deadline,
+            first=first.get("GetMediaInfo"),
+        )  # fmt: skip
         try:
-            play_info: dict[str, Any] | None = play.result()
+            play_info: dict[str, Any] | None = self._call(
+                "GetPlayInfo", queries["GetPlayInfo"], media_id=media_id, deadline=deadline,
+                first=first.get("GetPlayInfo"),
+            )  # fmt: skip
             missing: MediaNotFound | None = None
         except MediaNotFound as exc:
             play_info, missing = None, exc
@@ -282,22 +292,54 @@ class IceClient:
     def close(self) -> None:
         if self._transport is not None:
             self._transport.close()
-        if self._pool is not None:
-            self._pool.shutdown(wait=False)
-            self._pool = None
 
     # --- plumbing ----------------------------------------------------------------------------------
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="playgate-ice")
-        return self._pool
+    def _media_query(self, media_id: str) -> dict[str, str]:
+        return {"MediaId": media_id, "OutputType": self.output_type, "AuthTimeout": str(self.auth_timeout_s)}
+
+    def _play_query(self, media_id: str) -> dict[str, str]:
+        return {"MediaId": media_id, "AuthTimeout": str(self.auth_timeout_s)}
+
+    def _first_attempts(
+        self, queries: dict[str, dict[str, str]], deadline: float | None
+    ) -> dict[str, dict[str, Any] | CallFailed]:
+        """The first attempt of each call, all in flight at once; nothing when no attempt may start (the
+        retry loop then says so)."""
+        remaining = self.policy.budget_s
+        if deadline is not None:
+            remaining = min(remaining, deadline - self._clock())
+        if remaining < self.policy.min_attempt_s:
+            return {}
+        transport = self._transport_for_calls()
+        if self.rate_limiter is not None:
+            for _ in queries:
+                self.rate_limiter.acquire()
+        answers = transport.call_all(list(queries.items()), min(self.policy.timeout_s, remaining))
+        return {action: _outcome(answer) for action, answer in zip(queries, answers, strict=True)}
 
     def _call(
-        self, action: str, query: dict[str, str], *, media_id: str | None, deadline: float | None
+        self,
+        action: str,
+        query: dict[str, str],
+        *,
+        media_id: str | None,
+        deadline: float | None,
+        first: dict[str, Any] | CallFailed | None = None,
     ) -> dict[str, Any]:
+        """One call with retries; ``first`` is the outcome of a first attempt already made."""
+        made = [first] if first is not None else []
+
+        def attempt(timeout_s: float) -> dict[str, Any]:
+            if made:
+                outcome = made.pop()
+                if isinstance(outcome, CallFailed):
+                    raise outcome
+                return outcome
+            return self._send(action, query, timeout_s)
+
         try:
             return run_with_retries(
-                lambda timeout_s: self._send(action, query, timeout_s),
+                attempt,
                 retryable=lambda exc: isinstance(exc, CallFailed) and exc.retryable,
                 retry_after=lambda exc: getattr(exc, "retry_after_s", None),
                 policy=self.policy,
@@ -314,22 +356,16 @@ class IceClient:
         transport = self._transport_for_calls()
         if self.rate_limiter is not None:
             self.rate_limiter.acquire()
-        try:
-            answer = transport.call(action, query, timeout_s)
-        except (OSError, http.client.HTTPException) as exc:
-            raise _connection_failure(exc) from None
-        if not 200 <= answer.status < 300:
-            raise _failure(answer)
-        body = _json_object(answer.body)
-        if body is None:
-            raise _failure(answer)
-        return body
+        outcome = _outcome(transport.call_all([(action, query)], timeout_s)[0])
+        if isinstance(outcome, CallFailed):
+            raise outcome
+        return outcome
 
     def warm(self) -> IceClient:
         """Set up the transport now (FC's initializer): credentials and, for HTTPS, the TLS context and
         the first connection, so the first event does not pay for them."""
         transport = self._transport_for_calls()
-        with contextlib.suppress(OSError, http.client.HTTPException):  # the first call connects again
+        with contextlib.suppress(OSError):  # the first call connects again
             transport.warm()
         return self
 

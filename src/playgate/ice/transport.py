@@ -1,4 +1,4 @@
-"""One signed RPC call to ICE over a pool of kept-alive ``http.client`` connections.
+"""One signed RPC call to ICE over a pool of kept-alive HTTP/1.1 connections (``playgate.ice.http1``).
 
 This is the whole HTTP stack of the ICE client: build the request the way the official SDK does (query
 parameters in the URL, an empty body, ``x-acs-*`` headers, ACS3-HMAC-SHA256 ``Authorization``; STS
@@ -9,16 +9,15 @@ connection before any answer arrived (the server closed it while idle) goes once
 
 from __future__ import annotations
 
-import http.client
-import os
 import platform
+import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from playgate.ice import signer
+from playgate.ice import http1, signer
 
 if TYPE_CHECKING:
     import ssl
@@ -27,7 +26,8 @@ if TYPE_CHECKING:
 
 API_VERSION = "2020-11-09"
 USER_AGENT = f"playgate ({platform.system()}; {platform.machine()}) Python/{platform.python_version()}"
-_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+_STALE = (http1.Disconnected, BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
+_NONCES = random.Random()  # a nonce must not repeat, not be secret: no entropy-pool read per request
 
 
 @dataclass(frozen=True)
@@ -98,25 +98,31 @@ class Transport:
         self.https = protocol.lower() == "https"
         self._credentials = credentials
         self._max_idle = max_idle
-        self._idle: list[http.client.HTTPConnection] = []
+        self._host, self._port = http1.split_host_port(endpoint, 443 if self.https else 80)
+        self._idle: list[http1.Connection] = []
         self._lock = threading.Lock()
         self._tls: ssl.SSLContext | None = None
 
     def call(self, action: str, query: dict[str, str], timeout_s: float) -> Answer:
-        credentials = self._credentials()
-        headers = request_headers(
-            action, self.endpoint, credentials, nonce=os.urandom(16).hex(), date=_utc_now()
-        )
-        headers = sign("POST", query, headers, credentials)
-        target = "/?" + "&".join(
-            f"{signer.percent_encode(k)}={signer.percent_encode(v)}" for k, v in query.items()
-        )
-        return self._exchange(target, headers, timeout_s)
+        answer = self.call_all([(action, query)], timeout_s)[0]
+        if isinstance(answer, BaseException):
+            raise answer
+        return answer
 
-    def warm(self) -> None:
+    def call_all(self, calls: list[tuple[str, dict[str, str]]], timeout_s: float) -> list[Answer | OSError]:
+        """Several calls in flight at once, each on its own connection: all are sent before any answer
+        is read, so they cost one round trip, without threads. Failures come back in their place."""
+        return self._exchange_all([self._prepare(action, query) for action, query in calls], timeout_s)
+
+    def warm(self, timeout_s: float = 5.0) -> None:
         """Open one connection now (FC's initializer): the TLS context and handshake off the first event."""
-        conn = self._connection(reused=None)
-        conn.connect()
+        conn, reused = self._connection()
+        if not reused:
+            try:
+                conn.open(timeout_s)
+            except OSError:
+                conn.close()
+                raise
         self._release(conn)
 
     def close(self) -> None:
@@ -126,54 +132,77 @@ class Transport:
             conn.close()
 
     # --- plumbing -----------------------------------------------------------------------------------
-    def _exchange(self, target: str, headers: dict[str, str], timeout_s: float) -> Answer:
-        reused: list[bool] = []
-        conn = self._connection(reused)
-        try:
-            return self._roundtrip(conn, target, headers, timeout_s)
-        except _STALE:
-            conn.close()
-            if not reused[0]:
-                raise
-        conn = self._connection(reused=None)  # the idle one had been closed by the server
-        try:
-            return self._roundtrip(conn, target, headers, timeout_s)
-        except BaseException:
-            conn.close()
-            raise
+    def _prepare(self, action: str, query: dict[str, str]) -> tuple[str, dict[str, str]]:
+        credentials = self._credentials()
+        nonce = f"{_NONCES.getrandbits(128):032x}"
+        headers = sign(
+            "POST",
+            query,
+            request_headers(action, self.endpoint, credentials, nonce=nonce, date=_utc_now()),
+            credentials,
+        )
+        target = "/?" + "&".join(
+            f"{signer.percent_encode(k)}={signer.percent_encode(v)}" for k, v in query.items()
+        )
+        return target, headers
 
-    def _roundtrip(
-        self, conn: http.client.HTTPConnection, target: str, headers: dict[str, str], timeout_s: float
-    ) -> Answer:
-        conn.timeout = timeout_s
-        if conn.sock is not None:
-            conn.sock.settimeout(timeout_s)
+    def _exchange_all(
+        self, requests: list[tuple[str, dict[str, str]]], timeout_s: float
+    ) -> list[Answer | OSError]:
+        sent: list[tuple[http1.Connection | None, bool, OSError | None]] = []
+        for target, headers in requests:
+            conn, reused = self._connection()
+            try:
+                conn.send(http1.request_bytes("POST", target, headers), timeout_s)
+                sent.append((conn, reused, None))
+            except OSError as exc:
+                conn.close()
+                sent.append((None, reused, exc))
+        answers: list[Answer | OSError] = []
+        for (target, headers), (conn, reused, error) in zip(requests, sent, strict=True):
+            if conn is not None:
+                try:
+                    answers.append(self._receive(conn))
+                    continue
+                except OSError as exc:
+                    error = exc
+            if reused and isinstance(error, _STALE):  # the server had closed the idle connection
+                answers.append(self._once_more(target, headers, timeout_s))
+            else:
+                answers.append(error)
+        return answers
+
+    def _once_more(self, target: str, headers: dict[str, str], timeout_s: float) -> Answer | OSError:
+        conn = self._new_connection()
         try:
-            conn.request("POST", target, headers=headers)
-            response = conn.getresponse()
-            body = response.read()
+            conn.send(http1.request_bytes("POST", target, headers), timeout_s)
+            return self._receive(conn)
+        except OSError as exc:
+            conn.close()
+            return exc
+
+    def _receive(self, conn: http1.Connection) -> Answer:
+        try:
+            status, headers, body, keep = conn.receive()
         except BaseException:
             conn.close()
             raise
-        answer = Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, body)
-        if response.will_close:
-            conn.close()
-        else:
+        if keep:
             self._release(conn)
-        return answer
+        else:
+            conn.close()
+        return Answer(status, headers, body)
 
-    def _connection(self, reused: list[bool] | None) -> http.client.HTTPConnection:
+    def _connection(self) -> tuple[http1.Connection, bool]:
+        """An idle connection (reused: True) or a new one."""
         with self._lock:
             conn = self._idle.pop() if self._idle else None
-        if reused is not None:
-            reused.append(conn is not None)
-        if conn is not None:
-            return conn
-        if self.https:
-            return http.client.HTTPSConnection(self.endpoint, context=self._tls_context())
-        return http.client.HTTPConnection(self.endpoint)
+        return (conn, True) if conn is not None else (self._new_connection(), False)
 
-    def _release(self, conn: http.client.HTTPConnection) -> None:
+    def _new_connection(self) -> http1.Connection:
+        return http1.Connection(self._host, self._port, self._tls_context() if self.https else None)
+
+    def _release(self, conn: http1.Connection) -> None:
         with self._lock:
             if len(self._idle) < self._max_idle:
                 self._idle.append(conn)

@@ -75,20 +75,30 @@ def install(emulator: IceEmulator, mock: responses.RequestsMock) -> None:
 
 
 def _transport_exchange(emulator: IceEmulator, original: Any) -> Any:
-    def exchange(self: Transport, target: str, headers: dict[str, str], timeout_s: float) -> Answer:
+    def exchange_all(
+        self: Transport, requests: list[tuple[str, dict[str, str]]], timeout_s: float
+    ) -> list[Answer | OSError]:
         scheme = "https" if self.https else "http"
-        url = f"{scheme}://{self.endpoint}{target}"
-        if not (ICE_URL.fullmatch(url) or LOOPBACK_URL.fullmatch(url)):
-            return original(self, target, headers, timeout_s)
-        parts = urlsplit(url)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        lower = {k.lower(): v for k, v in headers.items()}
-        reply = emulator.handle("POST", query, lower, {}, path=parts.path or "/", body=b"")
-        if reply.fault == "timeout":
-            raise TimeoutError(f"ICE emulator: timed out ({url.split('?')[0]})")
-        return Answer(reply.status, {k.lower(): v for k, v in reply.headers.items()}, reply.body)
+        if not (
+            ICE_URL.fullmatch(f"{scheme}://{self.endpoint}/")
+            or LOOPBACK_URL.fullmatch(f"{scheme}://{self.endpoint}/")
+        ):
+            return original(self, requests, timeout_s)
+        return [
+            _answer(emulator, f"{scheme}://{self.endpoint}{target}", headers) for target, headers in requests
+        ]
 
-    return exchange
+    return exchange_all
+
+
+def _answer(emulator: IceEmulator, url: str, headers: dict[str, str]) -> Answer | OSError:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    lower = {k.lower(): v for k, v in headers.items()}
+    reply = emulator.handle("POST", query, lower, {}, path=parts.path or "/", body=b"")
+    if reply.fault == "timeout":
+        return TimeoutError(f"ICE emulator: timed out ({url.split('?')[0]})")
+    return Answer(reply.status, {k.lower(): v for k, v in reply.headers.items()}, reply.body)
 
 
 @contextmanager
@@ -96,10 +106,10 @@ def mock_ice(emulator: IceEmulator | None = None) -> Iterator[IceEmulator]:
     """Serve ``emulator`` (a new, empty one by default) to every ICE call in this block: the official
     SDK's (``requests``) and playgate's own client's."""
     emulator = emulator if emulator is not None else IceEmulator()
-    exchange = _transport_exchange(emulator, Transport._exchange)
+    exchange = _transport_exchange(emulator, Transport._exchange_all)
     with (
         responses.RequestsMock(assert_all_requests_are_fired=False) as mock,
-        _patching.patch.object(Transport, "_exchange", exchange),
+        _patching.patch.object(Transport, "_exchange_all", exchange),
     ):
         install(emulator, mock)
         yield emulator
