@@ -10,6 +10,7 @@ AccessKey secret. ``tests/ice/test_signer_matches_the_sdk.py`` holds this to ``a
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ ALGORITHM = "ACS3-HMAC-SHA256"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
+@functools.lru_cache(maxsize=1024)  # names, actions and most values repeat on every call
 def percent_encode(text: str) -> str:
     return quote(text, safe="~", encoding="utf-8")
 
