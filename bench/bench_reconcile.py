@@ -74,7 +74,7 @@ def run_sweeps(url: str, folder: Path, args: argparse.Namespace) -> None:
     print(
         f"first sweep : {elapsed:.1f} s, {first.ice_calls} ICE calls, jobs seen {first.jobs_seen}, "
         f"published {first.published} {first.by_message}; CPU of this process {cpu:.1f} s, "
-        f"{cpu / max(1, first.jobs_seen) * 1000:.2f} ms per job (compare: warm CPU per event, bench/compare.py)"
+        f"{cpu / max(1, first.jobs_seen) * 1000:.2f} ms per job (vs bench/compare.py warm CPU per event)"
     )
     print(
         f"second sweep: {elapsed_again:.1f} s, {second.ice_calls} ICE calls, published {second.published}, "

@@ -14,7 +14,8 @@ with the spread (min–max).
 - warm CPU per event: after 50 warm-up events, process CPU over ``--events`` events / events;
 - latency: wall time of one event, ICE answering after 100 ms, in round trips (median of
   ``--latency-events`` events);
-- warm peak RSS after the warm run.
+- warm peak RSS after the warm run; ``--memory-events 10000`` instead follows one warm playgate's peak
+  RSS over that many events (it should stay flat).
 
 playgate runs as deployed: ``functions/qc_gate/index.py`` on the package byte-compiled (as the layer
 ships it), default log level, a SQLite store and JSONL sinks in a temporary folder. The hand-written
@@ -77,6 +78,13 @@ if mode == "latency":
         module.handler(payload, context)
         walls.append(time.perf_counter() - started)
     result["walls"] = walls
+if mode == "memory":
+    marks = {1000, 2500, 5000, count}
+    result["rss_mib"] = {}
+    for n in range(100, 100 + count):
+        module.handler(event(n), context)
+        if n - 99 in marks:
+            result["rss_mib"][n - 99] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 with open(os.environ["BENCH_RESULT"], "w") as out:
     json.dump(result, out)
@@ -133,7 +141,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--latency-events", type=int, default=10)
+    parser.add_argument(
+        "--memory-events", type=int, default=0, help="instead: peak RSS of one warm playgate over N events"
+    )
     args = parser.parse_args()
+    if args.memory_events:
+        memory(args.memory_events)
+        return
     compileall.compile_dir(ROOT / "src" / "playgate", quiet=1)  # as pip does when it builds the layer
     fast, fast_url = start_emulator(0)
     slow, slow_url = start_emulator(100)
@@ -168,6 +182,27 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=10)
     report(figures, args)
+
+
+def memory(events: int) -> None:
+    """Peak RSS of one warm playgate instance as events go by (it should stay flat)."""
+    compileall.compile_dir(ROOT / "src" / "playgate", quiet=1)
+    emulator, url = start_emulator(0)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder, result = Path(tmp), Path(tmp) / "result.json"
+            env = child_env(url, folder, f"memory-{time.time_ns()}", result)
+            run([sys.executable, "-c", CHILD, "memory", "playgate", str(events)], env)
+            marks = json.loads(result.read_text())["rss_mib"]
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+    print(
+        "playgate warm instance, peak RSS after "
+        + ", ".join(
+            f"{int(n):,} events: {mib:.1f} MiB" for n, mib in sorted(marks.items(), key=lambda kv: int(kv[0]))
+        )
+    )
 
 
 def report(f: dict[str, list[float]], args: argparse.Namespace) -> None:

@@ -9,8 +9,9 @@ connection before any answer arrived (the server closed it while idle) goes once
 
 from __future__ import annotations
 
-import platform
+import os
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from playgate.ice.credentials import Credentials
 
 API_VERSION = "2020-11-09"
-USER_AGENT = f"playgate ({platform.system()}; {platform.machine()}) Python/{platform.python_version()}"
+USER_AGENT = f"playgate ({os.uname().sysname}; {os.uname().machine}) Python/{sys.version.split()[0]}"
 _STALE = (http1.Disconnected, BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 _NONCES = random.Random()  # a nonce must not repeat, not be secret: no entropy-pool read per request
 
