@@ -183,3 +183,14 @@ def test_a_header_value_with_a_line_break_is_refused_before_sending(raw_server):
 )
 def test_endpoints_split_into_host_and_port(endpoint, expected):
     assert split_host_port(endpoint, 443) == expected
+
+
+def test_a_connection_idle_longer_than_the_limit_is_not_reused(raw_server, monkeypatch):
+    import playgate.ice.transport as transport_module
+
+    server = raw_server([_ok()])
+    transport = _transport(server)
+    transport.call("GetMediaInfo", {"MediaId": "m-1"}, 2.0)
+    monkeypatch.setattr(transport_module, "IDLE_LIMIT_S", -1.0)  # everything idle is now too old
+    transport.call("GetMediaInfo", {"MediaId": "m-1"}, 2.0)
+    assert server.connections == 2

@@ -366,7 +366,7 @@ class IceClient:
         the first connection, so the first event does not pay for them."""
         transport = self._transport_for_calls()
         with contextlib.suppress(OSError):  # the first call connects again
-            transport.warm()
+            transport.warm(self.policy.timeout_s)
         return self
 
     def _transport_for_calls(self) -> Transport:

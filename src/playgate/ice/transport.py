@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 API_VERSION = "2020-11-09"
 USER_AGENT = f"playgate ({os.uname().sysname}; {os.uname().machine}) Python/{sys.version.split()[0]}"
+IDLE_LIMIT_S = 10.0  # below the idle timeouts of SLB/ALB front ends (15 s and up)
 _STALE = (http1.Disconnected, BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 _NONCES = random.Random()  # a nonce must not repeat, not be secret: no entropy-pool read per request
 
@@ -100,7 +101,7 @@ class Transport:
         self._credentials = credentials
         self._max_idle = max_idle
         self._host, self._port = http1.split_host_port(endpoint, 443 if self.https else 80)
-        self._idle: list[http1.Connection] = []
+        self._idle: list[tuple[http1.Connection, float]] = []  # with the monotonic time it went idle
         self._lock = threading.Lock()
         self._tls: ssl.SSLContext | None = None
 
@@ -129,7 +130,7 @@ class Transport:
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
-        for conn in idle:
+        for conn, _ in idle:
             conn.close()
 
     # --- plumbing -----------------------------------------------------------------------------------
@@ -197,7 +198,10 @@ class Transport:
     def _connection(self) -> tuple[http1.Connection, bool]:
         """An idle connection (reused: True) or a new one."""
         with self._lock:
-            conn = self._idle.pop() if self._idle else None
+            conn, since = self._idle.pop() if self._idle else (None, 0.0)
+        if conn is not None and time.monotonic() - since > IDLE_LIMIT_S:
+            conn.close()  # load balancers drop idle connections silently: do not wait for that to show
+            conn = None
         return (conn, True) if conn is not None else (self._new_connection(), False)
 
     def _new_connection(self) -> http1.Connection:
@@ -206,7 +210,7 @@ class Transport:
     def _release(self, conn: http1.Connection) -> None:
         with self._lock:
             if len(self._idle) < self._max_idle:
-                self._idle.append(conn)
+                self._idle.append((conn, time.monotonic()))
                 return
         conn.close()
 
