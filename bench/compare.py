@@ -227,6 +227,12 @@ def report(f: dict[str, list[float]], args: argparse.Namespace) -> None:
             f"peak RSS after warm run {spread(f[f'{which} warm rss'], fmt='{:.1f}')} MiB  "
             f"one event at 100 ms ICE latency {spread(f[f'{which} rtt'], fmt='{:.2f}')} RTT"
         )
+    cold = [p / a for p, a in zip(f["playgate cold cpu"], f["anchor cpu"], strict=True)]
+    warm = [p / h for p, h in zip(f["playgate warm cpu"], f["handwritten warm cpu"], strict=True)]
+    print(
+        f"ratios run by run: cold CPU / anchor {spread(cold, fmt='{:.2f}')}; "
+        f"warm CPU / hand-written {spread(warm, fmt='{:.2f}')}"
+    )
     print(
         "ratios (medians): playgate cold CPU / anchor CPU "
         f"{med['playgate cold cpu'] / med['anchor cpu']:.2f} (goal ≤ 0.5); "
