@@ -197,7 +197,7 @@ class IceClient:
         """Client for this invocation: credentials chain, region, endpoint, timeouts from settings.
 
         In FC 2.0 the context's STS credentials are fresh per invocation: build a client per invocation
-        (cheap: the SDK is imported once per process) or pass the context each time.
+        (cheap: a client holds no more than its credentials and idle connections).
         """
         region = settings.resolved_region(getattr(context, "region", None) if context is not None else None)
         endpoint, protocol = resolve_endpoint(settings, region)
@@ -405,12 +405,7 @@ class IceClient:
             return MediaNotFound(
                 redact_text(f"{where}: no such media: {failure.describe()}. Fix: {advice}"), **kw
             )
-        if failure.code == "NoCredentials":
-            advice = "set PLAYGATE_ACCESS_KEY_ID/_SECRET, give the function a role, or set ALIBABA_CLOUD_*."
-            return ConfigError(
-                redact_text(f"{where}: no usable credentials: {failure.message}. Fix: {advice}"), **kw
-            )
-        advice = "check the request parameters and the SDK/API version; retrying will not help."
+        advice = "check the request parameters and the API version; retrying will not help."
         return InvalidRequest(redact_text(f"{where} was rejected: {failure.describe()}. {advice}"), **kw)
 
     def _gave_up(self, action: str, media_id: str | None, stop: GiveUp) -> PlaygateError:
