@@ -122,7 +122,9 @@ def default_chain() -> Callable[[], Credentials]:
         try:
             found = client.get_credential()
         except Exception as exc:
-            raise ConfigError(f"No usable ICE credentials from the default chain: {_redacted(exc)}") from None
+            raise ConfigError(
+                f"No ICE credentials: {advice}; the default credential chain found none ({_redacted(exc)})."
+            ) from None
         creds = _pair(
             found.access_key_id,
             found.access_key_secret,
