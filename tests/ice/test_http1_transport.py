@@ -194,3 +194,24 @@ def test_a_connection_idle_longer_than_the_limit_is_not_reused(raw_server, monke
     monkeypatch.setattr(transport_module, "IDLE_LIMIT_S", -1.0)  # everything idle is now too old
     transport.call("GetMediaInfo", {"MediaId": "m-1"}, 2.0)
     assert server.connections == 2
+
+
+def test_nonces_differ_between_calls_and_between_forked_processes(raw_server):
+    import os
+
+    server = raw_server([_ok()])
+    transport = _transport(server)
+    transport.call("GetMediaInfo", {"MediaId": "m-1"}, 2.0)
+    transport.call("GetMediaInfo", {"MediaId": "m-1"}, 2.0)
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child signs one request and reports its nonce
+        nonce = _transport(server)._prepare("GetMediaInfo", {"MediaId": "m-1"})[1]["x-acs-signature-nonce"]
+        os.write(writer, nonce.encode())
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(reader, 64).decode()
+    parent = transport._prepare("GetMediaInfo", {"MediaId": "m-1"})[1]["x-acs-signature-nonce"]
+    lines = [line for r in server.requests for line in r.decode().split("\r\n")]
+    nonces = [line.split(": ")[1] for line in lines if line.startswith("x-acs-signature-nonce:")]
+    assert len(set([*nonces, child, parent])) == 4

@@ -30,6 +30,8 @@ USER_AGENT = f"playgate ({os.uname().sysname}; {os.uname().machine}) Python/{sys
 IDLE_LIMIT_S = 10.0  # below the idle timeouts of SLB/ALB front ends (15 s and up)
 _STALE = (http1.Disconnected, BrokenPipeError, ConnectionResetError, ConnectionAbortedError)
 _NONCES = random.Random()  # a nonce must not repeat, not be secret: no entropy-pool read per request
+if hasattr(os, "register_at_fork"):  # a forked worker must not replay its parent's nonces
+    os.register_at_fork(after_in_child=_NONCES.seed)
 
 
 @dataclass(frozen=True)
