@@ -2,8 +2,8 @@
 
     python bench/bench_handler.py [--events 500] [--latency-ms 100] [--latency-events 20] [--runs 3]
 
-Throughput: one process pinned to one core, the in-process emulator (``mock_ice``: the real SDK
-signing and ``requests`` stack, answered without sockets), a SQLite store and JSONL sinks in a temporary
+Throughput: one process pinned to one core, the in-process emulator (``mock_ice``: playgate's signed
+requests answered without sockets), a SQLite store and JSONL sinks in a temporary
 folder; each event is a new job, so every one is fetched, checked and published. Latency: the emulator
 over real HTTP on 127.0.0.1 answering each call after ``--latency-ms``; since GetMediaInfo and
 GetPlayInfo overlap, one event should take about one round trip. Prints medians over ``--runs``.

@@ -59,9 +59,9 @@ def run_sweeps(url: str, folder: Path, args: argparse.Namespace) -> None:
     runtime = Runtime.build(settings)
     end = START + timedelta(seconds=args.jobs + 60)
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     first = sweep(runtime, start=START, end=end, page_size=args.page_size)
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
     second = sweep(runtime, start=START, end=end, page_size=args.page_size)
@@ -73,7 +73,8 @@ def run_sweeps(url: str, folder: Path, args: argparse.Namespace) -> None:
     )
     print(
         f"first sweep : {elapsed:.1f} s, {first.ice_calls} ICE calls, jobs seen {first.jobs_seen}, "
-        f"published {first.published} {first.by_message}"
+        f"published {first.published} {first.by_message}; CPU of this process {cpu:.1f} s, "
+        f"{cpu / max(1, first.jobs_seen) * 1000:.2f} ms per job (vs bench/compare.py warm CPU per event)"
     )
     print(
         f"second sweep: {elapsed_again:.1f} s, {second.ice_calls} ICE calls, published {second.published}, "

@@ -155,7 +155,9 @@ class Gate:
             self._require_ready(event, snapshot)
         except FinalError as error:
             return self._alert(event, reason=error.reason, error=error.as_dict())
-        report = self.rules.evaluate(snapshot, event_type=event.event_type, user_data=event.user_data)
+        report = self.rules.evaluate(
+            snapshot, event_type=event.event_type, user_data=event.user_data, full=False
+        )
         _log_unknown_profile(report, self.rules)
         report = self._probe(snapshot, report, deadline)
         if report.outcome == "fail":

@@ -97,6 +97,7 @@ def test_no_access_key_token_or_signed_url_reaches_the_logs(emulator_server, tmp
     media["MediaInfo"]["MediaBasicInfo"]["CoverURL"] = signed
     emulator.add_media("media-signed", media_info=media, play_info=play)
 
+    emulator.add_access_key(SECRET_ID, SECRET_KEY)  # the emulator verifies the signature
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", SECRET_ID)
     monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET_KEY)
     monkeypatch.setenv("ALIBABA_CLOUD_SECURITY_TOKEN", STS_TOKEN)
@@ -144,7 +145,9 @@ def _context(**credentials):
 
 
 @pytest.fixture
-def fc_environment(function_env, monkeypatch):
+def fc_environment(function_env, emulator_server, monkeypatch):
+    for key_id, secret in (("STS.ctx-key-id", "ctx-secret"), ("STS.env-key-id", "env-secret")):
+        emulator_server.emulator.add_access_key(key_id, secret)  # the emulator verifies signatures
     monkeypatch.delenv(
         "PLAYGATE_ACCESS_KEY_ID", raising=False
     )  # credentials from the context or FC 3.0's env

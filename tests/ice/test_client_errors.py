@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from types import SimpleNamespace
 
 import pytest
-import responses
 from ice_helpers import SECRET, TOKEN
 
-from playgate.errors import AccessDenied, InvalidRequest, MediaNotFound
+from playgate.errors import AccessDenied, IceUnavailable, InvalidRequest, MediaNotFound
 from playgate.ice.client import IceClient
 from playgate.settings import Settings
 from playgate.testing import IceEmulator, mock_ice
 
-ICE = re.compile(r"https://ice\.cn-shanghai\.aliyuncs\.com/.*")
 
-
-def _error(code: str, message: str, status: int) -> dict:
-    body = {
-        "RequestId": "REQ-1234",
-        "HostId": "ice.cn-shanghai.aliyuncs.com",
-        "Code": code,
-        "Message": message,
-    }
-    return {"json": body, "status": status}
+def _error(code: str, message: str) -> dict:
+    host = "ice.cn-shanghai.aliyuncs.com"
+    return {"RequestId": "REQ-1234", "HostId": host, "Code": code, "Message": message}
 
 
 def test_unknown_media_raises_media_not_found_naming_action_media_code_and_request_id(
@@ -49,49 +40,68 @@ def test_unknown_media_raises_media_not_found_naming_action_media_code_and_reque
         ("InvalidParameter", 400, InvalidRequest),
     ],
 )
-def test_ice_error_codes_map_to_final_errors(make_client, code, status, error):
-    client = make_client("https://ice.cn-shanghai.aliyuncs.com")
-    with responses.RequestsMock() as mock:
-        mock.add(responses.POST, ICE, **_error(code, f"{code} happened", status))
-        with pytest.raises(error) as info:
-            client.get_media_info("m-1")
-        assert len(mock.calls) == 1  # final: not retried
+def test_ice_error_codes_map_to_final_errors(canned_ice, make_client, code, status, error):
+    client = make_client(canned_ice.url)
+    canned_ice.answer(status, _error(code, f"{code} happened"))
+    with pytest.raises(error) as info:
+        client.get_media_info("m-1")
+    assert len(canned_ice.requests) == 1  # final: not retried
     assert info.value.code == code and info.value.request_id == "REQ-1234"
     assert "GetMediaInfo" in str(info.value) and "m-1" in str(info.value)
 
 
-def test_invalid_parameter_saying_the_media_does_not_exist_is_media_not_found(make_client):
-    client = make_client("https://ice.cn-shanghai.aliyuncs.com")
-    with responses.RequestsMock() as mock:
-        mock.add(responses.POST, ICE, **_error("InvalidParameter", "The media m-1 does not exist.", 400))
-        with pytest.raises(MediaNotFound):
-            client.get_play_info("m-1")
+def test_invalid_parameter_saying_the_media_does_not_exist_is_media_not_found(canned_ice, make_client):
+    client = make_client(canned_ice.url)
+    canned_ice.answer(400, _error("InvalidParameter", "The media m-1 does not exist."))
+    with pytest.raises(MediaNotFound):
+        client.get_play_info("m-1")
 
 
-def test_throttling_with_retry_after_code_on_http_503_is_retried(make_client):
-    client = make_client("https://ice.cn-shanghai.aliyuncs.com")
-    with responses.RequestsMock() as mock:
-        mock.add(responses.POST, ICE, **_error("ServiceUnavailable", "busy", 503))
-        mock.add(responses.POST, ICE, json={"RequestId": "R2", "MediaInfo": {"MediaId": "m-1"}})
-        assert client.get_media_info("m-1")["RequestId"] == "R2"
-        assert len(mock.calls) == 2
+def test_throttling_with_retry_after_code_on_http_503_is_retried(canned_ice, make_client):
+    client = make_client(canned_ice.url)
+    canned_ice.answer(503, _error("ServiceUnavailable", "busy"))
+    canned_ice.answer(200, {"RequestId": "R2", "MediaInfo": {"MediaId": "m-1"}})
+    assert client.get_media_info("m-1")["RequestId"] == "R2"
+    assert len(canned_ice.requests) == 2
 
 
-def test_no_secret_appears_in_any_error_text(make_client):
-    client = make_client("https://ice.cn-shanghai.aliyuncs.com")
+@pytest.mark.parametrize("status", [400, 404, 413, 414])
+def test_a_4xx_page_that_is_not_json_is_final_not_retried(canned_ice, make_client, status):
+    """A front end's HTML (e.g. 414 for an over-long MediaId) will be the same next time (issue 9)."""
+    client = make_client(canned_ice.url, max_attempts=5)
+    page = f"<html><body><h1>{status} Request-URI Too Large</h1></body></html>".encode()
+    canned_ice.answer(status, page, kind="text/html")
+    with pytest.raises(InvalidRequest) as info:
+        client.get_media_info("m-" + "x" * 40)
+    assert len(canned_ice.requests) == 1
+    assert not info.value.retryable and info.value.code == f"HTTP{status}"
+    assert f"HTTP {status}" in str(info.value) and "text/html" in str(info.value)
+
+
+@pytest.mark.parametrize("status", [502, 503, 429])
+def test_a_5xx_or_429_page_that_is_not_json_is_retried(canned_ice, make_client, status):
+    client = make_client(canned_ice.url, max_attempts=3)
+    canned_ice.answer(status, b"<html>Bad Gateway</html>", kind="text/html")
+    with pytest.raises(IceUnavailable) as info:
+        client.get_media_info("m-1")
+    assert len(canned_ice.requests) == 3 and info.value.retryable
+
+
+def test_no_secret_appears_in_any_error_text(canned_ice, make_client):
+    client = make_client(canned_ice.url, max_attempts=1)
     signed = (
         "https://b.oss-cn-shanghai.aliyuncs.com/x.mp4?OSSAccessKeyId=LTAI5tLeakedKeyId&Signature=abc123sig"
     )
+    canned_ice.answer(403, _error("Forbidden", f"denied for {SECRET} {TOKEN} at {signed}"))
+    canned_ice.answer(500, _error("InternalError", f"{signed} {SECRET}"))
+    canned_ice.answer(414, f"<html>{signed} {SECRET} {TOKEN}</html>".encode(), kind="text/html")
     texts = []
-    with responses.RequestsMock() as mock:
-        mock.add(responses.POST, ICE, **_error("Forbidden", f"denied for {SECRET} {TOKEN} at {signed}", 403))
-        mock.add(responses.POST, ICE, **_error("InternalError", f"{signed} {SECRET}", 500))
-        for _ in range(2):
-            try:
-                client.get_media_info("m-1")
-            except Exception as exc:
-                texts.append(f"{exc!s} {exc!r} {client!r}")
-    assert len(texts) == 2
+    for _ in range(3):
+        try:
+            client.get_media_info("m-1")
+        except Exception as exc:
+            texts.append(f"{exc!s} {exc!r} {client!r}")
+    assert len(texts) == 3
     for text in texts:
         for secret in (SECRET, TOKEN, "LTAI5tLeakedKeyId", "abc123sig", "LTAI5tTestKeyId0000"):
             assert secret not in text
@@ -112,6 +122,7 @@ def test_credentials_from_the_fc_context_are_used_and_never_shown(monkeypatch):
     context = SimpleNamespace(credentials=creds, region="cn-shanghai")
     client = IceClient.from_settings(Settings(_env_file=None), context)
     with mock_ice(IceEmulator()) as emulator:
+        emulator.add_access_key("STS.ctxKeyId12345", "ctx-secret-123456")
         emulator.add_media("m-ctx", {"MediaInfo": {"MediaId": "m-ctx"}}, None)
         with pytest.raises(MediaNotFound) as info:
             client.get_play_info("m-ctx")

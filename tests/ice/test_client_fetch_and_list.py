@@ -59,6 +59,7 @@ def test_list_media_info_jobs_filters_by_status_and_window(catalog_server, make_
 
 def test_in_process_mock_serves_the_client_built_from_settings(ice_emulator):
     ice_emulator.load_catalog(sample_catalog_path())
+    ice_emulator.add_access_key("id-123456", "secret-123456")
     settings = Settings(
         _env_file=None, region="cn-shanghai", access_key_id="id-123456", access_key_secret="secret-123456"
     )

@@ -7,15 +7,16 @@ import sys
 
 import pytest
 import requests
+from ice_helpers import signed_headers
 
 from playgate.testing import IceEmulator, sample_catalog_path
-
-SIGNED = {"authorization": "ACS3-HMAC-SHA256 Credential=x", "x-acs-version": "2020-11-09"}
+from playgate.testing.signatures import TEST_ACCESS_KEY_ID, TEST_ACCESS_KEY_SECRET
 
 
 def _statuses(emulator: IceEmulator, n: int) -> list[int]:
-    headers = dict(SIGNED, **{"x-acs-action": "GetMediaInfo"})
-    return [emulator.handle("POST", {"MediaId": "media-ladder-ok"}, headers, {}).status for _ in range(n)]
+    query = {"MediaId": "media-ladder-ok"}
+    headers = signed_headers("GetMediaInfo", query, TEST_ACCESS_KEY_ID, TEST_ACCESS_KEY_SECRET)
+    return [emulator.handle("POST", query, headers, {}).status for _ in range(n)]
 
 
 def test_rate_faults_are_reproducible_with_a_seed():

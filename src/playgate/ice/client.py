@@ -1,20 +1,20 @@
-"""The ICE client: GetMediaInfo, GetPlayInfo and ListMediaInfoJobs through Alibaba Cloud's official SDK.
+"""The ICE client: GetMediaInfo, GetPlayInfo and ListMediaInfoJobs.
 
-Requests go through ``alibabacloud_tea_openapi``'s generic ``call_api`` (the same path the generated
-``alibabacloud_ice20201109`` client takes, with its ACS3-HMAC-SHA256 signing), not through the generated
-client, whose models module alone costs more import time than a whole FC cold start should. The SDK is
-imported on first use only. Its own retry loop is off: this module retries (``playgate.ice.retry``) and
-turns every failure into a ``playgate.errors`` class whose message names the action, the media, ICE's
-code, message and request id, and never a credential.
+Each call is one RPC request signed with ACS3-HMAC-SHA256 (``playgate.ice.signer``, held to the official
+SDK by a test) over kept-alive connections (``playgate.ice.transport``): the official SDK's import alone
+costs more than a whole FC cold start should. This module retries (``playgate.ice.retry``) and turns every
+failure into a ``playgate.errors`` class whose message names the action, the media, ICE's code, message
+and request id, and never a credential.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -31,6 +31,7 @@ from playgate.errors import (
 )
 from playgate.ice.credentials import Credentials, resolve_credentials
 from playgate.ice.retry import GiveUp, RetryPolicy, run_with_retries
+from playgate.ice.transport import Answer, Transport
 from playgate.log import redact_text, register_secret
 
 if TYPE_CHECKING:
@@ -102,61 +103,66 @@ def _utc_text(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _sdk_failure(exc: BaseException) -> CallFailed:
-    """Classify what the SDK raised for one attempt."""
-    inner = getattr(exc, "inner_exception", None)
-    if inner is not None and inner is not exc:
-        return _sdk_failure(inner)
-    data = getattr(exc, "data", None)
-    status = getattr(exc, "status_code", None) or getattr(exc, "statusCode", None)
-    if isinstance(data, dict) and (data.get("Code") or data.get("code") or status):
-        code = str(data.get("Code") or data.get("code") or getattr(exc, "code", "") or "") or None
+def _failure(answer: Answer) -> CallFailed:
+    """Classify an answer that is not a 2xx JSON object."""
+    status = answer.status
+    request_id = answer.headers.get("x-acs-request-id")
+    data = _json_object(answer.body)
+    if data is not None and (data.get("Code") or data.get("code")):
+        code = str(data.get("Code") or data.get("code"))
         message = str(data.get("Message") or data.get("message") or "")
-        request_id = data.get("RequestId") or data.get("requestId") or getattr(exc, "request_id", None)
-        status = int(status) if status else None
-        retryable = bool(
-            (code and code.startswith(_THROTTLING_CODES))
-            or (status is not None and status >= 500)
-            or status == 429
-        )
-        retry_after = getattr(exc, "retry_after", None)
-        return CallFailed(
-            retryable,
-            code,
-            message,
-            status,
-            str(request_id) if request_id else None,
-            float(retry_after) / 1000 if retry_after else None,
-        )
-    name = type(exc).__name__
-    message = str(getattr(exc, "message", None) or exc)
-    if (
-        isinstance(exc, ValueError) or "parse the value as json" in message
-    ):  # a proxy page, a truncated answer
-        return CallFailed(
-            True, "MalformedResponse", f"ICE answered with a body that is not JSON: {message[:160]}"
-        )
-    if "Credential" in name:
-        return CallFailed(False, "NoCredentials", message)
-    if name == "RetryError" or isinstance(exc, OSError):  # connection errors and timeouts
-        return _connection_failure(message)
-    return CallFailed(False, name, message)
+        request_id = str(data.get("RequestId") or data.get("requestId") or request_id or "") or None
+        retryable = code.startswith(_THROTTLING_CODES) or status >= 500 or status == 429
+        return CallFailed(retryable, code, message, status, request_id, _retry_after_s(answer))
+    # Not an ICE error body: a proxy page, a front end's HTML 414, a truncated answer. Only what can get
+    # better by itself is retried (5xx, 429, a cut-off 2xx); any other 4xx will be the same next time.
+    kind = answer.headers.get("content-type", "no content type")
+    said = redact_text(answer.body[:160].decode("utf-8", "replace"))
+    if 200 <= status < 300:
+        return CallFailed(True, "MalformedResponse", f"ICE answered with a body that is not JSON: {said}")
+    retryable = status >= 500 or status == 429
+    message = f"the answer is not an ICE error ({kind}): {said or 'empty body'}"
+    return CallFailed(retryable, f"HTTP{status}", message, status, request_id, _retry_after_s(answer))
+
+
+def _outcome(answer: Answer | OSError) -> dict[str, Any] | CallFailed:
+    """An ICE answer's JSON body, or what went wrong."""
+    if not isinstance(answer, Answer):
+        return _connection_failure(answer)
+    body = _json_object(answer.body) if 200 <= answer.status < 300 else None
+    return body if body is not None else _failure(answer)
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _retry_after_s(answer: Answer) -> float | None:
+    try:
+        return float(answer.headers.get("retry-after", "")) or None
+    except ValueError:
+        return None
 
 
 # Whole words only: a request URL in the message carries AuthTimeout=…, which is no timeout.
 _TIMED_OUT = re.compile(r"timed out|\b(?:read|connect)?timeout(?:error)?\b", re.IGNORECASE)
 
 
-def _connection_failure(message: str) -> CallFailed:
+def _connection_failure(exc: OSError) -> CallFailed:
     """A failure to talk to ICE at all, said plainly: refused, timed out, or another network error."""
-    if "refused" in message.lower():
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, ConnectionRefusedError) or "refused" in message.lower():
         return CallFailed(
             True,
             "ConnectionRefused",
             "connection refused: nothing accepts connections there "
             "(check PLAYGATE_ICE_ENDPOINT or the region, and the network)",
         )
-    if _TIMED_OUT.search(message):
+    if isinstance(exc, TimeoutError) or _TIMED_OUT.search(message):
         return CallFailed(True, "Timeout", message)
     return CallFailed(True, "ConnectionError", message)
 
@@ -193,9 +199,8 @@ class IceClient:
                 register_secret(secret)
         self._sleep = sleep
         self._clock = clock
-        self._sdk: Any = None
-        self._sdk_lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
+        self._transport: Transport | None = None
+        self._transport_lock = threading.Lock()
         self.rate_limiter: Any = None  # anything with acquire(): the reconciler's ceiling on calls per second
 
     def __repr__(self) -> str:
@@ -206,7 +211,7 @@ class IceClient:
         """Client for this invocation: credentials chain, region, endpoint, timeouts from settings.
 
         In FC 2.0 the context's STS credentials are fresh per invocation: build a client per invocation
-        (cheap: the SDK is imported once per process) or pass the context each time.
+        (cheap: a client holds no more than its credentials and idle connections).
         """
         region = settings.resolved_region(getattr(context, "region", None) if context is not None else None)
         endpoint, protocol = resolve_endpoint(settings, region)
@@ -227,12 +232,10 @@ class IceClient:
 
     # --- the three operations ------------------------------------------------------------------------
     def get_media_info(self, media_id: str, *, deadline: float | None = None) -> dict[str, Any]:
-        query = {"MediaId": media_id, "OutputType": self.output_type, "AuthTimeout": str(self.auth_timeout_s)}
-        return self._call("GetMediaInfo", query, media_id=media_id, deadline=deadline)
+        return self._call("GetMediaInfo", self._media_query(media_id), media_id=media_id, deadline=deadline)
 
     def get_play_info(self, media_id: str, *, deadline: float | None = None) -> dict[str, Any]:
-        query = {"MediaId": media_id, "AuthTimeout": str(self.auth_timeout_s)}
-        return self._call("GetPlayInfo", query, media_id=media_id, deadline=deadline)
+        return self._call("GetPlayInfo", self._play_query(media_id), media_id=media_id, deadline=deadline)
 
     def list_media_info_jobs(
         self,
@@ -276,18 +279,25 @@ class IceClient:
     def fetch(self, media_id: str, *, deadline: float | None = None) -> MediaSnapshot:
         """GetMediaInfo and GetPlayInfo at the same time, merged into one snapshot.
 
-        A media that GetMediaInfo finds but GetPlayInfo does not (an OSS-only media has no renditions)
-        still gives a snapshot: no renditions, and a parse note saying why. A media GetMediaInfo does not
-        find raises ``MediaNotFound`` whatever GetPlayInfo said.
+        Both first attempts are in flight together (one round trip, no threads); a call whose first
+        attempt failed retryably goes on with its own retries. A media that GetMediaInfo finds but
+        GetPlayInfo does not (an OSS-only media has no renditions) still gives a snapshot: no renditions,
+        and a parse note saying why. A media GetMediaInfo does not find raises ``MediaNotFound`` whatever
+        GetPlayInfo said.
         """
         from playgate.ice.model import ParseNote, build_snapshot
 
-        play: Future[dict[str, Any]] = self._executor().submit(
-            self.get_play_info, media_id, deadline=deadline
-        )
-        media_info = self.get_media_info(media_id, deadline=deadline)
+        queries = {"GetMediaInfo": self._media_query(media_id), "GetPlayInfo": self._play_query(media_id)}
+        first = self._first_attempts(queries, deadline)
+        media_info = self._call(
+            "GetMediaInfo", queries["GetMediaInfo"], media_id=media_id, deadline=deadline,
+            first=first.get("GetMediaInfo"),
+        )  # fmt: skip
         try:
-            play_info: dict[str, Any] | None = play.result()
+            play_info: dict[str, Any] | None = self._call(
+                "GetPlayInfo", queries["GetPlayInfo"], media_id=media_id, deadline=deadline,
+                first=first.get("GetPlayInfo"),
+            )  # fmt: skip
             missing: MediaNotFound | None = None
         except MediaNotFound as exc:
             play_info, missing = None, exc
@@ -300,22 +310,56 @@ class IceClient:
         return snapshot
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False)
-            self._pool = None
+        if self._transport is not None:
+            self._transport.close()
 
     # --- plumbing ----------------------------------------------------------------------------------
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="playgate-ice")
-        return self._pool
+    def _media_query(self, media_id: str) -> dict[str, str]:
+        return {"MediaId": media_id, "OutputType": self.output_type, "AuthTimeout": str(self.auth_timeout_s)}
+
+    def _play_query(self, media_id: str) -> dict[str, str]:
+        return {"MediaId": media_id, "AuthTimeout": str(self.auth_timeout_s)}
+
+    def _first_attempts(
+        self, queries: dict[str, dict[str, str]], deadline: float | None
+    ) -> dict[str, dict[str, Any] | CallFailed]:
+        """The first attempt of each call, all in flight at once; nothing when no attempt may start (the
+        retry loop then says so)."""
+        remaining = self.policy.budget_s
+        if deadline is not None:
+            remaining = min(remaining, deadline - self._clock())
+        if remaining < self.policy.min_attempt_s:
+            return {}
+        transport = self._transport_for_calls()
+        if self.rate_limiter is not None:
+            for _ in queries:
+                self.rate_limiter.acquire()
+        answers = transport.call_all(list(queries.items()), min(self.policy.timeout_s, remaining))
+        return {action: _outcome(answer) for action, answer in zip(queries, answers, strict=True)}
 
     def _call(
-        self, action: str, query: dict[str, str], *, media_id: str | None, deadline: float | None
+        self,
+        action: str,
+        query: dict[str, str],
+        *,
+        media_id: str | None,
+        deadline: float | None,
+        first: dict[str, Any] | CallFailed | None = None,
     ) -> dict[str, Any]:
+        """One call with retries; ``first`` is the outcome of a first attempt already made."""
+        made = [first] if first is not None else []
+
+        def attempt(timeout_s: float) -> dict[str, Any]:
+            if made:
+                outcome = made.pop()
+                if isinstance(outcome, CallFailed):
+                    raise outcome
+                return outcome
+            return self._send(action, query, timeout_s)
+
         try:
             return run_with_retries(
-                lambda timeout_s: self._send(action, query, timeout_s),
+                attempt,
                 retryable=lambda exc: isinstance(exc, CallFailed) and exc.retryable,
                 retry_after=lambda exc: getattr(exc, "retry_after_s", None),
                 policy=self.policy,
@@ -329,84 +373,36 @@ class IceClient:
             raise self._final(action, media_id, failure) from None
 
     def _send(self, action: str, query: dict[str, str], timeout_s: float) -> dict[str, Any]:
-        from alibabacloud_tea_openapi.utils_models import OpenApiRequest, Params
-        from darabonba.runtime import RuntimeOptions
-
-        sdk = self._client()
+        transport = self._transport_for_calls()
         if self.rate_limiter is not None:
             self.rate_limiter.acquire()
-        params = Params(
-            action=action,
-            version=API_VERSION,
-            protocol=self.protocol.upper(),
-            pathname="/",
-            method="POST",
-            auth_type="AK",
-            style="RPC",
-            req_body_type="formData",
-            body_type="json",
-        )
-        millis = max(1, int(timeout_s * 1000))
-        runtime = RuntimeOptions(read_timeout=millis, connect_timeout=millis, autoretry=False, max_attempts=1)
-        try:
-            response = sdk.call_api(params, OpenApiRequest(query=dict(query)), runtime)
-        except PlaygateError:
-            raise
-        except Exception as exc:
-            raise _sdk_failure(exc) from None
-        body = response.get("body") if isinstance(response, dict) else None
-        if not isinstance(body, dict):
-            raise CallFailed(
-                True, "MalformedResponse", f"ICE answered with a {type(body).__name__}, not a JSON object"
-            )
-        return body
+        outcome = _outcome(transport.call_all([(action, query)], timeout_s)[0])
+        if isinstance(outcome, CallFailed):
+            raise outcome
+        return outcome
 
     def warm(self) -> IceClient:
-        """Import the SDK and set up its HTTP(S) session now (FC's initializer), not on the first event."""
-        self._client()
+        """Set up the transport now (FC's initializer): credentials and, for HTTPS, the TLS context and
+        the first connection, so the first event does not pay for them."""
+        transport = self._transport_for_calls()
+        with contextlib.suppress(OSError):  # the first call connects again
+            transport.warm(self.policy.timeout_s)
         return self
 
-    def _client(self) -> Any:
-        if self._sdk is None:
-            with self._sdk_lock:
-                if self._sdk is None:
-                    sdk = self._build_sdk_client()
-                    self._warm_http_session()
-                    self._sdk = sdk
-        return self._sdk
+    def _transport_for_calls(self) -> Transport:
+        if self._transport is None:
+            with self._transport_lock:
+                if self._transport is None:
+                    self._transport = Transport(self.endpoint, self.protocol, self._credentials_source())
+        return self._transport
 
-    def _warm_http_session(self) -> None:
-        """Build the SDK's pooled session (and its TLS context, ~50-100 ms) once, before fetch()'s two
-        threads race to build it twice. Uses an SDK internal; without it the first calls build their own."""
-        try:
-            from darabonba.core import DEFAULT_POOL_MAXSIZE, DaraCore
-
-            key = f"{self.protocol}://{self.endpoint}:80:pool={DEFAULT_POOL_MAXSIZE}"
-            DaraCore._get_session(key, self.protocol, None, True, DEFAULT_POOL_MAXSIZE)
-        except Exception:
-            pass
-
-    def _build_sdk_client(self) -> Any:
-        from alibabacloud_tea_openapi.client import Client
-        from alibabacloud_tea_openapi.utils_models import Config
-
-        config = Config(endpoint=self.endpoint, protocol=self.protocol, region_id=self.region_id)
+    def _credentials_source(self) -> Callable[[], Credentials]:
         creds = self._credentials
         if creds is not None:
-            config.access_key_id = creds.access_key_id
-            config.access_key_secret = creds.access_key_secret
-            config.security_token = creds.security_token
-        else:
-            from alibabacloud_credentials.client import Client as CredentialClient
+            return lambda: creds
+        from playgate.ice.credentials import default_chain
 
-            try:
-                config.credential = CredentialClient()
-            except Exception as exc:
-                raise ConfigError(
-                    "No ICE credentials: set PLAYGATE_ACCESS_KEY_ID/PLAYGATE_ACCESS_KEY_SECRET, give the "
-                    f"function a role, or set ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET ({redact_text(str(exc))})."
-                ) from None
-        return Client(config)
+        return default_chain()
 
     def _where(self, action: str, media_id: str | None) -> str:
         target = f" for media {media_id!r}" if media_id else ""
@@ -422,19 +418,14 @@ class IceClient:
                 redact_text(f"{where} was refused: {failure.describe()}. Fix: {advice}"), **kw
             )
         said = failure.message.lower()
-        not_found = status == 404 or code.endswith(_NOT_FOUND_CODES)
+        not_found = (status == 404 and not code.startswith("HTTP")) or code.endswith(_NOT_FOUND_CODES)
         not_found = not_found or (code == "InvalidParameter" and ("not exist" in said or "not found" in said))
         if media_id and not_found and not code.startswith("InvalidAction"):
             advice = "check the MediaId in the event and that the endpoint is the media's region."
             return MediaNotFound(
                 redact_text(f"{where}: no such media: {failure.describe()}. Fix: {advice}"), **kw
             )
-        if failure.code == "NoCredentials":
-            advice = "set PLAYGATE_ACCESS_KEY_ID/_SECRET, give the function a role, or set ALIBABA_CLOUD_*."
-            return ConfigError(
-                redact_text(f"{where}: no usable credentials: {failure.message}. Fix: {advice}"), **kw
-            )
-        advice = "check the request parameters and the SDK/API version; retrying will not help."
+        advice = "check the request parameters and the API version; retrying will not help."
         return InvalidRequest(redact_text(f"{where} was rejected: {failure.describe()}. {advice}"), **kw)
 
     def _gave_up(self, action: str, media_id: str | None, stop: GiveUp) -> PlaygateError:

@@ -3,7 +3,8 @@
 1. explicit settings (``PLAYGATE_ACCESS_KEY_ID`` / ``_SECRET`` / ``PLAYGATE_SECURITY_TOKEN``);
 2. FC 2.0 ``context.credentials`` (the function role's STS credentials, fresh per invocation);
 3. the FC 3.0 environment (``ALIBABA_CLOUD_ACCESS_KEY_ID`` / ``_SECRET`` / ``ALIBABA_CLOUD_SECURITY_TOKEN``);
-4. none of these: ``None``, and the client hands over to the SDK's default credential chain.
+4. none of these: ``None``, and the client asks Alibaba Cloud's default credential chain
+   (``alibabacloud-credentials``: ECS/RRSA roles, credentials file…), imported only then.
 
 Every secret found is registered with the log redactor before anything can print it.
 """
@@ -11,12 +12,12 @@ Every secret found is registered with the log redactor before anything can print
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from playgate.errors import ConfigError
-from playgate.log import register_secret
+from playgate.log import redact_text, register_secret
 
 
 @dataclass(frozen=True)
@@ -97,3 +98,46 @@ def resolve_credentials(
 ) -> Credentials | None:
     """The first source with credentials; ``None`` means: use the SDK's default credential chain."""
     return from_settings(settings) or from_fc_context(context) or from_environment(environ)
+
+
+def default_chain() -> Callable[[], Credentials]:
+    """Credentials from ``alibabacloud_credentials``' default chain, asked before every call (it caches and
+    refreshes them itself)."""
+    advice = (
+        "set PLAYGATE_ACCESS_KEY_ID/PLAYGATE_ACCESS_KEY_SECRET, give the function a role, or set "
+        "ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET"
+    )
+    try:
+        from alibabacloud_credentials.client import Client
+    except ImportError:
+        raise ConfigError(
+            f"No ICE credentials: {advice} (or install alibabacloud-credentials for its default chain)."
+        ) from None
+    try:
+        client = Client()
+    except Exception as exc:
+        raise ConfigError(f"No ICE credentials: {advice} ({_redacted(exc)}).") from None
+
+    def current() -> Credentials:
+        try:
+            found = client.get_credential()
+        except Exception as exc:
+            raise ConfigError(
+                f"No ICE credentials: {advice}; the default credential chain found none ({_redacted(exc)})."
+            ) from None
+        creds = _pair(
+            found.access_key_id,
+            found.access_key_secret,
+            found.security_token,
+            "default-chain",
+            "the default chain's access key id and secret",
+        )
+        if creds is None:
+            raise ConfigError(f"No ICE credentials: the default chain found none; {advice}.")
+        return creds
+
+    return current
+
+
+def _redacted(exc: BaseException) -> str:
+    return redact_text(str(exc))

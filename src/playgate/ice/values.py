@@ -8,6 +8,7 @@ of what could not be read (None when all is well).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Callable
@@ -156,6 +157,7 @@ def parse_list_of_objects(raw: Any) -> Parsed:
     return [], f"expected a list of objects, got {type(value).__name__}"
 
 
+@functools.lru_cache(maxsize=4096)  # a few dozen keys, met on every stream of every answer
 def canonical_key(raw_key: str) -> str:
     """One spelling for both ICE dialects: ``Codec_name``/``CodecName`` → ``codecname``."""
     return raw_key.replace("_", "").lower()

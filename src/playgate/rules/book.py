@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +70,13 @@ class RuleBook:
         profile: str | None = None,
         event_type: str | None = None,
         user_data: Any = None,
+        full: bool = True,
     ) -> Report:
-        """Every rule of the profile against the snapshot. Never raises."""
+        """Every rule of the profile against the snapshot. Never raises.
+
+        ``full=False`` (the gate's hot path) words only the findings that warn or fail; a rule that holds
+        or does not apply is recorded by id and outcome alone, since nothing reads more of it there.
+        """
         try:
             name = profile or self.select_profile(
                 event_type=event_type, user_data=user_data, snapshot=snapshot
@@ -104,7 +108,7 @@ class RuleBook:
         findings: list[Finding] = [] if profile else self._unknown_profile_asked(data, name)
         for rule in chosen.rules:
             try:
-                findings += rule.evaluate(ctx)
+                findings += rule.evaluate(ctx, full=full)
             except Exception as exc:  # a bug must not crash the gate: the rule fails, visibly
                 findings.append(
                     Finding.model_construct(
@@ -164,25 +168,32 @@ def _user_data(user_data: Any, snapshot: MediaSnapshot) -> Any:
 
 
 # --- loading --------------------------------------------------------------------------------------
-def _pack_files() -> list[tuple[str, str]]:
-    root = resources.files("playgate.rules") / "packs"
-    files = sorted((p for p in root.iterdir() if p.name.endswith(".yml")), key=lambda p: p.name)
-    return [(f"playgate/rules/packs/{p.name}", p.read_text(encoding="utf-8")) for p in files]
-
-
 def _compile(sources: list[tuple[str, str]], base: dict[str, CompiledProfile]) -> tuple[Compiler, dict]:
-    compiler = Compiler(base)
+    parsed: list[tuple[str, Any]] = []
+    problems: list[Problem] = []
     for file, text in sources:
-        data, problems = load_yaml(text, file)
-        compiler.problems += problems
-        if data is not None or not problems:
-            compiler.add_file(file, data)
+        data, found = load_yaml(text, file)
+        problems += found
+        if data is not None or not found:
+            parsed.append((file, data))
+    return _compile_parsed(parsed, base, problems)
+
+
+def _compile_parsed(
+    documents: list[tuple[str, Any]], base: dict[str, CompiledProfile], problems: list[Problem] | None = None
+) -> tuple[Compiler, dict]:
+    compiler = Compiler(base)
+    compiler.problems += problems or []
+    for file, data in documents:
+        compiler.add_file(file, data)
     return compiler, compiler.finish()
 
 
 @functools.lru_cache(maxsize=1)
 def builtin_profiles() -> dict[str, CompiledProfile]:
-    compiler, profiles = _compile(_pack_files(), {})
+    from playgate.rules import prebuilt
+
+    compiler, profiles = _compile_parsed(prebuilt.pack_data(), {})
     if compiler.problems:  # shipped packs are tested; this guards against a broken install
         raise RuleFileInvalid("playgate/rules/packs", compiler.problems)
     return profiles

@@ -6,10 +6,9 @@ each key/item, so a validation error at ``profiles.premium.rules[3].within`` can
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
-
-import yaml
 
 
 class LineDict(dict):
@@ -47,14 +46,7 @@ class Problem:
         return f"{where}: [{self.kind}] {context + ': ' if context else ''}{self.message}"
 
 
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 5-10x faster
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    problems: list[tuple[int, str]]
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
+def _construct_mapping(loader: Any, node: Any) -> LineDict:
     loader.flatten_mapping(node)
     out = LineDict()
     out.line = node.start_mark.line + 1
@@ -75,20 +67,34 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     return out
 
 
-def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
+def _construct_sequence(loader: Any, node: Any) -> LineList:
     out = LineList(loader.construct_object(child, deep=True) for child in node.value)
     out.line = node.start_mark.line + 1
     out.item_lines = [child.start_mark.line + 1 for child in node.value]
     return out
 
 
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+@functools.lru_cache(maxsize=1)
+def _loader_class() -> type:
+    """The YAML loader, built on first use: a function on the built-in packs (shipped as JSON, see
+    ``playgate.rules.prebuilt``) never imports a YAML parser."""
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 5-10x faster
+
+    class _Loader(base):  # type: ignore[misc, valid-type]
+        problems: list[tuple[int, str]]
+
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+    return _Loader
 
 
 def load_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     """The document and any problems (syntax errors, duplicate keys). Never raises on bad YAML."""
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader_class()(text)
     loader.problems = []
     try:
         data = loader.get_single_data()

@@ -1,7 +1,8 @@
 """SQLite idempotency store: the embedded default, safe across processes on one machine.
 
-WAL lets readers run beside the one writer; every conditional write runs inside ``BEGIN IMMEDIATE``, which
-takes the database's write lock before reading, so a claim's read-decide-write is atomic across processes.
+WAL lets readers run beside the one writer. The usual claim and completion are one conditional statement
+each (atomic on their own); every other conditional write runs inside ``BEGIN IMMEDIATE``, which takes the
+database's write lock before reading, so a claim's read-decide-write is atomic across processes.
 ``busy_timeout`` makes a contending process wait for the lock instead of failing at once. Times are epoch
 seconds (``time.time()``), so every process on the machine shares one clock.
 """
@@ -31,6 +32,15 @@ PURGE_BATCH = 500
 
 _UPSERT = (
     "INSERT OR REPLACE INTO idempotency (key, status, token, outcome, expires_at) VALUES (?, ?, ?, ?, ?)"
+)
+# Inserts, or replaces an expired record; changes nothing (rowcount 0) while a live record holds the key.
+_CLAIM_IF_FREE = (
+    "INSERT INTO idempotency (key, status, token, outcome, expires_at) VALUES (?, ?, ?, NULL, ?) "
+    "ON CONFLICT (key) DO UPDATE SET status = excluded.status, token = excluded.token, outcome = NULL, "
+    "expires_at = excluded.expires_at WHERE idempotency.expires_at <= ?"
+)
+_COMPLETE_OURS = (
+    f"UPDATE idempotency SET status = '{COMPLETED}', outcome = ?, expires_at = ? WHERE key = ? AND token = ?"
 )
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS idempotency (
@@ -84,6 +94,7 @@ class SqliteStore:
             conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA cache_size = -2048")  # page cache: 2 MiB, whatever the table grows to
             conn.executescript(_SCHEMA)
         except sqlite3.OperationalError as error:
             if _is_busy(error):  # another process holds the file for a moment: try again later
@@ -97,7 +108,9 @@ class SqliteStore:
     def claim(self, key: str, *, in_progress_ttl_s: float, deadline: float | None = None) -> Claim:
         check_key(key)
         check_ttl("in_progress_ttl_s", in_progress_ttl_s)
-        claim = self._write("claim", lambda conn: self._claim(conn, key, in_progress_ttl_s), deadline)
+        claim = self._claim_new(key, in_progress_ttl_s, deadline)
+        if claim is None:  # a live record exists: read what it is inside one transaction
+            claim = self._write("claim", lambda conn: self._claim(conn, key, in_progress_ttl_s), deadline)
         self._maybe_purge(deadline)
         return claim
 
@@ -107,7 +120,10 @@ class SqliteStore:
         check_key(key)
         check_ttl("ttl_s", ttl_s)
         encoded = json.dumps(outcome, ensure_ascii=False, separators=(",", ":"))
-        self._write("complete", lambda conn: self._complete(conn, key, token, encoded, ttl_s), deadline)
+        with self._guard("complete", deadline):  # the usual case in one statement: our claim is still ours
+            done = self._conn.execute(_COMPLETE_OURS, (encoded, time.time() + ttl_s, key, token)).rowcount
+        if not done:
+            self._write("complete", lambda conn: self._complete(conn, key, token, encoded, ttl_s), deadline)
 
     def release(self, key: str, token: str, *, deadline: float | None = None) -> bool:
         check_key(key)
@@ -229,6 +245,13 @@ class SqliteStore:
 
     def __repr__(self) -> str:
         return f"SqliteStore({self.path!r})"
+
+    def _claim_new(self, key: str, ttl_s: float, deadline: float | None) -> Claim | None:
+        """One atomic statement: take the key if it has no live record; None if it has one."""
+        now, token = time.time(), secrets.token_hex(16)
+        with self._guard("claim", deadline):
+            taken = self._conn.execute(_CLAIM_IF_FREE, (key, IN_PROGRESS, token, now + ttl_s, now)).rowcount
+        return Claim(ClaimStatus.ACQUIRED, key, expires_at=now + ttl_s, token=token) if taken else None
 
     # --- inside one write transaction --------------------------------------------------------------
     @staticmethod

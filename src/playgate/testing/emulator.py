@@ -3,8 +3,9 @@
 Both front doors (the in-process ``responses`` mock and the HTTP server) hand every request to
 :meth:`IceEmulator.handle` and turn the :class:`Reply` into HTTP. The protocol is what the SDK sends:
 the action from the ``x-acs-action`` header (ACS3 signing) or the ``Action`` parameter (RPC signing),
-parameters from the query string or the form body. Unsigned requests are refused; signatures are not
-verified (any key works).
+parameters from the query string or the form body. Signatures are verified against the emulator's
+AccessKeys (``add_access_key``; the test key is always known): unsigned, wrongly signed or unknown-key
+requests get ICE's error codes and are never served (``playgate.testing.signatures``).
 
 Behaviour where ICE's is undocumented (kept in one place so it is easy to change):
 - an unknown media → HTTP 404 ``ResourceNotFound`` (the IMS error table's code for a missing resource);
@@ -35,6 +36,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from playgate.ice.values import canonical_key, parse_time
+from playgate.testing.signatures import (
+    TEST_ACCESS_KEY_ID,
+    TEST_ACCESS_KEY_SECRET,
+    SignatureRefused,
+    verify,
+)
 
 FAULT_KINDS = ("throttling", "5xx", "503", "403", "timeout", "malformed_json")
 ACTIONS = ("GetMediaInfo", "GetPlayInfo", "ListMediaInfoJobs")
@@ -102,6 +109,7 @@ class IceEmulator:
         self._jobs: list[dict[str, Any]] = []
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
+        self._access_keys = {TEST_ACCESS_KEY_ID: TEST_ACCESS_KEY_SECRET}
 
     # --- state -------------------------------------------------------------------------------------
     def add_media(
@@ -195,9 +203,17 @@ class IceEmulator:
 
     # --- protocol ----------------------------------------------------------------------------------
     def handle(
-        self, method: str, query: dict[str, str], headers: dict[str, str], form: dict[str, str]
+        self,
+        method: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        form: dict[str, str],
+        *,
+        path: str = "/",
+        body: bytes = b"",
     ) -> Reply:
-        """One HTTP request, already split into query, lower-cased headers and form fields."""
+        """One HTTP request, already split into query, lower-cased headers and form fields (``body`` is
+        the raw body, for the signature check)."""
         host = headers.get("host", "ice.emulator")
         params = {**query, **form}
         action = headers.get("x-acs-action") or params.get("Action") or ""
@@ -224,6 +240,7 @@ class IceEmulator:
                 raise IceError(
                     400, "InvalidVersion", f"Specified parameter Version {version!r} is not valid."
                 )
+            self._check_signature(method, path, query, headers, form, body)
             with self._lock:
                 fault = next((f.kind for f in self._faults if f.fires(action)), None)
             if fault:
@@ -233,6 +250,28 @@ class IceEmulator:
             return Reply(200, json.dumps(body).encode())
         except IceError as err:
             return self._error(err, host)
+
+    def add_access_key(self, access_key_id: str, access_key_secret: str) -> None:
+        """Let requests signed with this AccessKey in (the test key is known from the start)."""
+        with self._lock:
+            self._access_keys[access_key_id] = access_key_secret
+
+    def _check_signature(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        headers: dict[str, str],
+        form: dict[str, str],
+        body: bytes,
+    ) -> None:
+        with self._lock:
+            keys = dict(self._access_keys)
+        signed = query if headers.get("authorization") else {**query, **form}  # v2 signs form fields too
+        try:
+            verify(keys, method, path, signed, headers, body)
+        except SignatureRefused as refused:
+            raise IceError(refused.status, refused.code, refused.message) from None
 
     def _fault_reply(self, kind: str, host: str) -> Reply:
         if kind == "throttling":

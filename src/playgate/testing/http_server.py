@@ -9,12 +9,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from playgate.testing.emulator import IceEmulator
+from playgate.testing.signatures import TEST_ACCESS_KEY_ID, TEST_ACCESS_KEY_SECRET
 
 HOST = "127.0.0.1"
-
-# Any non-empty key works: the emulator checks that requests are signed, not the signature.
-TEST_ACCESS_KEY_ID = "emulator-access-key-id"
-TEST_ACCESS_KEY_SECRET = "emulator-access-key-secret"
+__all__ = ["HOST", "TEST_ACCESS_KEY_ID", "TEST_ACCESS_KEY_SECRET", "EmulatorServer"]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -29,9 +27,10 @@ class _Handler(BaseHTTPRequestHandler):
         form: dict[str, str] = {}
         if body and "application/x-www-form-urlencoded" in headers.get("content-type", ""):
             form = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+        target = urlsplit(self.path)
+        query = dict(parse_qsl(target.query, keep_blank_values=True))
         emulator = self.server.emulator
-        reply = emulator.handle(self.command, query, headers, form)
+        reply = emulator.handle(self.command, query, headers, form, path=target.path or "/", body=body)
         if reply.fault == "timeout":
             time.sleep(emulator.timeout_delay_s)
         try:
@@ -74,7 +73,7 @@ class EmulatorServer:
 
     @property
     def env(self) -> dict[str, str]:
-        """Environment that points playgate (Settings) at this server with test credentials."""
+        """Environment that points playgate (Settings) at this server with the emulator's test AccessKey."""
         return {
             "PLAYGATE_ICE_ENDPOINT": self.url,
             "PLAYGATE_ACCESS_KEY_ID": TEST_ACCESS_KEY_ID,

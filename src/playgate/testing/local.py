@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from playgate.settings import Settings
+from playgate.testing.signatures import TEST_ACCESS_KEY_ID, TEST_ACCESS_KEY_SECRET
 
 
 def local_settings(ice_url: str | None, folder: Path, **overrides: Any) -> Settings:
@@ -20,8 +21,8 @@ def local_settings(ice_url: str | None, folder: Path, **overrides: Any) -> Setti
     values: dict[str, Any] = {
         "ice_endpoint": ice_url,
         "region": "cn-shanghai",
-        "access_key_id": "local-access-key-id",
-        "access_key_secret": "local-access-key-secret",
+        "access_key_id": TEST_ACCESS_KEY_ID,  # the emulator's own AccessKey: it verifies signatures
+        "access_key_secret": TEST_ACCESS_KEY_SECRET,
         "store": f"sqlite:///{folder / 'store.sqlite3'}",
         "playback_sink": f"jsonl://{folder / 'playback.jsonl'}",
         "alert_sink": f"jsonl://{folder / 'alerts.jsonl'}",
