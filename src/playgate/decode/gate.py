@@ -7,13 +7,12 @@ through the guard proxy, so ffmpeg obeys the probe's fetching rules.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from playgate.decode.checks import Declared
-from playgate.decode.engine import Target, decode_target, pick
-from playgate.decode.ffmpeg import FfmpegMissing, Tools, find_tools
-from playgate.decode.spec import DecodeSpec
-from playgate.rules.report import Finding
+if TYPE_CHECKING:  # the decode engine, the probe's fetcher and urllib3 load only when a media is decoded
+    from playgate.decode.checks import Declared
+    from playgate.decode.ffmpeg import FfmpegMissing, Tools
+    from playgate.rules.report import Finding
 
 DECODE = "decode"
 
@@ -27,14 +26,21 @@ def decode_configured(settings: Any, rules: Any) -> bool:
 
 def require_decoder(settings: Any, rules: Any) -> Tools | None:
     """For the initializer: when decoding is configured, ffmpeg must run (raises FfmpegMissing)."""
-    return find_tools(settings.ffmpeg) if decode_configured(settings, rules) else None
+    if not decode_configured(settings, rules):
+        return None
+    from playgate.decode.ffmpeg import find_tools
+
+    return find_tools(settings.ffmpeg)
 
 
 def decode_snapshot(
     snapshot: Any, profile: Any, settings: Any, deadline: float | None, subject: Any
 ) -> list[Finding]:
     """Findings of decoding the chosen playable renditions of the media. Never raises."""
+    from playgate.decode.engine import Target, decode_target, pick
+    from playgate.decode.ffmpeg import FfmpegMissing, find_tools
     from playgate.decode.guard import GuardProxy
+    from playgate.decode.spec import DecodeSpec
     from playgate.probe.fetch import HostGuard
     from playgate.probe.runner import allow_hosts
     from playgate.publish.messages import playable
@@ -58,12 +64,16 @@ def decode_snapshot(
 
 
 def _declared(rendition: Any) -> Declared:
+    from playgate.decode.checks import Declared
+
     return Declared(
         width=rendition.width, height=rendition.height, fps=rendition.fps, duration_s=rendition.duration_s
     )
 
 
 def _no_ffmpeg(exc: FfmpegMissing) -> Finding:
+    from playgate.rules.report import Finding
+
     return Finding.model_construct(
         rule="decode-clean",
         severity="error",

@@ -50,6 +50,7 @@ def profile(event: dict[str, Any]) -> str | None:
 
 
 @functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=64)  # settings are frozen: each value is parsed once, not per message
 def parse_routes(setting: str, value: str) -> tuple[Route, ...]:
     """``PLAYGATE_…_SINK``'s value → its routes, in order; an empty entry or a bad option is a ConfigError."""
     routes = []
