@@ -8,6 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from playgate.testing.background import BackgroundServer
 from playgate.testing.emulator import IceEmulator
 from playgate.testing.signatures import TEST_ACCESS_KEY_ID, TEST_ACCESS_KEY_SECRET
 
@@ -56,8 +57,10 @@ class _Server(ThreadingHTTPServer):
     emulator: IceEmulator
 
 
-class EmulatorServer:
+class EmulatorServer(BackgroundServer):
     """``with EmulatorServer(emulator) as server: server.url`` — a real HTTP ICE on 127.0.0.1."""
+
+    thread_name = "ice-emulator"
 
     def __init__(self, emulator: IceEmulator | None = None, port: int = 0) -> None:
         self.emulator = emulator if emulator is not None else IceEmulator()
@@ -80,29 +83,11 @@ class EmulatorServer:
             "PLAYGATE_ACCESS_KEY_SECRET": TEST_ACCESS_KEY_SECRET,
         }
 
+    def _make_server(self) -> _Server:
+        server = _Server((HOST, self.port), _Handler)
+        server.emulator = self.emulator
+        return server
+
     def start(self) -> str:
-        if self._server is None:
-            server = _Server((HOST, self.port), _Handler)
-            server.emulator = self.emulator
-            self._server = server
-            self._thread = threading.Thread(
-                target=server.serve_forever, args=(0.05,), name="ice-emulator", daemon=True
-            )
-            self._thread.start()
+        self._serve()
         return self.url
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> EmulatorServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()

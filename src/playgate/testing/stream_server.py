@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from playgate.testing.background import BackgroundServer
+
 HOST = "127.0.0.1"
 _TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -37,7 +39,9 @@ _TYPES = {
 _BANDWIDTH = re.compile(rb"((?:AVERAGE-)?BANDWIDTH)=(\d+)")
 
 
-class StreamServer:
+class StreamServer(BackgroundServer):
+    thread_name = "stream-server"
+
     def __init__(self, root: str | Path | None = None, port: int = 0, *, tls: Any = None, host: str = HOST):
         """``tls``: an ``ssl.SSLContext`` to serve https; ``host``: the name URLs use (e.g. localhost)."""
         self.root = Path(root) if root is not None else None
@@ -141,34 +145,16 @@ class StreamServer:
         return body
 
     # --- lifecycle ----------------------------------------------------------------------------------
+    def _make_server(self) -> _Server:
+        server = _Server((HOST, self.port), _Handler)
+        server.cdn = self
+        if self.tls is not None:
+            server.socket = self.tls.wrap_socket(server.socket, server_side=True)
+        return server
+
     def start(self) -> str:
-        if self._server is None:
-            server = _Server((HOST, self.port), _Handler)
-            server.cdn = self
-            if self.tls is not None:
-                server.socket = self.tls.wrap_socket(server.socket, server_side=True)
-            self._server = server
-            self._thread = threading.Thread(
-                target=server.serve_forever, args=(0.05,), name="stream-server", daemon=True
-            )
-            self._thread.start()
+        self._serve()
         return self.base
-
-    def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> StreamServer:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 class _Server(ThreadingHTTPServer):
