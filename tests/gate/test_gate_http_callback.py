@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from types import SimpleNamespace
@@ -11,7 +10,7 @@ import pytest
 
 from playgate import handler as fc
 from playgate.events import sign_http_callback
-from playgate.testing.sample_events import callback
+from playgate.testing.sample_events import callback, http_callback_trigger
 
 URL = "https://qc-gate.example.com/ice/callback"
 KEY = "PlaygateCallbackKey42"
@@ -19,19 +18,8 @@ KEY = "PlaygateCallbackKey42"
 
 def http_event(body: dict, *, timestamp: int | None = None, signature: str | None = None) -> bytes:
     timestamp = int(time.time()) if timestamp is None else timestamp
-    headers = {"Content-Type": "application/json", "X-Ice-Timestamp": str(timestamp)}
-    headers["X-Ice-Signature"] = signature or sign_http_callback(URL, timestamp, KEY)
-    return json.dumps(
-        {
-            "version": "v1",
-            "rawPath": "/ice/callback",
-            "body": base64.b64encode(json.dumps(body).encode()).decode(),
-            "isBase64Encoded": True,
-            "headers": headers,
-            "queryParameters": {},
-            "requestContext": {"requestId": "req-http", "http": {"method": "POST", "path": "/ice/callback"}},
-        }
-    ).encode()
+    signature = signature or sign_http_callback(URL, timestamp, KEY)
+    return http_callback_trigger(body, timestamp=timestamp, signature=signature)
 
 
 @pytest.fixture

@@ -178,25 +178,8 @@ def http_trigger(
     from playgate.events import sign_http_callback
 
     timestamp = int(time.time()) if timestamp is None else timestamp
-    headers = {
-        "Content-Type": "application/json",
-        "X-Ice-Timestamp": str(timestamp),
-        "X-Ice-Signature": signature or sign_http_callback(DEMO_CALLBACK_URL, timestamp, DEMO_CALLBACK_KEY),
-    }
-    return json.dumps(
-        {
-            "version": "v1",
-            "rawPath": "/ice/callback",
-            "body": base64.b64encode(json.dumps(body).encode()).decode(),
-            "isBase64Encoded": True,
-            "headers": headers,
-            "queryParameters": {},
-            "requestContext": {
-                "requestId": "req-http-demo",
-                "http": {"method": "POST", "path": "/ice/callback"},
-            },
-        }
-    ).encode()
+    signature = signature or sign_http_callback(DEMO_CALLBACK_URL, timestamp, DEMO_CALLBACK_KEY)
+    return http_callback_trigger(body, timestamp=timestamp, signature=signature, request_id="req-http-demo")
 
 
 def sample_http_callbacks() -> list[tuple[str, bytes]]:
