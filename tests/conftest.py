@@ -12,6 +12,7 @@ import pytest
 from gate_world import GateWorld, local_settings
 from playgate.handler import Runtime
 from playgate.testing import EmulatorServer, IceEmulator, sample_catalog_path
+from playgate.testing.receivers import Answer, Receiver
 from redis_server import RedisServer, RedisServerError
 
 
@@ -86,3 +87,17 @@ def function_env(emulator_server, tmp_path, monkeypatch) -> Iterator[Path]:
     for module in (playgate.handler, playgate.reconcile):
         if module._runtime is not None:
             module._runtime.close()
+
+
+@pytest.fixture
+def robot() -> Iterator[Receiver]:
+    """A chat robot's endpoint on 127.0.0.1 that records what it was sent (HTTP sinks' tests)."""
+    with Receiver() as server:
+        yield server
+
+
+@pytest.fixture
+def hook() -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1 answering 204."""
+    with Receiver(ok=Answer(204, b"")) as server:
+        yield server

@@ -6,28 +6,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterator
 
 import pytest
 from standardwebhooks.webhooks import Webhook
 
-from playgate.testing.receivers import Answer, Receiver
+from playgate.testing.receivers import Answer
 from playgate.testing.sample_events import callback
 
 HOOK_SECRET = "whsec_" + base64.b64encode(b"end-to-end-webhook-secret-key-32").decode()
 ROBOT_SECRET = "SECend2endRobotSecret"
-
-
-@pytest.fixture
-def robot() -> Iterator[Receiver]:
-    with Receiver() as server:
-        yield server
-
-
-@pytest.fixture
-def hook() -> Iterator[Receiver]:
-    with Receiver(ok=Answer(204, b"")) as server:
-        yield server
 
 
 @pytest.fixture

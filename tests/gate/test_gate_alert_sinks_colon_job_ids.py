@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from playgate.publish.templates import Templates
-from playgate.testing.receivers import Answer, Receiver
+from playgate.testing.receivers import Answer
 from playgate.testing.sample_events import callback
 
 JOB = "job-soak:00033"  # as the soak's hostile share names its jobs with ':'
@@ -34,18 +33,6 @@ def load_soak() -> ModuleType:
 @pytest.fixture(scope="module")
 def soak() -> ModuleType:
     return load_soak()
-
-
-@pytest.fixture
-def robot() -> Iterator[Receiver]:
-    with Receiver() as server:
-        yield server
-
-
-@pytest.fixture
-def hook() -> Iterator[Receiver]:
-    with Receiver(ok=Answer(204, b"")) as server:
-        yield server
 
 
 @pytest.fixture

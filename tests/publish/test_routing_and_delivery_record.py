@@ -34,18 +34,6 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
     opened.close()
 
 
-@pytest.fixture
-def robot() -> Iterator[Receiver]:
-    with Receiver() as server:
-        yield server
-
-
-@pytest.fixture
-def hook() -> Iterator[Receiver]:
-    with Receiver(ok=Answer(204, b"")) as server:
-        yield server
-
-
 @pytest.fixture(autouse=True)
 def _env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DT_TOKEN", "token-routing")

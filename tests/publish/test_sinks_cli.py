@@ -8,21 +8,12 @@ import hmac
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from playgate.testing.receivers import Answer, Receiver
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 SECRET = "SECcliRobotSecret0123"
-
-
-@pytest.fixture
-def robot() -> Iterator[Receiver]:
-    with Receiver() as server:
-        yield server
 
 
 def playgate(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
