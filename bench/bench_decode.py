@@ -1,18 +1,20 @@
 """Decoding a 10 s window of each rung of a 4-rung HLS ladder, as the gate does it (`probe: decode`).
 
-    python bench/bench_decode.py [--runs 5] [--seconds 10] [--latency-ms 20]
+    python bench/bench_decode.py [--runs 5] [--seconds 10] [--latency-ms 20] [--black-sample-fps 5]
 
 Builds (once, cached in /tmp/playgate-bench-decode) a 12 s ladder with ffmpeg: 360p 600 kb/s, 480p
 1200 kb/s, 720p 2500 kb/s, 1080p 4500 kb/s, H.264 (x264 'faster': B-frames, CABAC) + AAC stereo, 6 s
 HLS segments; serves it signed on 127.0.0.1 with L ms per request, and decodes each rung's window
-through the guard proxy with every check on (ffprobe + ffmpeg: blackdetect, freezedetect,
-silencedetect, ebur128). Each rung is measured in a fresh worker process, so its peak memory is its own.
-Prints per rung: wall and CPU (user+sys of ffprobe and ffmpeg) as median [min–max] over the runs, and
-ffmpeg's peak RSS; then the gate's decode time for the default (lowest and highest rung) and for all 4
-rungs, against a 60 s FC timeout. Then the whole gate: one TranscodeComplete event through the FC
-handler (ICE emulator over HTTP, GetMediaInfo ∥ GetPlayInfo, rules, the manifest probe, the decode
-step, SQLite store, JSONL sink) for a media whose 4 renditions are this ladder, with the default
-renditions and with all 4.
+through the guard proxy with every check on (one ffmpeg run: blackdetect on 5 pictures a second, or
+on every frame with --black-sample-fps 0; freezedetect, silencedetect, ebur128). Each rung is
+measured in a fresh worker process, so its peak memory is its own.
+
+Prints per rung: wall and CPU (user+sys of the ffmpeg process) as median [min–max] over the runs,
+and ffmpeg's peak RSS; then the gate's decode time for the default (lowest and highest rung) and for
+all 4 rungs, against a 60 s FC timeout. Then the whole gate: one TranscodeComplete event through the
+FC handler (ICE emulator over HTTP, GetMediaInfo ∥ GetPlayInfo, rules, the manifest probe, the
+decode step, SQLite store, JSONL sink) for a media whose 4 renditions are this ladder, with the
+default renditions and with all 4.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ def build(name: str) -> Path:
     return playlist
 
 
-def worker(name: str, runs: int, seconds: float, latency_ms: float) -> dict:
+def worker(name: str, runs: int, seconds: float, latency_ms: float, black_fps: float) -> dict:
     """One rung, ``runs`` times, in this process: wall and children's CPU per run, peak RSS."""
     from playgate.decode.checks import Declared
     from playgate.decode.engine import Target, decode_target
@@ -68,7 +70,8 @@ def worker(name: str, runs: int, seconds: float, latency_ms: float) -> dict:
 
     width, height, _ = RUNGS[name]
     tools = find_tools(None)
-    spec = DecodeSpec(windows=[Window(start=0, seconds=seconds)])
+    black = {"video-black": {"sample_fps": black_fps or None}}
+    spec = DecodeSpec.model_validate({"windows": [Window(start=0, seconds=seconds)], "checks": black})
     walls, cpus = [], []
     with StreamServer(CACHE) as server, GuardProxy(HostGuard(frozenset({"127.0.0.1"}))) as proxy:
         server.auth_key, server.latency_s = KEY, latency_ms / 1000
@@ -155,10 +158,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--black-sample-fps", type=float, default=5.0, help="0: every frame")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.runs, args.seconds, args.latency_ms)))
+        measured = worker(args.worker, args.runs, args.seconds, args.latency_ms, args.black_sample_fps)
+        print(json.dumps(measured))
         return
     for name in RUNGS:
         build(name)
@@ -166,11 +171,14 @@ def main() -> None:
     for name in RUNGS:
         out = subprocess.run(
             [sys.executable, __file__, "--worker", name, "--runs", str(args.runs),
-             "--seconds", str(args.seconds), "--latency-ms", str(args.latency_ms)],
+             "--seconds", str(args.seconds), "--latency-ms", str(args.latency_ms),
+             "--black-sample-fps", str(args.black_sample_fps)],
             check=True, capture_output=True, text=True,
         ).stdout  # fmt: skip
         results[name] = json.loads(out.strip().splitlines()[-1])
-    print(f"decode {args.seconds:g} s per rung, {args.runs} runs, {args.latency_ms:g} ms per request")
+    black = f"{args.black_sample_fps:g} pictures/s" if args.black_sample_fps else "every frame"
+    per_request = f"{args.latency_ms:g} ms per request"
+    print(f"decode {args.seconds:g} s per rung, {args.runs} runs, {per_request}, black: {black}")
     print(f"{'rung':>6}  {'wall median [min–max]':>24}  {'CPU median [min–max]':>24}  peak RSS")
     for name, r in results.items():
         print(f"{name:>6}  {spread(r['wall']):>24}  {spread(r['cpu']):>24}  {r['peak_rss_mib']:.0f} MiB")

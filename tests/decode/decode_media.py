@@ -46,7 +46,8 @@ def _concat(parts: list[tuple[str, float]]) -> tuple[list[str], str]:
 
 
 def build_media(folder: Path) -> dict[str, Path]:
-    """clean, black_start, black_middle, still, silent_track, quiet, truncated (+ an HLS copy of clean)."""
+    """clean, black_start, black_middle, still, silent_track, quiet, truncated, an HLS copy of clean,
+    and cover_art (clean's sound with a black picture attached as cover art)."""
     folder.mkdir(parents=True, exist_ok=True)
     media: dict[str, Path] = {}
     tone = f"{TONE}:duration=9"
@@ -75,7 +76,22 @@ def build_media(folder: Path) -> dict[str, Path]:
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
     media["hls"] = hls / "index.m3u8"
+    media["cover_art"] = _with_cover(folder, media["clean"])
     return media
+
+
+def _with_cover(folder: Path, clean: Path) -> Path:
+    """The clean file's sound with a still picture attached as cover art (a video stream, not video)."""
+    cover, out = folder / "cover.png", folder / "cover_art.m4a"
+    run = {"check": True, "capture_output": True, "timeout": 60}
+    base = [_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y"]
+    subprocess.run([*base, "-f", "lavfi", "-i", f"{BLACK}:d=1", "-frames:v", "1", str(cover)], **run)
+    subprocess.run(
+        [*base, "-i", str(clean), "-i", str(cover), "-map", "0:a", "-map", "1:v", "-c:a", "copy",
+         "-c:v", "png", "-disposition:v", "attached_pic", str(out)],
+        **run,
+    )  # fmt: skip
+    return out
 
 
 class SignedMediaServer:

@@ -44,6 +44,22 @@ def test_black_first_seconds_fail_with_their_times(tools, media):
     assert frozen.outcome == "pass"  # black is also still: reported once, as black
 
 
+def test_black_edges_are_to_within_one_sample_by_default_and_to_the_frame_on_request(tools, media):
+    every_frame = DecodeSpec.model_validate({"checks": {"video-black": {"sample_fps": None}}})
+    for spec, slack in ((None, 1 / 5), (every_frame, 1 / 25)):
+        (black,) = by_rule(decode(tools, media["black_middle"], spec), "video-black")
+        (interval,) = black.actual
+        assert interval["start_s"] == pytest.approx(3.0, abs=slack + 1e-3)
+        assert interval["end_s"] == pytest.approx(6.0, abs=slack + 1e-3)
+
+
+def test_cover_art_is_not_video_the_sound_is_checked(tools, media):
+    findings = decode(tools, media["cover_art"])
+    assert sorted({f.rule for f in findings}) == ["audio-loudness", "audio-silence", "decode-clean"]
+    (clean,) = by_rule(findings, "decode-clean")
+    assert clean.outcome == "pass" and clean.actual["channels"] == [2] and clean.actual["width"] is None
+
+
 def test_a_window_reports_media_times_not_window_times(tools, media):
     spec = DecodeSpec(windows=[Window(start=2, seconds=6)])
     (black,) = by_rule(decode(tools, media["black_middle"], spec), "video-black")

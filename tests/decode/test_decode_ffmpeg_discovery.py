@@ -62,3 +62,25 @@ def test_no_ffmpeg_anywhere_fails_clearly(monkeypatch, tmp_path):
     with pytest.raises(FfmpegMissing) as caught:
         find_tools(None)
     assert "the default: /opt/bin/ffmpeg, else ffmpeg on PATH" in caught.value.message
+
+
+def test_ffprobe_runs_only_to_place_a_window_in_a_media_of_unknown_duration(tmp_path, media, monkeypatch):
+    """The default window (from 0 s) is one ffmpeg run; a window at 50 % needs the duration first."""
+    from playgate.decode.engine import Target, decode_target
+    from playgate.decode.spec import DecodeSpec, Window
+
+    calls = tmp_path / "ffprobe-calls"
+    real_ffmpeg, real_ffprobe = shutil.which("ffmpeg"), shutil.which("ffprobe")
+    ffmpeg = script(tmp_path, "ffmpeg", f'exec {real_ffmpeg} "$@"')
+    script(tmp_path, "ffprobe", f'echo "$@" >> {calls}\nexec {real_ffprobe} "$@"')
+    tools = find_tools(str(ffmpeg))
+    calls.unlink()  # find_tools checked that ffprobe runs
+
+    findings = decode_target(Target(str(media["clean"]), "file"), DecodeSpec(), tools, timeout_s=60)
+    assert [f.outcome for f in findings if f.rule == "decode-clean"] == ["pass"]
+    assert not calls.exists()
+
+    middle = DecodeSpec(windows=[Window(start="50%", seconds=2)])
+    findings = decode_target(Target(str(media["clean"]), "file"), middle, tools, timeout_s=60)
+    assert [f.subject.rsplit("(", 1)[1] for f in findings if f.rule == "decode-clean"] == ["window 4–6 s)"]
+    assert str(media["clean"]) in calls.read_text()

@@ -309,7 +309,7 @@ def test_initializer_and_handler_timeouts_fit_the_work(template, s_config):
         assert props["MemorySize"] >= 256
     gate, reconcile = fun_functions(template)["qc-gate"], fun_functions(template)["reconcile"]
     settings = Settings()
-    # one ICE call with its retries, then decoding the default two renditions (ffprobe, then ffmpeg, each)
+    # one ICE call with its retries, then the default two renditions (at most ffprobe, then ffmpeg, each)
     decode_s = 2 * (PROBE_TIMEOUT_S + float(template["Parameters"]["DecodeTimeoutS"]["Default"]))
     assert gate["Timeout"] >= settings.ice_deadline_s + decode_s + settings.safety_margin_s
     assert s_functions(s_config)["qc-gate"]["timeout"] == gate["Timeout"]

@@ -8,6 +8,6 @@ Kept empty so that the rule-file schema can import ``playgate.decode.spec`` with
                              DecodeSpec(), find_tools(settings.ffmpeg), timeout_s=20, deadline=deadline)
 
 Modules: spec (the rule file's ``decode:`` block), ffmpeg (finding and running it), command (the command
-line), parse (reading its output), checks (findings), ffprobe (stream description, local files' media
-model), engine (windows of one rendition, within the deadline).
+line), parse (reading its output: the results and the streams), checks (findings), ffprobe (local files'
+media model; a duration when a window must be placed), engine (windows of one rendition, in the deadline).
 """

@@ -6,6 +6,7 @@ limit that ends before the caller's deadline. Subjects and messages never carry 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 PROBE_TIMEOUT_S = 10.0
 MIN_WINDOW_BUDGET_S = 1.0  # not worth starting ffmpeg with less
 T = TypeVar("T")
+_ERROR_LINE = re.compile(r"\[(?:error|fatal)\] ")
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,9 @@ def decode_target(
 ) -> list[Finding]:
     """Every window of ``target`` decoded and checked. Never raises for a bad input: it is a finding.
 
-    A remote target is fetched through ``guard`` (the probe's fetching rules) when one is given.
+    A remote target is fetched through ``guard`` (the probe's fetching rules) when one is given. One
+    ffmpeg run per window describes the input as it decodes it; ffprobe runs only when a window starts
+    later than 0 s and the media's duration is not known yet (it places the window).
     """
 
     def budget() -> float:
@@ -78,44 +82,55 @@ def decode_target(
 
     guarded = guard if target.remote else None
     env = child_env(guarded.url if guarded else None)
-    opts = input_options(target.remote)
-    mark = len(guarded.refusals) if guarded else 0
-    try:
-        probed = ffprobe.probe(tools, target.source, opts, min(PROBE_TIMEOUT_S, budget()), env=env)
-    except ffprobe.Unreadable as exc:
-        refused = guarded.refused_since(mark) if guarded else []
-        return [_unreadable(target, "; ".join([*(f"refused {r}" for r in refused), str(exc)]), spec)]
-    declared = _declared(target.declared, probed)
+    duration = target.declared.duration_s
     findings: list[Finding] = []
     for window in windows or spec.windows:
-        start = window.start_s(probed.duration_s)
+        mark = len(guarded.refusals) if guarded else 0
+        if duration is None and window.start != 0:
+            try:
+                duration = _duration(target, tools, min(PROBE_TIMEOUT_S, budget()), env)
+            except ffprobe.Unreadable as exc:
+                return [_unreadable(target, [*_refused(guarded, mark), str(exc)], spec)]
+        start = window.start_s(duration)
         left = budget()
         if left < MIN_WINDOW_BUDGET_S:
             findings.append(_no_time(target, start, window.seconds, left))
             continue
         argv = ffmpeg_argv(
-            tools.ffmpeg,
-            target.source,
-            start_s=start,
-            seconds=window.seconds,
-            has_video=bool(probed.video),
-            audio_tracks=len(probed.audio),
-            checks=spec.checks,
+            tools.ffmpeg, target.source, start_s=start, seconds=window.seconds, checks=spec.checks,
             remote=target.remote,
-        )
+        )  # fmt: skip
         began = time.monotonic()
-        mark = len(guarded.refusals) if guarded else 0
         ran = run(argv, left, env=env)
-        decoded = parse_run(ran.stdout, ran.stderr, len(probed.audio), bool(probed.video))
-        if guarded and (refused := guarded.refused_since(mark)):
-            decoded.errors[:0] = [f"refused {r}" for r in refused]
-            decoded.error_count += len(refused)
+        decoded = parse_run(ran.stdout, ran.stderr)
+        refused = _refused(guarded, mark)
+        if not decoded.opened or not (decoded.has_video or decoded.audio_tracks):
+            return [_unreadable(target, [*refused, _why_unreadable(ran, left)], spec)]
+        decoded.errors[:0] = refused
+        decoded.error_count += len(refused)
+        duration = duration or decoded.source.duration_s
         _log(target, start, window.seconds, ran, decoded, time.monotonic() - began)
         window_run = WindowRun(
-            target.subject, start, window.seconds, decoded, len(probed.audio), bool(probed.video), declared
-        )
+            target.subject, start, window.seconds, decoded, decoded.audio_tracks, decoded.has_video,
+            _declared(target.declared, decoded),
+        )  # fmt: skip
         findings += window_findings(window_run, spec.checks, timed_out=ran.timed_out)
     return findings
+
+
+def _duration(target: Target, tools: Tools, timeout_s: float, env: dict[str, str]) -> float | None:
+    return ffprobe.probe(tools, target.source, input_options(target.remote), timeout_s, env=env).duration_s
+
+
+def _refused(guarded: GuardProxy | None, mark: int) -> list[str]:
+    return [f"refused {r}" for r in guarded.refused_since(mark)] if guarded else []
+
+
+def _why_unreadable(ran: Ran, left: float) -> str:
+    if ran.timed_out:
+        return f"ffmpeg did not finish within {left:.3g} s and read nothing"
+    errors = [line.split("] ")[-1] for line in ran.stderr.splitlines() if _ERROR_LINE.search(line)]
+    return (errors[-1] if errors else f"exit status {ran.returncode}, no video or audio stream")[:300]
 
 
 def _log(target: Target, start: float, seconds: float, ran: Ran, decoded: Decoded, wall_s: float) -> None:
@@ -134,19 +149,20 @@ def _log(target: Target, start: float, seconds: float, ran: Ran, decoded: Decode
     logger.debug("ffmpeg output", subject=target.subject, stderr_tail=ran.stderr[-2000:])  # queries stripped
 
 
-def _declared(given: Declared, probed: ffprobe.Probed) -> Declared:
-    """What the caller declared, completed by the container's own description where it said nothing."""
-    video = probed.video[0] if probed.video else {}
+def _declared(given: Declared, decoded: Decoded) -> Declared:
+    """What the caller declared, completed by the input's own description where it said nothing."""
+    source = decoded.source
     return replace(
         given,
-        width=given.width or video.get("width"),
-        height=given.height or video.get("height"),
-        fps=given.fps or ffprobe.fps(video),
-        duration_s=given.duration_s or probed.duration_s,
+        width=given.width or source.width,
+        height=given.height or source.height,
+        fps=given.fps or source.fps,
+        duration_s=given.duration_s or source.duration_s,
     )
 
 
-def _unreadable(target: Target, reason: str, spec: DecodeSpec) -> Finding:
+def _unreadable(target: Target, reasons: list[str], spec: DecodeSpec) -> Finding:
+    reason = "; ".join(reasons)
     severity = spec.checks.decode_clean.severity
     return Finding.model_construct(
         rule="decode-clean",

@@ -1,11 +1,14 @@
 """Reading what ffmpeg printed: the filters' results, the decoded streams, and the decode errors.
 
 ffmpeg runs with ``-loglevel repeat+level+info`` (every line tagged with its level) and ``-progress
-pipe:1`` (frame count and decoded time on stdout). Times are relative to the window's start.
+pipe:1`` (frame count and decoded time on stdout). Times are relative to the window's start. The
+input's description (duration, the video stream's declared size and rate) and the outputs (is there
+video, how many audio tracks) come from ffmpeg's own header lines, so no ffprobe run is needed.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -15,8 +18,10 @@ _BLACK = re.compile(r"black_start:\s*(?P<start>[-\d.]+)\s+black_end:\s*(?P<end>[
 _FREEZE = re.compile(r"lavfi\.freezedetect\.freeze_(?P<edge>start|end): (?P<t>[-\d.]+)")
 _SILENCE = re.compile(r"lavfi\.silence_(?P<edge>start|end)=(?P<t>[-\d.]+)")
 _LOUDNESS = re.compile(r"^\s*I:\s+(?P<lufs>[-\d.]+) LUFS")
-_OUT_VIDEO = re.compile(r"Stream #\d+:(?P<i>\d+).*?: Video: .*?, (?P<w>\d+)x(?P<h>\d+)")
-_OUT_AUDIO = re.compile(r"Stream #\d+:(?P<i>\d+).*?: Audio: [^,]+, \d+ Hz, (?P<layout>[^,]+)")
+_VIDEO = re.compile(r"Stream #\d+:\d+.*?: Video: .*?, (?P<w>\d+)x(?P<h>\d+)")
+_AUDIO = re.compile(r"Stream #\d+:\d+.*?: Audio: [^,]+, \d+ Hz, (?P<layout>[^,]+)")
+_RATE = re.compile(r", (?P<n>[\d.]+)(?P<k>k?) (?:fps|tbr)\b")
+_DURATION = re.compile(r"^\s*Duration: (?P<h>\d+):(?P<m>\d\d):(?P<s>[\d.]+)")
 _LAYOUTS = {
     "mono": 1, "stereo": 2, "downmix": 2, "2.1": 3, "3.0": 3, "3.0(back)": 3, "4.0": 4, "quad": 4,
     "quad(side)": 4, "3.1": 4, "4.1": 5, "5.0": 5, "5.0(side)": 5, "5.1": 6, "5.1(side)": 6, "6.0": 6,
@@ -39,6 +44,16 @@ class Interval:
 
 
 @dataclass
+class Source:
+    """What the input says of itself: duration, and its first video stream's size and frame rate."""
+
+    duration_s: float | None = None
+    width: int | None = None
+    height: int | None = None
+    fps: float | None = None
+
+
+@dataclass
 class Decoded:
     """What one ffmpeg run saw in one window."""
 
@@ -53,6 +68,10 @@ class Decoded:
     loudness: dict[int, float] = field(default_factory=dict)  # audio track → integrated LUFS
     errors: list[str] = field(default_factory=list)  # the first few damage lines (queries stripped)
     error_count: int = 0
+    opened: bool = False  # ffmpeg described the input (it could be opened and read)
+    has_video: bool = False  # a video stream (not cover art) was decoded
+    audio_tracks: int = 0  # audio tracks decoded
+    source: Source = field(default_factory=lambda: Source())
 
     @property
     def fps(self) -> float | None:
@@ -72,11 +91,9 @@ def parse_progress(stdout: str, decoded: Decoded) -> None:
 
 
 class _Reader:
-    def __init__(self, decoded: Decoded, audio_tracks: int, has_video: bool) -> None:
+    def __init__(self, decoded: Decoded) -> None:
         self.d = decoded
-        self.audio_tracks = audio_tracks
-        self.first_audio_output = 1 if has_video else 0
-        self.in_output = False
+        self.section = ""  # 'input' or 'output' while ffmpeg describes one, else ''
         self.started = False  # ebur128 prints an empty summary while ffmpeg sets the graph up
         self.summary_of: int | None = None  # the audio track whose ebur128 summary is being read
         self.open_freeze: float | None = None
@@ -103,47 +120,71 @@ class _Reader:
 
     def _continuation(self, raw: str) -> None:
         m = _LOUDNESS.match(raw)
-        if m and self.summary_of is not None:
-            self.d.loudness[self.summary_of] = float(m["lufs"])
+        if m and self.summary_of is not None and (lufs := _number(m["lufs"])) is not None:
+            self.d.loudness[self.summary_of] = lufs
 
     def _line(self, ctx: str, level: str, msg: str) -> None:
-        if msg.startswith("Output #"):
-            self.in_output = self.started = True
-        elif msg.startswith("Input #") or msg.startswith("Stream mapping"):
-            self.in_output = False
-        if self.in_output:
-            self._output_stream(msg)
+        if not ctx:
+            self._header(msg)
         filt, _, instance = ctx.partition("@")
         if filt == "blackdetect":
-            if m := _BLACK.search(msg):
-                self.d.black.append(Interval(float(m["start"]), float(m["end"])))
+            m = _BLACK.search(msg)
+            start, end = (_number(m["start"]), _number(m["end"])) if m else (None, None)
+            if start is not None and end is not None:
+                self.d.black.append(Interval(start, end))
         elif filt == "freezedetect":
             self._freeze(msg)
-        elif filt == "ametadata" and instance.startswith("a"):
-            self._silence(int(instance[1:]), msg)
-        elif filt == "ebur128" and instance.startswith("a") and msg.startswith("Summary") and self.started:
-            self.summary_of = int(instance[1:])
+        elif filt == "ametadata" and (track := _track(instance)) is not None:
+            self._silence(track, msg)
+        elif filt == "ebur128" and msg.startswith("Summary") and self.started:
+            self.summary_of = _track(instance)
         damaged = level == "warning" and _DAMAGE.search(msg)
         if level in ("fatal", "error", "panic") or damaged or "concealing" in msg:
             self._error(ctx, msg)
 
+    def _header(self, msg: str) -> None:
+        """ffmpeg's description of the input, then of the outputs (indented lines under a heading)."""
+        if msg.startswith("Output #"):
+            self.section, self.started = "output", True
+        elif msg.startswith("Input #"):
+            self.section, self.d.opened = "input", True
+        elif not msg.startswith(" "):
+            self.section = ""
+        elif self.section == "input":
+            self._input(msg)
+        elif self.section == "output":
+            self._output_stream(msg)
+
+    def _input(self, msg: str) -> None:
+        source = self.d.source
+        if m := _DURATION.match(msg):
+            seconds = _number(m["s"])
+            source.duration_s = None if seconds is None else int(m["h"]) * 3600 + int(m["m"]) * 60 + seconds
+        elif source.width is None and "(attached pic)" not in msg and (m := _VIDEO.search(msg)):
+            source.width, source.height = int(m["w"]), int(m["h"])
+            if (rate := _RATE.search(msg)) and (fps := _number(rate["n"])):
+                source.fps = fps * (1000 if rate["k"] else 1)
+
     def _output_stream(self, msg: str) -> None:
-        if m := _OUT_VIDEO.search(msg):
+        if not self.d.has_video and (m := _VIDEO.search(msg)):  # the first video output sees every frame
+            self.d.has_video = True
             self.d.width, self.d.height = int(m["w"]), int(m["h"])
-        elif m := _OUT_AUDIO.search(msg):
-            track = int(m["i"]) - self.first_audio_output
+        elif m := _AUDIO.search(msg):
+            track, self.d.audio_tracks = self.d.audio_tracks, self.d.audio_tracks + 1
             layout = m["layout"].strip()
             count = _LAYOUTS.get(layout)
             if count is None and (n := re.match(r"(\d+) channels", layout)):
                 count = int(n[1])
-            if count is not None and 0 <= track < self.audio_tracks:
+            if count is not None:
                 self.d.channels[track] = count
 
     def _freeze(self, msg: str) -> None:
         m = _FREEZE.search(msg)
         if m is None:
             return
-        t = float(m["t"])
+        t = _number(m["t"])
+        if t is None:
+            return
         if m["edge"] == "start":
             self.open_freeze = t
         elif self.open_freeze is not None:
@@ -154,7 +195,9 @@ class _Reader:
         m = _SILENCE.search(msg)
         if m is None:
             return
-        t = float(m["t"])
+        t = _number(m["t"])
+        if t is None:
+            return
         if m["edge"] == "start":
             self.open_silence[track] = t
         elif track in self.open_silence:
@@ -167,10 +210,24 @@ class _Reader:
             self.d.errors.append(f"{where}{msg.strip()}"[:300])
 
 
-def parse_run(stdout: str, stderr: str, audio_tracks: int, has_video: bool) -> Decoded:
+def _number(text: str) -> float | None:
+    """A finite number, or None for what only looks like one ('-', '.', '1e999')."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _track(instance: str) -> int | None:
+    """The audio track a named filter instance ('a1') is about."""
+    return int(instance[1:]) if instance[:1] == "a" and instance[1:].isdigit() else None
+
+
+def parse_run(stdout: str, stderr: str) -> Decoded:
     """Everything one ffmpeg run reported; intervals still open end where decoding ended."""
     decoded = Decoded()
-    reader = _Reader(decoded, audio_tracks, has_video)
+    reader = _Reader(decoded)
     reader.read(stderr)
     parse_progress(stdout, decoded)
     reader.close(decoded.decoded_s)

@@ -59,6 +59,9 @@ class BlackCheck(_Check):
     min_duration_s: float = Field(2.0, gt=0, description="Shortest black interval reported.")
     picture_threshold: float = Field(0.98, ge=0, le=1, description="Share of black pixels for a black frame.")
     pixel_threshold: float = Field(0.10, ge=0, le=1, description="Luminance below which a pixel is black.")
+    sample_fps: float | None = Field(
+        5.0, gt=0, le=120, description="Pictures a second looked at for black; null: every frame."
+    )
 
 
 class FrozenCheck(_Check):
