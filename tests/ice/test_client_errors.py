@@ -120,7 +120,7 @@ def test_credentials_from_the_fc_context_are_used_and_never_shown(monkeypatch):
         security_token="ctx-token-987654",
     )
     context = SimpleNamespace(credentials=creds, region="cn-shanghai")
-    client = IceClient.from_settings(Settings(_env_file=None), context)
+    client = IceClient.from_settings(Settings(), context)
     with mock_ice(IceEmulator()) as emulator:
         emulator.add_access_key("STS.ctxKeyId12345", "ctx-secret-123456")
         emulator.add_media("m-ctx", {"MediaInfo": {"MediaId": "m-ctx"}}, None)

@@ -60,9 +60,7 @@ def test_list_media_info_jobs_filters_by_status_and_window(catalog_server, make_
 def test_in_process_mock_serves_the_client_built_from_settings(ice_emulator):
     ice_emulator.load_catalog(sample_catalog_path())
     ice_emulator.add_access_key("id-123456", "secret-123456")
-    settings = Settings(
-        _env_file=None, region="cn-shanghai", access_key_id="id-123456", access_key_secret="secret-123456"
-    )
+    settings = Settings(region="cn-shanghai", access_key_id="id-123456", access_key_secret="secret-123456")
     client = IceClient.from_settings(settings)
     snap = client.fetch("media-audio-only")
     assert snap.info.media_type == "audio" and {r.stream_type for r in snap.renditions} == {"audio"}
@@ -72,7 +70,7 @@ def test_in_process_mock_serves_the_client_built_from_settings(ice_emulator):
 def test_fetch_through_the_http_fixture(ice_emulator_server):
     ice_emulator_server.emulator.add_media("m-x", {"MediaInfo": {"MediaId": "m-x"}}, {"PlayInfoList": []})
     settings = Settings(
-        _env_file=None, **{k.removeprefix("PLAYGATE_").lower(): v for k, v in ice_emulator_server.env.items()}
+        **{k.removeprefix("PLAYGATE_").lower(): v for k, v in ice_emulator_server.env.items()}
     )
     snap = IceClient.from_settings(settings).fetch("m-x")
     assert snap.media_id == "m-x" and snap.renditions == []

@@ -21,7 +21,7 @@ CONTEXT = SimpleNamespace(
 
 
 def _settings(**values) -> Settings:
-    return Settings(_env_file=None, **values)
+    return Settings(**values)
 
 
 def test_explicit_settings_win_over_context_and_environment():

@@ -15,7 +15,7 @@ TOPICS = ["playback-topic"]
 
 
 def make_settings(**overrides: Any) -> Settings:
-    return Settings(_env_file=None, **overrides)  # type: ignore[call-arg]
+    return Settings(**overrides)
 
 
 def finding(i: int, outcome: str, *, long: int = 40) -> dict[str, Any]:
