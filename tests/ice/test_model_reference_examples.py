@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ice_helpers import load_fixture
 
-from playgate.ice.model import build_snapshot
+from playgate.ice.model import MediaSnapshot, build_snapshot
 
 
 def test_get_media_info_reference_gives_its_exact_values():
@@ -214,3 +214,39 @@ _job = st.fixed_dictionaries({}, optional={"MediaInfoProperty": _file | _json, "
 def test_response_shaped_json_never_makes_build_snapshot_raise(media_info, play_info, jobs):
     snap = build_snapshot(media_info=media_info, play_info=play_info, jobs=jobs)
     assert snap.model_dump(mode="json") is not None
+
+
+def _validated_again(snap):
+    """The snapshot as pydantic's validators would have built it from the same typed values."""
+    return MediaSnapshot.model_validate(snap.model_dump(), strict=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(media_info=_media_info | _json, play_info=_play_info | _json, jobs=st.lists(_json | _job, max_size=2))
+def test_building_without_validation_gives_what_validation_gives(media_info, play_info, jobs):
+    """build_snapshot skips pydantic's validation (its parsers typed every value already): the result is
+    exactly what strict validation of the same values gives, on any response-shaped JSON."""
+    snap = build_snapshot(media_info=media_info, play_info=play_info, jobs=jobs)
+    assert _validated_again(snap) == snap
+
+
+def test_building_without_validation_equals_validation_on_the_reference_responses():
+    answers = {"media_info": load_fixture("GetMediaInfo"), "play_info": load_fixture("GetPlayInfo")}
+    snap = build_snapshot(**answers, jobs=load_fixture("ListMediaInfoJobs")["Jobs"])
+    assert snap.renditions and snap.video_streams and snap.job is not None
+    assert _validated_again(snap) == snap
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(max_size=12), st.from_regex(r"\s*-?[0-9_.eE+/]{1,10}\s*", fullmatch=True), _scalars))
+def test_the_fast_path_for_numbers_in_text_reads_them_as_the_full_parser_does(raw):
+    from playgate.ice.values import _parse_float, parse_float
+
+    assert parse_float(raw) == _parse_float(raw)
+
+
+def test_an_integer_beyond_any_float_is_a_note_not_an_exception():
+    snap = build_snapshot(play_info={"PlayInfoList": [{"Width": 10**400, "Bitrate": -(10**309)}]})
+    assert snap.renditions[0].width is None and snap.renditions[0].bitrate_kbps is None
+    assert sorted(n.path for n in snap.notes) == ["PlayInfoList[0].Bitrate", "PlayInfoList[0].Width"]
+    assert all("not a finite number" in n.problem for n in snap.notes)

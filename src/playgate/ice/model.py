@@ -29,10 +29,19 @@ from playgate.ice.values import (
     parse_tags,
     parse_time,
 )
+from playgate.typed import construct
+
+# The builder below types every value itself (playgate.ice.values), so it builds these models without
+# validating them again (playgate.typed.construct): that cost about 5 % of a warm event, and building
+# the validators about 15 ms of every cold start (defer_build: built only if something validates or
+# dumps one). tests/ice/test_model_reference_examples.py proves both ways give equal snapshots.
+_CONFIG = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ParseNote(BaseModel):
     """A value that could not be read: where it was, what it was, and why it became None."""
+
+    model_config = _CONFIG
 
     path: str
     raw: Any = None
@@ -40,7 +49,7 @@ class ParseNote(BaseModel):
 
 
 class _Part(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _CONFIG
     extra: dict[str, Any] = Field(
         default_factory=dict, description="Fields ICE sent that playgate does not model."
     )
@@ -186,7 +195,7 @@ class MediaInfoJob(_Part):
 class MediaSnapshot(BaseModel):
     """Everything ICE said about one media, typed. Rules read this, never raw dicts."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = _CONFIG
 
     media_id: str | None = None
     info: MediaInfo = Field(default_factory=MediaInfo)
@@ -361,6 +370,16 @@ _MEDIA_INFO_PARTS = {"MediaBasicInfo", "FileInfoList", "AiRoughData", "MediaId",
 _JOB_PARTS = {"MediaInfoProperty", "Input"}
 
 
+_UNSEEN = object()
+MAX_SPELLINGS = 512
+_SPELLINGS: dict[int, dict[str, Any]] = {}
+
+
+def _spellings(table: FieldTable) -> dict[str, Any]:
+    """The keys met so far in ``table``'s answers, exactly as ICE spelled them, with their field spec."""
+    return _SPELLINGS.setdefault(id(table), {})
+
+
 class _Builder:
     """Collects parse notes while reading raw maps; never raises."""
 
@@ -368,11 +387,8 @@ class _Builder:
         self.notes: list[ParseNote] = []
 
     def note(self, path: str, raw: Any, problem: str) -> None:
-        self.notes.append(
-            ParseNote(
-                path=path, raw=raw if isinstance(raw, str | int | float | bool) else None, problem=problem
-            )
-        )
+        kept = raw if isinstance(raw, str | int | float | bool) else None
+        self.notes.append(construct(ParseNote, path=path, raw=kept, problem=problem))
 
     def mapping(self, raw: Any, path: str) -> dict[str, Any]:
         if raw is None:
@@ -395,10 +411,15 @@ class _Builder:
     ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         extra: dict[str, Any] = {}
+        spellings = _spellings(table)
         for key, raw_value in raw.items():
             if key in skip:
                 continue
-            spec = table.get(canonical_key(str(key)))
+            spec = spellings.get(key, _UNSEEN)
+            if spec is _UNSEEN:
+                spec = table.get(canonical_key(str(key)))
+                if len(spellings) < MAX_SPELLINGS:  # ICE has a few dozen; a hostile answer, any number
+                    spellings[key] = spec
             if spec is None:
                 extra[str(key)] = raw_value
                 continue
@@ -406,27 +427,27 @@ class _Builder:
             value, problem = parser(raw_value)
             if problem:
                 self.note(f"{path}.{key}", raw_value, problem)
-            if value is not None or name not in values:
+            if value is not None:  # a None never replaces what another spelling of the key gave
                 values[name] = value
         values["extra"] = extra
-        return {k: v for k, v in values.items() if v is not None}
+        return values
 
     def media_file(self, raw: Mapping[str, Any], path: str) -> MediaFile:
         basic = self.mapping(raw.get("FileBasicInfo"), f"{path}.FileBasicInfo")
         values = self.fields(basic, FILE_FIELDS, f"{path}.FileBasicInfo")
         values["video_streams"] = [
-            VideoStream(**self.fields(s, VIDEO_FIELDS, p))
+            construct(VideoStream, **self.fields(s, VIDEO_FIELDS, p))
             for p, s in self.items(raw.get("VideoStreamInfoList"), f"{path}.VideoStreamInfoList")
         ]
         values["audio_streams"] = [
-            AudioStream(**self.fields(s, AUDIO_FIELDS, p))
+            construct(AudioStream, **self.fields(s, AUDIO_FIELDS, p))
             for p, s in self.items(raw.get("AudioStreamInfoList"), f"{path}.AudioStreamInfoList")
         ]
         values["subtitle_streams"] = [
-            SubtitleStream(**self.fields(s, SUBTITLE_FIELDS, p))
+            construct(SubtitleStream, **self.fields(s, SUBTITLE_FIELDS, p))
             for p, s in self.items(raw.get("SubtitleStreamInfoList"), f"{path}.SubtitleStreamInfoList")
         ]
-        return MediaFile(**values)
+        return construct(MediaFile, **values)
 
 
 _FILE_PARTS = {"FileBasicInfo", "VideoStreamInfoList", "AudioStreamInfoList", "SubtitleStreamInfoList"}
@@ -488,7 +509,7 @@ def build_snapshot(
         take_request_id(body)
         merge_info(b.fields(b.mapping(body.get("MediaBase"), "MediaBase"), INFO_FIELDS, "MediaBase"))
         renditions += [
-            Rendition(**b.fields(r, RENDITION_FIELDS, p))
+            construct(Rendition, **b.fields(r, RENDITION_FIELDS, p))
             for p, r in b.items(body.get("PlayInfoList"), "PlayInfoList")
         ]
 
@@ -498,7 +519,7 @@ def build_snapshot(
         job = b.mapping(job, path)
         sources.append("ListMediaInfoJobs")
         if job_info is None:
-            job_info = MediaInfoJob(**b.fields(job, JOB_FIELDS, path, skip=_JOB_PARTS))
+            job_info = construct(MediaInfoJob, **b.fields(job, JOB_FIELDS, path, skip=_JOB_PARTS))
         prop = b.mapping(job.get("MediaInfoProperty"), f"{path}.MediaInfoProperty")
         if prop:
             files.append(b.media_file(prop, f"{path}.MediaInfoProperty"))
@@ -513,8 +534,9 @@ def build_snapshot(
             if f.media_id:
                 info["media_id"] = f.media_id
                 break
-    media = MediaInfo(**info, extra=extra)
-    return MediaSnapshot(
+    media = construct(MediaInfo, **info, extra=extra)
+    return construct(
+        MediaSnapshot,
         media_id=media.media_id,
         info=media,
         files=files,

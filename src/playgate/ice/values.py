@@ -36,12 +36,26 @@ def parse_str(raw: Any) -> Parsed:
 
 
 def parse_float(raw: Any) -> Parsed:
+    kind = raw.__class__
+    if kind is str or kind is float:  # the usual answers: a number, or a number in a string
+        try:
+            value = float(raw)
+        except ValueError:
+            return _parse_float(raw)
+        return (value, None) if math.isfinite(value) else _parse_float(raw)
+    return _parse_float(raw)
+
+
+def _parse_float(raw: Any) -> Parsed:
     if raw is None:
         return None, None
     if isinstance(raw, bool):
         return None, "expected a number, got a boolean"
     if isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer beyond any float: JSON allows it
+            return None, f"not a finite number: an integer of {raw.bit_length()} bits"
     elif isinstance(raw, str):
         if _blank(raw):
             return None, f"not a number: {raw!r}"

