@@ -4,6 +4,7 @@ idle, and answers that are not HTTP or stop short."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import threading
@@ -45,7 +46,7 @@ class RawServer:
             threading.Thread(target=self._talk, args=(conn,), daemon=True).start()
 
     def _talk(self, conn: socket.socket) -> None:
-        with conn:
+        with conn, contextlib.suppress(ConnectionError):  # a client that gave up hangs up mid-answer
             buffer = b""
             while True:
                 while b"\r\n\r\n" not in buffer:
