@@ -14,7 +14,8 @@ Severity = Literal["error", "warning", "info"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    # defer_build: built when a profile with a decode: block is compiled, not at every cold start
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True, defer_build=True)
 
 
 class Window(_Strict):

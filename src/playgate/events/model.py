@@ -210,7 +210,7 @@ class MalformedItem(BaseModel):
     ``message`` reads ``batch item 2: data.messageBody is not JSON (nor base64 of JSON)``.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)  # built at the first malformed item
 
     reason: str
     where: str

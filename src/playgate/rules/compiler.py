@@ -12,11 +12,10 @@ import fnmatch
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from playgate.decode.spec import DecodeSpec
 from playgate.ice.model import MediaSnapshot
 from playgate.probe.checks import CHECKS, PROBE_MODES, override_problems
 from playgate.rules.engine import AllOf, AnyOf, Check, CheckCondition, Condition, Not, Quantifier, Rule
@@ -24,6 +23,9 @@ from playgate.rules.operators import SpecProblem, compile_op
 from playgate.rules.paths import Collection, PathError, resolve
 from playgate.rules.source import Problem, line_of
 from playgate.rules.spec import OPERATORS, ProfileShell, RuleSpec, Selector
+
+if TYPE_CHECKING:
+    from playgate.decode.spec import DecodeSpec
 
 BUILTIN_PREFIX = "builtin:"
 _RULE_FIELDS = sorted(
@@ -64,6 +66,7 @@ class _Pending:
     spec: ProfileShell
     own: list[tuple[Rule, RuleSpec, Any]]  # compiled rule, its spec, its raw data (for lines)
     selectors: list[SelectFn]
+    decode: DecodeSpec | None = None
 
 
 class Compiler:
@@ -83,8 +86,9 @@ class Compiler:
     ) -> None:
         seen = set()
         first_branch: dict[tuple, str] = {}
+        inner = where.pop("inner", ())  # where the validated part sits below ``prefix`` (a decode: block)
         for err in exc.errors():
-            loc, branch = _model_loc(tuple(err["loc"]))
+            loc, branch = _model_loc(inner + tuple(err["loc"]))
             # a union: report the first alternative's errors only
             if branch is not None and first_branch.setdefault(branch[0], branch[1]) != branch[1]:
                 continue
@@ -178,7 +182,21 @@ class Compiler:
                     field="select.event_type",
                 )
         self._probe_problems(file, data, name, spec)
-        self.pending[name] = _Pending(name, file, data, spec, own, selectors)
+        decode = self._decode(file, data, name, spec.decode)
+        self.pending[name] = _Pending(name, file, data, spec, own, selectors, decode)
+
+    def _decode(self, file: str, data: Any, name: str, raw: Any) -> DecodeSpec | None:
+        """The profile's ``decode:`` block, validated only when there is one: its models (and the decode
+        package) stay unbuilt at a cold start on profiles that do not decode."""
+        if raw is None:
+            return None
+        from playgate.decode.spec import DecodeSpec
+
+        try:
+            return DecodeSpec.model_validate(raw)
+        except ValidationError as exc:
+            self._pydantic(exc, file, data, ("profiles", name), profile=name, inner=("decode",))
+            return None
 
     def _probe_problems(self, file: str, data: Any, name: str, spec: ProfileShell) -> None:
         loc = ("profiles", name)
@@ -329,14 +347,15 @@ class Compiler:
             else:
                 rules.append(rule)
         done[name] = CompiledProfile(name, p.spec.description, rules, p.selectors, origin=p.file)
-        _inherit_probe(done[name], p.spec, parents)
+        _inherit_probe(done[name], p, parents)
         return done[name]
 
 
-def _inherit_probe(profile: CompiledProfile, spec: ProfileShell, parents: list[CompiledProfile]) -> None:
+def _inherit_probe(profile: CompiledProfile, pending: _Pending, parents: list[CompiledProfile]) -> None:
     """Probe settings: the profile's own, else the first parent's (in extends order) that has them."""
+    spec = pending.spec
     profile.probe = spec.probe or next((p.probe for p in parents if p.probe), None)
-    profile.decode = spec.decode or next((p.decode for p in parents if p.decode), None)
+    profile.decode = pending.decode or next((p.decode for p in parents if p.decode), None)
     checks: dict[str, dict[str, Any]] = {}
     disabled: set[str] = set()
     for parent in reversed(parents):  # the first parent wins, like rules reached first

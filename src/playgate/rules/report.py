@@ -12,14 +12,21 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 REPORT_SCHEMA = "playgate.rules.report/1"
 Outcome = Literal["pass", "fail", "warn", "not_applicable"]
 _ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "not_applicable": "➖"}
 
 
+# The gate builds findings and reports from typed values (rules.engine.make_finding) and dumps them
+# only for a failing media: their validators are built on first use, not at every cold start.
+_DEFERRED = ConfigDict(defer_build=True)
+
+
 class Finding(BaseModel):
+    model_config = _DEFERRED
+
     rule: str
     severity: Literal["error", "warning", "info"]
     outcome: Outcome
@@ -33,6 +40,8 @@ class Finding(BaseModel):
 
 
 class Report(BaseModel):
+    model_config = _DEFERRED
+
     outcome: Literal["pass", "warn", "fail"]
     profile: str
     media_id: str | None = None

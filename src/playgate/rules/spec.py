@@ -25,7 +25,9 @@ _Condition = dict[str, Any] | list[dict[str, Any]]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # defer_build: a validator is built when first used (a cold start validates only RuleSpec and
+    # ProfileShell, for the built-in packs; the whole-file models serve lint and the JSON Schema)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
 
 class RuleSpec(_Strict):
@@ -135,9 +137,11 @@ class RuleFileSpec(_Strict):
 
 
 class ProfileShell(ProfileSpec):
-    """ProfileSpec with rules left raw, so each rule is validated (and reported) on its own."""
+    """ProfileSpec with rules and the decode block left raw: each rule is validated (and reported) on
+    its own, and the decode block only when a profile has one (rules.compiler)."""
 
     rules: list[Any] = Field(default_factory=list)  # type: ignore[assignment]
+    decode: Any = None
 
 
 class RuleFileShell(RuleFileSpec):
