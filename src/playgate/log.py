@@ -8,6 +8,7 @@ Every value that passes through a log line, an exception message or a dead-lette
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -89,9 +90,14 @@ def _redact_base64(match: re.Match[str]) -> str:
     return base64.b64encode(redacted.encode("utf-8")).decode("ascii")
 
 
+@functools.lru_cache(maxsize=1024)  # log keys and message fields repeat on every line
+def _secret_name(key: str) -> bool:
+    return _SECRET_KEY_NAME.search(key) is not None
+
+
 def redact(value: Any, key: str | None = None) -> Any:
     """Redact secrets anywhere in a value: strings, mappings, sequences, exceptions."""
-    if key is not None and _SECRET_KEY_NAME.search(key) and isinstance(value, str | bytes) and value:
+    if key is not None and isinstance(value, str | bytes) and value and _secret_name(str(key)):
         return REDACTED
     if isinstance(value, str):
         return redact_text(value)

@@ -130,3 +130,25 @@ def test_self_referencing_parsed_payload_does_not_crash():
     loop["MessageBody"] = loop
     (item,) = decode(loop)
     assert isinstance(item, MalformedItem | IceEvent)
+
+
+@pytest.mark.parametrize(
+    ("user_data", "place"),
+    [
+        ({"a": [1, {"b": "x\ud800"}]}, "MessageBody.UserData.a[1].b"),
+        ({"ok": "fine", "k\udc00": 1}, "MessageBody.UserData.k\\udc00"),
+        ({"l": ["ok", "\udfff"]}, "MessageBody.UserData.l[1]"),
+    ],
+)
+def test_a_lone_surrogate_is_refused_with_its_place(user_data, place):
+    body = {"Status": "Success", "JobId": "job-s", "MediaId": "m-1", "UserData": json.dumps(user_data)}
+    payload = json.dumps(
+        {
+            "EventType": "TranscodeComplete",
+            "UserId": 1,
+            "EventTime": "2024-05-01T00:00:00Z",
+            "MessageBody": body,
+        }
+    )
+    bad = one_bad(payload.encode())
+    assert "lone UTF-16 surrogate" in bad.reason and place in bad.reason, bad.reason

@@ -295,19 +295,22 @@ def _lone_surrogate_at(value: Any) -> str | None:
     """Where the first text holding a lone surrogate is (``""``, ``.Key``, ``[2]``…), else None.
 
     Iterative, so a deeply nested value cannot exhaust the stack."""
+    if isinstance(value, str):
+        return "" if _SURROGATE.search(value) else None
+    if not isinstance(value, Mapping | list | tuple):
+        return None
     stack: list[tuple[str, Any]] = [("", value)]
-    while stack:
+    while stack:  # only containers are stacked, so a path is written only for them (or for a find)
         path, node = stack.pop()
-        if isinstance(node, str):
-            if _SURROGATE.search(node):
-                return path
-        elif isinstance(node, Mapping):
-            for key, child in node.items():
-                if isinstance(key, str) and _SURROGATE.search(key):
-                    return f"{path}.{key}"
-                stack.append((f"{path}.{key}", child))
-        elif isinstance(node, list | tuple):
-            stack.extend((f"{path}[{i}]", child) for i, child in enumerate(node))
+        mapping = isinstance(node, Mapping)
+        for key, child in node.items() if mapping else enumerate(node):
+            if mapping and isinstance(key, str) and _SURROGATE.search(key):
+                return f"{path}.{key}"
+            if isinstance(child, str):
+                if _SURROGATE.search(child):
+                    return f"{path}.{key}" if mapping else f"{path}[{key}]"
+            elif isinstance(child, Mapping | list | tuple):
+                stack.append((f"{path}.{key}" if mapping else f"{path}[{key}]", child))
     return None
 
 

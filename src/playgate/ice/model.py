@@ -424,6 +424,10 @@ class _Builder:
                 extra[str(key)] = raw_value
                 continue
             name, parser = spec
+            if parser is parse_str and raw_value.__class__ is str:  # most fields: text as it came
+                if raw_value:
+                    values[name] = raw_value
+                continue
             value, problem = parser(raw_value)
             if problem:
                 self.note(f"{path}.{key}", raw_value, problem)
