@@ -47,7 +47,7 @@ def _concat(parts: list[tuple[str, float]]) -> tuple[list[str], str]:
 
 def build_media(folder: Path) -> dict[str, Path]:
     """clean, black_start, black_middle, still, silent_track, quiet, truncated, an HLS copy of clean,
-    and cover_art (clean's sound with a black picture attached as cover art)."""
+    cover_art (clean's sound with a black picture attached as cover art) and nine_tracks (9 audio)."""
     folder.mkdir(parents=True, exist_ok=True)
     media: dict[str, Path] = {}
     tone = f"{TONE}:duration=9"
@@ -77,6 +77,14 @@ def build_media(folder: Path) -> dict[str, Path]:
     )  # fmt: skip
     media["hls"] = hls / "index.m3u8"
     media["cover_art"] = _with_cover(folder, media["clean"])
+    tracks = [f"sine=frequency={300 + 50 * i}:sample_rate=48000:duration=2" for i in range(9)]
+    media["nine_tracks"] = _make(
+        folder / "nine_tracks.mp4",
+        [f"{PICTURE}:d=2", *tracks],
+        "",
+        ["0:v", *(f"{i}:a" for i in range(1, 10))],
+        2,
+    )
     return media
 
 

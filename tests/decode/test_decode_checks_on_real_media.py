@@ -60,6 +60,14 @@ def test_cover_art_is_not_video_the_sound_is_checked(tools, media):
     assert clean.outcome == "pass" and clean.actual["channels"] == [2] and clean.actual["width"] is None
 
 
+def test_audio_tracks_beyond_the_eighth_are_named_as_not_checked(tools, media):
+    findings = decode(tools, media["nine_tracks"], DecodeSpec(windows=[Window(start=0, seconds=2)]))
+    assert len(by_rule(findings, "audio-silence")) == 8
+    (clean,) = by_rule(findings, "decode-clean")
+    assert clean.outcome == "pass" and clean.actual["unchecked_audio_tracks"] == 1
+    assert "the last 1 of 9 audio tracks were not decoded" in clean.message
+
+
 def test_a_window_reports_media_times_not_window_times(tools, media):
     spec = DecodeSpec(windows=[Window(start=2, seconds=6)])
     (black,) = by_rule(decode(tools, media["black_middle"], spec), "video-black")

@@ -219,6 +219,9 @@ def _clean(run: WindowRun, checks: DecodeChecks, timed_out: bool) -> Finding:
     }
     expected = "no decode errors; " + _declared_text(declared)
     message = "; ".join(problems) if problems else "decoded without errors, as declared"
+    if (unchecked := d.source.audio_tracks - d.audio_tracks) > 0:  # beyond the tracks one run decodes
+        actual["unchecked_audio_tracks"] = unchecked
+        message += f" (the last {unchecked} of {d.source.audio_tracks} audio tracks were not decoded)"
     return _finding(
         "decode-clean",
         spec.severity,

@@ -51,6 +51,7 @@ class Source:
     width: int | None = None
     height: int | None = None
     fps: float | None = None
+    audio_tracks: int = 0
 
 
 @dataclass
@@ -160,6 +161,8 @@ class _Reader:
         if m := _DURATION.match(msg):
             seconds = _number(m["s"])
             source.duration_s = None if seconds is None else int(m["h"]) * 3600 + int(m["m"]) * 60 + seconds
+        elif _AUDIO.search(msg):
+            source.audio_tracks += 1
         elif source.width is None and "(attached pic)" not in msg and (m := _VIDEO.search(msg)):
             source.width, source.height = int(m["w"]), int(m["h"])
             if (rate := _RATE.search(msg)) and (fps := _number(rate["n"])):
