@@ -7,6 +7,7 @@ import os
 import select
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,27 @@ def test_concurrent_processes_append_whole_lines(tmp_path: Path) -> None:
     seen = {(e["data"]["writer"], e["data"]["n"]) for e in events}
     assert seen == {(w, n) for w in range(WRITERS) for n in range(PER_WRITER)}
     assert max(len(line) for line in lines) > PIPE_BUF
+
+
+def test_threads_sharing_one_sink_lose_no_line(tmp_path: Path) -> None:
+    """The reconciler's workers share one sink: flock does not exclude threads of one process (they
+    share the file description), so a thread must not see another's line half-written and cut it."""
+    sink = JsonlSink(f"jsonl://{tmp_path}/alerts.jsonl")
+
+    def write(writer: int) -> None:
+        for n in range(PER_WRITER):
+            sink.send(_event(writer, n))
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(WRITERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    sink.close()
+    lines = (tmp_path / "alerts.jsonl").read_bytes().split(b"\n")
+    events = [json.loads(line) for line in lines[:-1]]
+    seen = {(e["data"]["writer"], e["data"]["n"]) for e in events}
+    assert len(events) == len(seen) == WRITERS * PER_WRITER
 
 
 def test_absolute_url_has_three_slashes_and_is_reported_back(tmp_path: Path) -> None:

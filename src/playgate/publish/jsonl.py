@@ -6,8 +6,9 @@ is absolute; ``jsonl://out/alerts.jsonl`` is relative to the working directory w
 before ``send`` returns (slower; survives a machine crash, not just a process crash).
 
 Lines from several threads and processes never interleave: the file is opened with ``O_APPEND`` and every
-line is written under an exclusive ``flock``, so even if the kernel splits it into several partial writes
-no other playgate writer can slip in between them.
+line is written under an exclusive ``flock`` (other processes) and the sink's own lock (other threads: they
+share the file description, which flock does not tell apart), so even if the kernel splits a line into
+several partial writes no other playgate writer can slip in between them, or see it half-written and cut it.
 
 Only whole lines: a write that fails half-way (a full disk, a file-size limit) is cut back off before the
 error is raised, and a partial last line left by a writer that died mid-line is cut off before the next
@@ -20,6 +21,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,7 @@ class JsonlSink:
         self.path = path
         self.url = f"jsonl://{path}"
         self._fsync = bool_option(url, "fsync", options.get("fsync"), False)
+        self._threads = threading.Lock()  # flock excludes other processes, this the other threads
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._fd: int | None = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -66,6 +69,8 @@ class JsonlSink:
         if self._fd is None:
             raise SinkRejected(f"sink {self.url} is closed; open a new one")
         line = encode_event(event) + b"\n"
+        if not self._threads.acquire(timeout=-1 if timeout_s is None else max(timeout_s, 0)):
+            raise DeadlineExceeded(f"sink {self.url}: another thread held the file until the deadline")
         try:
             self._lock(self._fd, timeout_s)
             try:
@@ -76,6 +81,8 @@ class JsonlSink:
                 os.fsync(self._fd)
         except OSError as error:
             raise self._classify(error) from error
+        finally:
+            self._threads.release()
 
     def _lock(self, fd: int, timeout_s: float | None) -> None:
         """Take the file's lock, waiting no longer than ``timeout_s`` (the invocation's time left)."""
