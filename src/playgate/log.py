@@ -11,6 +11,7 @@ import base64
 import functools
 import re
 import sys
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -127,6 +128,29 @@ def _format_exc_redacted(_logger: Any, _method: str, event_dict: dict[str, Any])
 _configured = False
 
 
+class _StdoutLines:
+    """Each log line in one write() to the current ``sys.stdout``. structlog's PrintLogger makes two
+    (the line, then its newline), so a ``stdout:`` sink's message from another thread (the reconciler's
+    workers) could land between them; its WriteLogger keeps the stdout of the moment it was made."""
+
+    _lock = threading.Lock()
+
+    def msg(self, message: str) -> None:
+        with self._lock:
+            out = sys.stdout
+            out.write(message + "\n")
+            out.flush()
+
+    log = debug = info = warn = warning = err = error = critical = exception = fatal = failure = msg
+
+
+def _stdout_lines(*_args: Any) -> _StdoutLines:
+    return _STDOUT_LINES
+
+
+_STDOUT_LINES = _StdoutLines()
+
+
 _OPTIONAL = ("rich", "colorama")
 
 
@@ -171,7 +195,7 @@ def configure(*, json: bool | None = None, level: str = "info") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper(), logging.INFO)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stdout),
+        logger_factory=_stdout_lines,
         cache_logger_on_first_use=False,
     )
     _configured = True

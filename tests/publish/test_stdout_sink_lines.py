@@ -28,3 +28,41 @@ def test_an_unknown_scheme_lists_the_accepted_ones() -> None:
     assert "kafka://topic" in message
     for scheme in ("stdout:", "jsonl:///", "mns-queue://", "mns-topic://"):
         assert scheme in message
+
+
+SHARED_STDOUT = """
+import threading
+from playgate import log
+from playgate.publish import open_sink
+from playgate.settings import Settings
+
+log.configure(json=True)
+logger = log.get_logger("t")
+sink = open_sink("stdout:", Settings())
+
+def work(n):
+    for i in range(300):
+        logger.info("progress", worker=n, i=i, pad="x" * 3000)
+        sink.send({"id": f"{n}-{i}", "data": {"pad": "y" * 5000}})
+
+threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+"""
+
+
+def test_log_lines_and_stdout_messages_from_many_threads_never_share_a_line(tmp_path) -> None:
+    """In FC both go to stdout, and the reconciler's workers write from several threads."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", SHARED_STDOUT], capture_output=True, text=True, timeout=120, check=True
+    )
+    lines = done.stdout.splitlines()
+    parsed = [json.loads(line) for line in lines]  # each line whole: a log line or a message
+    assert (
+        sum("id" in p for p in parsed) == 1200 and sum(p.get("event") == "progress" for p in parsed) == 1200
+    )
