@@ -128,24 +128,29 @@ def _format_exc_redacted(_logger: Any, _method: str, event_dict: dict[str, Any])
 _configured = False
 
 
-class _StdoutLines:
-    """Each log line in one write() to the current ``sys.stdout``. structlog's PrintLogger makes two
-    (the line, then its newline), so a ``stdout:`` sink's message from another thread (the reconciler's
-    workers) could land between them; its WriteLogger keeps the stdout of the moment it was made."""
+_STDOUT_LOCK = threading.Lock()
 
-    _lock = threading.Lock()
+
+def write_stdout_line(line: str) -> None:
+    """``line`` and its newline in one write() to the current ``sys.stdout``, one thread at a time.
+
+    Log lines and the ``stdout:`` sink's messages both come here: in FC stdout is the log, and the
+    reconciler's workers write from several threads. (structlog's PrintLogger writes a line and its
+    newline separately; its WriteLogger keeps the stdout of the moment it was configured.)
+    """
+    with _STDOUT_LOCK:
+        out = sys.stdout
+        out.write(line + "\n")
+        out.flush()
+
+
+class _StdoutLines:
+    """structlog's logger: every method writes the rendered line with write_stdout_line."""
 
     def msg(self, message: str) -> None:
-        with self._lock:
-            out = sys.stdout
-            out.write(message + "\n")
-            out.flush()
+        write_stdout_line(message)
 
     log = debug = info = warn = warning = err = error = critical = exception = fatal = failure = msg
-
-
-def _stdout_lines(*_args: Any) -> _StdoutLines:
-    return _STDOUT_LINES
 
 
 _STDOUT_LINES = _StdoutLines()
@@ -195,7 +200,7 @@ def configure(*, json: bool | None = None, level: str = "info") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level.upper(), logging.INFO)),
-        logger_factory=_stdout_lines,
+        logger_factory=lambda *_args: _STDOUT_LINES,
         cache_logger_on_first_use=False,
     )
     _configured = True

@@ -1,7 +1,8 @@
 """Pydantic models built from values that playgate's own code has already typed, without validation.
 
-The ICE snapshot builder and the rules engine type every value themselves (``playgate.ice.values``,
-the engine's findings); validating again cost about 5 % of a warm event. ``model_construct`` is no
+The ICE snapshot builder types every value itself (``playgate.ice.values``); validating again cost
+a few percent of a warm event, and building the validators time at every cold start. (The rules engine
+has a leaner constructor of its own for findings, which give every field.) ``model_construct`` is no
 help: for each field left at a ``default_factory`` default it inspects the factory's signature, which
 made it slower than validating. Tests prove the result equals strict validation of the same values
 (``tests/ice/test_model_reference_examples.py``).

@@ -72,7 +72,7 @@ class Decoded:
     opened: bool = False  # ffmpeg described the input (it could be opened and read)
     has_video: bool = False  # a video stream (not cover art) was decoded
     audio_tracks: int = 0  # audio tracks decoded
-    source: Source = field(default_factory=lambda: Source())
+    source: Source = field(default_factory=Source)
 
     @property
     def fps(self) -> float | None:

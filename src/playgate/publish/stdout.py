@@ -7,27 +7,20 @@ credentials like every log line: it shows what would be published, not URLs anyo
 
 from __future__ import annotations
 
-import sys
-import threading
 from typing import Any
 
 from playgate.errors import SinkUnavailable
-from playgate.log import redact
+from playgate.log import redact, write_stdout_line
 from playgate.publish.size import encode_event
 
 
 class StdoutSink:
     url = "stdout:"
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-
     def send(self, event: dict[str, Any], *, timeout_s: float | None = None) -> None:
-        line = encode_event(redact(event)).decode("utf-8") + "\n"
+        line = encode_event(redact(event)).decode("utf-8")
         try:
-            with self._lock:
-                sys.stdout.write(line)
-                sys.stdout.flush()
+            write_stdout_line(line)  # the log's own writer: a message never shares a line with a log line
         except OSError as error:  # a closed pipe: the reader went away, a later delivery may succeed
             raise SinkUnavailable(f"stdout: could not write the event ({error.strerror or error})") from error
 
