@@ -8,18 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playgate.errors import RuleFileError
-
-EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class BadInput(Exception):
-    pass
+from playgate.cli.outcome import EXIT_FAIL, EXIT_OK, BadInput, run_reporting
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -50,14 +43,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        return _probe(args)
-    except RuleFileError as exc:
-        print(exc.message, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except BadInput as exc:
-        print(f"playgate probe: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    return run_reporting("probe", _probe, args)
 
 
 def _probe(args: argparse.Namespace) -> int:

@@ -8,17 +8,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from playgate.errors import RuleFileError
-
-EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
-
-
-class BadInput(Exception):
-    pass
+from playgate.cli.outcome import EXIT_FAIL, EXIT_OK, BadInput, run_reporting
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -53,14 +46,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     command = {"lint": _lint, "check": _check, "schema": _schema}[args.rules_command]
-    try:
-        return command(args)
-    except RuleFileError as exc:
-        print(exc.message, file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except BadInput as exc:
-        print(f"playgate rules {args.rules_command}: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    return run_reporting(f"rules {args.rules_command}", command, args)
 
 
 def _lint(args: argparse.Namespace) -> int:
