@@ -13,15 +13,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import time
 from typing import Any
 from urllib.parse import quote_plus
 
 from playgate.errors import SinkRejected
-from playgate.log import redact_text
 from playgate.publish.http_post import NotNow, Reply, Request
-from playgate.publish.robot import RobotSink, fit_text
+from playgate.publish.robot import RobotSink, errcode, fit_text, json_request
 
 DEFAULT_TARGET = "https://oapi.dingtalk.com/robot/send"
 MAX_TEXT_BYTES = 18000  # DingTalk documents no exact limit; long markdown is refused around 20 KB
@@ -44,12 +42,10 @@ class DingTalkSink(RobotSink):
         if self.secret:
             now = int(time.time() * 1000)
             url += f"{'&' if '?' in url else '?'}timestamp={now}&sign={sign(self.secret, now)}"
-        return url, json.dumps(body, ensure_ascii=False).encode(), {"Content-Type": "application/json"}
+        return json_request(url, body)
 
     def check(self, reply: Reply) -> None:
-        answer = reply.json() or {}
-        code = answer.get("errcode", 0) if isinstance(answer, dict) else 0
-        message = redact_text(str(answer.get("errmsg", ""))) if isinstance(answer, dict) else ""
+        code, message = errcode(reply)
         if code == 0:
             return
         if code == SECURITY_FAILED:

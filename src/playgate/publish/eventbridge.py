@@ -24,8 +24,8 @@ from typing import Any
 
 from playgate.errors import ConfigError, SinkRejected, SinkUnavailable
 from playgate.ice.credentials import Credentials
-from playgate.publish.base import number_option, query_options
-from playgate.publish.http_post import DEFAULT_RETRY_FOR_S, DEFAULT_TIMEOUT_S, HttpPoster, Reply, Request
+from playgate.publish.base import query_options
+from playgate.publish.http_post import HttpPoster, Reply, Request
 
 PATH = "/openapi/putEvents"
 CONTENT_TYPE = "application/cloudevents-batch+json; charset=utf-8"
@@ -63,15 +63,7 @@ class EventBridgeSink:
         options = query_options(url, parts.query, OPTIONS)
         self.endpoint = _endpoint(url, options, region)
         self._credentials = credentials
-        self.poster = HttpPoster(
-            self.url,
-            timeout_s=number_option(
-                url, "timeout", options.get("timeout"), DEFAULT_TIMEOUT_S, low=0.1, high=60
-            ),
-            retry_for_s=number_option(
-                url, "retry_for", options.get("retry_for"), DEFAULT_RETRY_FOR_S, low=0, high=600
-            ),
-        )
+        self.poster = HttpPoster.from_options(url, options, display=self.url)
         self.current_credentials()
 
     def current_credentials(self) -> Credentials:

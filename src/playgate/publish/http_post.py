@@ -12,7 +12,7 @@ import json
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,7 @@ import requests
 
 from playgate.errors import DeadlineExceeded, SinkRejected, SinkUnavailable
 from playgate.log import redact_text
+from playgate.publish.base import number_option
 
 DEFAULT_TIMEOUT_S = 5.0
 DEFAULT_RETRY_FOR_S = 10.0
@@ -60,6 +61,16 @@ class HttpPoster:
         self.timeout_s = timeout_s
         self.retry_for_s = retry_for_s
         self._local = threading.local()
+
+    @classmethod
+    def from_options(cls, url: str, options: Mapping[str, Any], display: str | None = None) -> HttpPoster:
+        """A poster with the sink URL's ``timeout`` and ``retry_for`` options (seconds); ``url`` names
+        the sink in an error about them, ``display`` (default ``url``) in every other message."""
+        timeout_s = number_option(url, "timeout", options.get("timeout"), DEFAULT_TIMEOUT_S, low=0.1, high=60)
+        retry_for_s = number_option(
+            url, "retry_for", options.get("retry_for"), DEFAULT_RETRY_FOR_S, low=0, high=600
+        )
+        return cls(display or url, timeout_s=timeout_s, retry_for_s=retry_for_s)
 
     def post(
         self,

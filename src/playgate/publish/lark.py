@@ -12,14 +12,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import time
 from typing import Any
 
 from playgate.errors import SinkRejected, SinkUnavailable
 from playgate.log import redact_text
 from playgate.publish.http_post import Reply, Request
-from playgate.publish.robot import RobotSink, fit_text
+from playgate.publish.robot import RobotSink, fit_text, json_request
 
 DEFAULT_TARGET = "https://open.feishu.cn/open-apis/bot/v2/hook/"
 MAX_TEXT_BYTES = 20000  # a card's request body may be 30 KB
@@ -49,11 +48,7 @@ class LarkSink(RobotSink):
         if self.secret:
             now = int(time.time())
             body = {"timestamp": str(now), "sign": sign(self.secret, now), **body}
-        return (
-            self.target,
-            json.dumps(body, ensure_ascii=False).encode(),
-            {"Content-Type": "application/json"},
-        )
+        return json_request(self.target, body)
 
     def check(self, reply: Reply) -> None:
         answer = reply.json() or {}

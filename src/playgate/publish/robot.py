@@ -22,9 +22,9 @@ from collections.abc import Callable
 from typing import Any
 
 from playgate.errors import PlaygateError, SinkRejected
-from playgate.log import get_logger
+from playgate.log import get_logger, redact_text
 from playgate.publish.base import number_option
-from playgate.publish.http_post import DEFAULT_RETRY_FOR_S, DEFAULT_TIMEOUT_S, HttpPoster, Reply, Request
+from playgate.publish.http_post import HttpPoster, Reply, Request
 from playgate.publish.sink_url import SinkUrl
 from playgate.publish.templates import Templates
 
@@ -160,15 +160,7 @@ class RobotSink:
             high=1000,
         )
         self.window = RateWindow(int(per_minute))
-        self.poster = HttpPoster(
-            url.display,
-            timeout_s=number_option(
-                url.display, "timeout", url.options.get("timeout"), DEFAULT_TIMEOUT_S, low=0.1, high=60
-            ),
-            retry_for_s=number_option(
-                url.display, "retry_for", url.options.get("retry_for"), DEFAULT_RETRY_FOR_S, low=0, high=600
-            ),
-        )
+        self.poster = HttpPoster.from_options(url.display, url.options)
         self._lock = threading.Lock()
         self.held: LocalPending = LocalPending()
 
@@ -255,3 +247,16 @@ def fit_text(text: str, max_bytes: int) -> str:
         kept.append(line)
         used += size
     return "\n".join(kept) + note
+
+
+def json_request(url: str, body: dict[str, Any]) -> Request:
+    """A robot's POST: the body as UTF-8 JSON (Chinese text stays readable in the robots' logs)."""
+    return url, json.dumps(body, ensure_ascii=False).encode(), {"Content-Type": "application/json"}
+
+
+def errcode(reply: Reply) -> tuple[Any, str]:
+    """DingTalk's and WeCom's answer: ``(errcode, errmsg)``, the message redacted; (0, "") when absent."""
+    answer = reply.json()
+    if not isinstance(answer, dict):
+        return 0, ""
+    return answer.get("errcode", 0), redact_text(str(answer.get("errmsg", "")))

@@ -17,8 +17,8 @@ import time
 from typing import Any
 
 from playgate.errors import ConfigError
-from playgate.publish.base import bool_option, number_option
-from playgate.publish.http_post import DEFAULT_RETRY_FOR_S, DEFAULT_TIMEOUT_S, HttpPoster
+from playgate.publish.base import bool_option
+from playgate.publish.http_post import HttpPoster
 from playgate.publish.sink_url import SinkUrl
 from playgate.publish.size import encode_event
 
@@ -58,15 +58,7 @@ class WebhookSink:
                 "environment variable VAR) or, for a receiver that verifies otherwise, unsigned=true"
             )
         self.key = None if unsigned else decode_secret(url.display, secret or "")
-        self.poster = HttpPoster(
-            url.display,
-            timeout_s=number_option(
-                url.display, "timeout", url.options.get("timeout"), DEFAULT_TIMEOUT_S, low=0.1, high=60
-            ),
-            retry_for_s=number_option(
-                url.display, "retry_for", url.options.get("retry_for"), DEFAULT_RETRY_FOR_S, low=0, high=600
-            ),
-        )
+        self.poster = HttpPoster.from_options(url.display, url.options)
 
     def send(self, event: dict[str, Any], *, timeout_s: float | None = None) -> None:
         body = encode_event(event)

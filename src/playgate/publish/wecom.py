@@ -8,13 +8,11 @@ answers ``{"errcode": 0}`` when sent; 45009 the robot's limit (20 a minute) was 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from playgate.errors import SinkRejected
-from playgate.log import redact_text
 from playgate.publish.http_post import NotNow, Reply, Request
-from playgate.publish.robot import RobotSink, fit_text
+from playgate.publish.robot import RobotSink, errcode, fit_text, json_request
 
 DEFAULT_TARGET = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
 MAX_TEXT_BYTES = 4096
@@ -27,16 +25,10 @@ class WeComSink(RobotSink):
 
     def request(self, title: str, text: str, event: dict[str, Any]) -> Request:
         body = {"msgtype": "markdown", "markdown": {"content": fit_text(text, MAX_TEXT_BYTES)}}
-        return (
-            self.target,
-            json.dumps(body, ensure_ascii=False).encode(),
-            {"Content-Type": "application/json"},
-        )
+        return json_request(self.target, body)
 
     def check(self, reply: Reply) -> None:
-        answer = reply.json() or {}
-        code = answer.get("errcode", 0) if isinstance(answer, dict) else 0
-        message = redact_text(str(answer.get("errmsg", ""))) if isinstance(answer, dict) else ""
+        code, message = errcode(reply)
         if code == 0:
             return
         if code in BAD_KEY:
