@@ -82,11 +82,18 @@ class Compiler:
         self.problems.append(Problem(kind, message, file, line_of(raw, loc), **where))
 
     def _pydantic(
-        self, exc: ValidationError, file: str, raw: Any, prefix: tuple, *, in_rule: bool = False, **where: Any
+        self,
+        exc: ValidationError,
+        file: str,
+        raw: Any,
+        prefix: tuple,
+        *,
+        in_rule: bool = False,
+        inner: tuple = (),  # where the validated part sits below ``prefix``, for a field's name (decode:)
+        **where: Any,
     ) -> None:
         seen = set()
         first_branch: dict[tuple, str] = {}
-        inner = where.pop("inner", ())  # where the validated part sits below ``prefix`` (a decode: block)
         for err in exc.errors():
             loc, branch = _model_loc(inner + tuple(err["loc"]))
             # a union: report the first alternative's errors only
