@@ -25,6 +25,7 @@ from playgate.handler import RetryLater, handle_payload
 from playgate.testing.mns_server import MnsServer
 from playgate.testing.sample_events import callback, mns_cloudevent
 from redis_server import RedisServer
+from waiting import sqlite_lock_wait_ms
 
 TIME_LEFT_MS = 2500  # what FC says is left when the invocation starts
 MARGIN_S = 1.0  # PLAYGATE_SAFETY_MARGIN_S: the gate's deadline is 1.5 s in
@@ -54,27 +55,6 @@ def assert_all_retried(summary: dict[str, Any], count: int, reason: str) -> None
     assert [(r["status"], r["reason"]) for r in summary["results"]] == [("retry", reason)] * count, summary
 
 
-def sqlite_lock_wait_ms(world: GateWorld) -> int:
-    """How long the gate's SQLite connection was last told to wait for another process's lock."""
-    return world.runtime.gate.store._conn.execute("PRAGMA busy_timeout").fetchone()[0]
-
-
-@pytest.fixture
-def redis_waits(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
-    """Every socket timeout (connect, send, read) the Redis store gives its connections, in seconds."""
-    import playgate.store.redis as redis_store
-
-    given: list[float | None] = []
-    bounded = redis_store._bounded
-
-    def recorded(configured: float | None) -> float | None:
-        given.append(bounded(configured))
-        return given[-1]
-
-    monkeypatch.setattr(redis_store, "_bounded", recorded)
-    return given
-
-
 def test_a_sqlite_file_locked_by_another_process_is_waited_for_only_until_the_deadline(make_world, tmp_path):
     world = make_world(safety_margin_s=MARGIN_S)
     payload = failed_job("job-sqlite-locked")
@@ -87,7 +67,9 @@ def test_a_sqlite_file_locked_by_another_process_is_waited_for_only_until_the_de
         locker.close()
 
     assert_all_retried(summary, 1, "store_unavailable")  # SQLite gave up waiting for the lock
-    assert sqlite_lock_wait_ms(world) <= GATE_BUDGET_S * 1000, "told to wait for the lock past the deadline"
+    assert sqlite_lock_wait_ms(world.runtime.gate.store) <= GATE_BUDGET_S * 1000, (
+        "told to wait for the lock past the deadline"
+    )
     assert world.messages("alerts") == []
     again = invoke(world, payload)
     assert again["results"][0]["status"] == "published"
