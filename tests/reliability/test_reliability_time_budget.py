@@ -124,9 +124,9 @@ def test_a_publish_slower_than_the_time_left_is_cut_off_before_the_function_time
     with MnsServer(queues=["alerts"]) as mns:
         world = make_world(safety_margin_s=1.0, mns_endpoint=mns.endpoint, alert_sink="mns-queue://alerts")
         payload = callback("ProduceMediaComplete", "job-slow-sink", None, status="Fail", error=("E", "boom"))
-        mns.latency_s = SLOW_S  # within the sink's own 5 s timeout: only the deadline (0.5 s in) cuts it
+        mns.latency_s = SLOW_S  # within the sink's own 5 s timeout: only the deadline (1.5 s in) cuts it
 
-        summary = invoke(world, payload, Context(remaining_ms=1500))
+        summary = invoke(world, payload, Context(remaining_ms=2500))
 
         assert summary.get("retry") is True, summary
         assert [(r["status"], r["reason"]) for r in summary["results"]] == [("retry", "sink_unavailable")]
