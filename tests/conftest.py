@@ -101,3 +101,19 @@ def hook() -> Iterator[Receiver]:
     """A webhook receiver on 127.0.0.1 answering 204."""
     with Receiver(ok=Answer(204, b"")) as server:
         yield server
+
+
+@pytest.fixture
+def redis_waits(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
+    """Every socket timeout (connect, send, read) the Redis store gives its connections, in seconds."""
+    import playgate.store.redis as redis_store
+
+    given: list[float | None] = []
+    bounded = redis_store._bounded
+
+    def recorded(configured: float | None) -> float | None:
+        given.append(bounded(configured))
+        return given[-1]
+
+    monkeypatch.setattr(redis_store, "_bounded", recorded)
+    return given

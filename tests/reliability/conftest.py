@@ -13,7 +13,8 @@ import pytest
 
 @pytest.fixture(params=["sqlite", "redis"])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh store of each kind: a new SQLite file, or a new key prefix on the session's redis-server."""
+    """A fresh store of each kind: a new SQLite file, or a new key prefix on the session's redis-server.
+    Every test taking it runs on each store: a new backend is one more param (and its URL) here."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/store.sqlite3"
     return f"{request.getfixturevalue('redis_url')}?prefix=reliability-{uuid.uuid4().hex}:"

@@ -6,9 +6,9 @@ import threading
 import time
 
 import pytest
-from store_helpers import eventually
 
 from playgate.store import Claim, ClaimLost, ClaimStatus, IdempotencyStore, open_store, wait_for
+from waiting import eventually
 
 LONG = 300.0
 SHORT = 0.05
