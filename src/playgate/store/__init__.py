@@ -24,13 +24,16 @@ __all__ = [
 
 
 def open_store(url: str) -> IdempotencyStore:
-    """``sqlite:///relative/path``, ``sqlite:////abs/path``, ``redis://…`` or ``rediss://…``."""
+    """``sqlite:///relative/path``, ``sqlite:////abs/path``, ``redis://…``, ``rediss://…`` or
+    ``postgresql://…``."""
     scheme, sep, rest = (url or "").strip().partition("://")
     scheme = scheme.lower()
     if sep and scheme == "sqlite":
         return _open_sqlite(url, rest)
     if sep and scheme in ("redis", "rediss"):
         return _open_redis(url)
+    if sep and scheme in ("postgresql", "postgres"):
+        return _open_postgresql(url)
     raise _bad(url, "is not a store URL playgate knows")
 
 
@@ -57,6 +60,17 @@ def _open_redis(url: str) -> IdempotencyStore:
         return RedisStore(url)
     except ValueError as error:  # redis-py's URL parser: bad port, db, option
         raise _bad(url, f"is not a valid Redis URL ({redact_url(str(error))})") from error
+
+
+def _open_postgresql(url: str) -> IdempotencyStore:
+    try:
+        from playgate.store.postgresql import PostgresStore
+    except ImportError as error:
+        raise ConfigError(
+            f"PLAYGATE_STORE={redact_url(url)!r} needs the PostgreSQL client ({error}); "
+            "install it with: pip install 'playgate[postgresql]'"
+        ) from error
+    return PostgresStore(url)
 
 
 def _bad(url: str, problem: str) -> ConfigError:
