@@ -91,3 +91,10 @@ def test_opening_a_sqlite_store_does_not_import_psycopg():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_both_url_schemes_open_a_postgresql_store(postgresql_url):
+    for url in (postgresql_url, postgresql_url.replace("postgresql://", "postgres://", 1)):
+        store = open_store(url)
+        assert isinstance(store, PostgresStore)
+        store.close()
