@@ -26,7 +26,9 @@ from typing import Any, TypeVar
 import psycopg
 
 from playgate.errors import ConfigError, DeadlineExceeded, StoreUnavailable
+from playgate.store import ledger
 from playgate.store.base import Claim, ClaimLost, ClaimStatus, check_key, check_ttl, time_left
+from playgate.store.ledger import Verdict
 from playgate.store.urls import redact_url
 
 T = TypeVar("T")
@@ -65,7 +67,8 @@ CREATE TABLE IF NOT EXISTS playgate_held_items (
     expires_at DOUBLE PRECISION NOT NULL
 );
 CREATE INDEX IF NOT EXISTS playgate_held_items_name ON playgate_held_items (name, seq);
-"""
+""" + ledger.schema(serial="BIGSERIAL PRIMARY KEY", real="DOUBLE PRECISION")
+_INSERT_VERDICT = ledger.insert_sql("%s")
 # Inserts, or takes over an expired record; returns no row while a live record holds the key.
 _CLAIM_IF_FREE = (
     "INSERT INTO playgate_idempotency (key, status, token, outcome, expires_at) "
@@ -93,6 +96,8 @@ def _db_key(key: str) -> str:
 
 
 class PostgresStore:
+    verdict_retention_s = ledger.DEFAULT_RETENTION_S
+
     def __init__(self, url: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S) -> None:
         self.url = url
         self._shown = redact_url(url)
@@ -127,13 +132,22 @@ class PostgresStore:
         return claim
 
     def complete(
-        self, key: str, token: str, outcome: dict[str, Any], *, ttl_s: float, deadline: float | None = None
+        self,
+        key: str,
+        token: str,
+        outcome: dict[str, Any],
+        *,
+        ttl_s: float,
+        deadline: float | None = None,
+        verdict: Verdict | None = None,
     ) -> None:
         check_key(key)
         check_ttl("ttl_s", ttl_s)
         db_key = _db_key(key)
         encoded = json.dumps(outcome, separators=(",", ":"))
-        with self._guard("complete", deadline) as conn:
+        with self._guard("complete", deadline) as conn, conn.transaction():  # the verdict in the same one
+            if verdict is not None:
+                conn.execute(_INSERT_VERDICT, verdict.as_row())
             if conn.execute(_COMPLETE_OURS, (encoded, time.time() + ttl_s, db_key, token)).rowcount:
                 return
             with conn.transaction():
@@ -238,6 +252,25 @@ class PostgresStore:
         with self._guard("count_items") as conn:
             return int(conn.execute(sql, (name, time.time())).fetchone()[0])
 
+    # --- the ledger (see playgate.store.ledger) -------------------------------------------------------
+    def record_verdict(self, verdict: Verdict, *, deadline: float | None = None) -> None:
+        with self._guard("record_verdict", deadline) as conn:
+            conn.execute(_INSERT_VERDICT, verdict.as_row())
+
+    def verdict_history(self, subject: str, *, limit: int = 50) -> list[Verdict]:
+        with self._guard("verdict_history") as conn:
+            rows = conn.execute(ledger.history_sql("%s"), (subject, subject, limit)).fetchall()
+        return [Verdict.from_row(row) for row in rows]
+
+    def verdict_summaries(self, start: float, end: float, *, profile: str | None = None) -> list[tuple]:
+        sql = ledger.summary_sql("%s", with_profile=profile is not None)
+        with self._guard("verdict_summaries") as conn:
+            return conn.execute(sql, (start, end) + ((profile,) if profile else ())).fetchall()
+
+    def purge_verdicts(self, older_than: float) -> int:
+        with self._guard("purge_verdicts") as conn:
+            return conn.execute(ledger.purge_sql("%s"), (older_than,)).rowcount
+
     def purge_expired(self, *, limit: int = PURGE_BATCH, deadline: float | None = None) -> int:
         """Delete up to ``limit`` expired records of each kind; returns how many went."""
         purged = 0
@@ -248,6 +281,8 @@ class PostgresStore:
                     f"(SELECT {key} FROM {table} WHERE expires_at <= %s ORDER BY expires_at LIMIT %s)"
                 )
                 purged += conn.execute(sql, (time.time(), limit)).rowcount
+            old = time.time() - self.verdict_retention_s
+            purged += conn.execute(ledger.purge_sql("%s"), (old,)).rowcount
         return purged
 
     def close(self) -> None:
