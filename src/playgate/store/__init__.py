@@ -10,6 +10,7 @@ from pathlib import Path
 
 from playgate.errors import ConfigError
 from playgate.store.base import Claim, ClaimLost, ClaimStatus, IdempotencyStore, in_progress_ttl, wait_for
+from playgate.store.ledger import Ledger
 from playgate.store.urls import ACCEPTED_FORMS, redact_url
 
 __all__ = [
@@ -17,7 +18,9 @@ __all__ = [
     "ClaimLost",
     "ClaimStatus",
     "IdempotencyStore",
+    "Ledger",
     "in_progress_ttl",
+    "open_ledger",
     "open_store",
     "wait_for",
 ]
@@ -35,6 +38,23 @@ def open_store(url: str) -> IdempotencyStore:
     if sep and scheme in ("postgresql", "postgres"):
         return _open_postgresql(url)
     raise _bad(url, "is not a store URL playgate knows")
+
+
+def open_ledger(setting: str | None, store: IdempotencyStore, *, retention_days: float = 90) -> Ledger | None:
+    """``PLAYGATE_LEDGER``: unset → the store itself when it can keep verdicts; ``off``; or a URL."""
+    value = (setting or "").strip()
+    if value.lower() == "off":
+        return None
+    ledger = open_store(value) if value else store
+    if not isinstance(ledger, Ledger):
+        if value:
+            raise ConfigError(
+                f"PLAYGATE_LEDGER={redact_url(value)!r} cannot keep verdicts: give a sqlite:/// or "
+                "postgresql:// URL, or off."
+            )
+        return None
+    ledger.verdict_retention_s = retention_days * 86400.0  # type: ignore[attr-defined]
+    return ledger
 
 
 def _open_sqlite(url: str, rest: str) -> IdempotencyStore:
