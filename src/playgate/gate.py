@@ -181,6 +181,21 @@ class Gate:
             for r in routes
         }
 
+    def check(self, event: IceEvent, *, publish: bool, deadline: float | None = None) -> Verdict:
+        """Gate a live media on demand (``playgate check``), claiming nothing: a re-check after a
+        re-transcode. With ``publish`` the message goes out (its own CloudEvent id, ``recheck`` in its data)
+        and the verdict is kept; without, nothing changes anywhere."""
+        message = self._decide(event, deadline)
+        message["data"]["recheck"] = True
+        if not publish:
+            return verdict_of(event, message, {}, recheck=True)
+        destination = self.publisher.publish(message, deadline=deadline)
+        verdict = verdict_of(event, message, self._sinks(message, destination), recheck=True)
+        if self.ledger is not None:
+            self.ledger.record_verdict(verdict, deadline=deadline)
+        _log_verdict(verdict)
+        return verdict
+
     # --- the decision --------------------------------------------------------------------------------
     def _decide(self, event: IceEvent, deadline: float | None) -> dict[str, Any]:
         if event.status != "success":
