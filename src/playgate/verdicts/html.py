@@ -23,13 +23,13 @@ color:#1b1f23;background:#fff}
 h1{font-size:1.4rem;margin:.2rem 0 .8rem}h2{font-size:1.15rem;margin:1.6rem 0 .5rem}h3{font-size:1rem}
 table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem;font-size:.92rem}
 th,td{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top;
-overflow-wrap:anywhere}
+overflow-wrap:break-word}
 th{background:#f6f8fa}.num{text-align:right;font-variant-numeric:tabular-nums}
-.badge{display:inline-block;padding:.1rem .55rem;border-radius:.8rem;font-weight:600;color:#fff}
+.badge{display:inline-block;white-space:nowrap;padding:.1rem .55rem;border-radius:.8rem;font-weight:600;color:#fff}
 .pass{background:#1a7f37}.warn{background:#9a6700}.fail,.error,.dead_letter{background:#cf222e}
 .facts{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;margin:.3rem 0 1rem;padding:0;list-style:none}
 .side{display:grid;grid-template-columns:1fr 1fr;gap:.5rem}
-.scroll{overflow-x:auto}
+.scroll{overflow-x:auto}.scroll table{min-width:34rem}
 @media (max-width:40rem){body{padding:.6rem;font-size:15px}table{font-size:.85rem}
 .side{grid-template-columns:1fr}}
 svg{max-width:100%;height:auto}
