@@ -62,10 +62,16 @@ def insert_sql(placeholder: str) -> str:
 
 
 def history_sql(placeholder: str) -> str:
-    p = placeholder
+    """Newest first, by media id or job id: two index range scans whatever the planner's statistics say
+    (an ``OR`` lets PostgreSQL walk the whole table backwards before its first ANALYZE). Parameters:
+    subject, limit, subject, limit, limit."""
+    p, columns = placeholder, ", ".join(COLUMNS)
+    newest = f"ORDER BY seq DESC LIMIT {p}"
     return (
-        f"SELECT {', '.join(COLUMNS)} FROM playgate_verdicts WHERE media_id = {p} OR job_id = {p} "
-        f"ORDER BY seq DESC LIMIT {p}"
+        f"SELECT {columns} FROM ("
+        f"SELECT * FROM (SELECT seq, {columns} FROM playgate_verdicts WHERE media_id = {p} {newest}) AS m "
+        f"UNION SELECT * FROM (SELECT seq, {columns} FROM playgate_verdicts WHERE job_id = {p} {newest}) AS j"
+        f") AS found {newest}"
     )
 
 

@@ -259,7 +259,8 @@ class PostgresStore:
 
     def verdict_history(self, subject: str, *, limit: int = 50) -> list[Verdict]:
         with self._guard("verdict_history") as conn:
-            rows = conn.execute(ledger.history_sql("%s"), (subject, subject, limit)).fetchall()
+            args = (subject, limit, subject, limit, limit)
+            rows = conn.execute(ledger.history_sql("%s"), args).fetchall()
         return [Verdict.from_row(row) for row in rows]
 
     def verdict_summaries(self, start: float, end: float, *, profile: str | None = None) -> list[tuple]:

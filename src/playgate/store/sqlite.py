@@ -256,7 +256,8 @@ class SqliteStore:
 
     def verdict_history(self, subject: str, *, limit: int = 50) -> list[Verdict]:
         with self._guard("verdict_history"):
-            rows = self._conn.execute(ledger.history_sql("?"), (subject, subject, limit)).fetchall()
+            args = (subject, limit, subject, limit, limit)
+            rows = self._conn.execute(ledger.history_sql("?"), args).fetchall()
         return [Verdict.from_row(row) for row in rows]
 
     def verdict_summaries(self, start: float, end: float, *, profile: str | None = None) -> list[tuple]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
@@ -44,32 +44,25 @@ def summarize(
     rule_failures: Counter[str] = Counter()
     rule_examples: dict[str, list[str]] = defaultdict(list)
     latencies: list[float] = []
-    alerts: list[dict[str, Any]] = []
+    alert_count, latest_alerts = 0, deque(maxlen=ALERTS_SHOWN)
+    days: dict[int, str] = {}  # one strftime per day, not per verdict
     for row in rows:
-        v = dict(zip(SUMMARY_COLUMNS, row, strict=True))
-        outcome = v["outcome"]
+        decided_at, event_time, profile_, outcome, _reason, failing, media_id, _job = row
         counts[outcome] += 1
-        per_day[(day_of(v["decided_at"]), v["profile"] or "-")][outcome] += 1
-        if v["event_time"] is not None:
-            latencies.append(max(0.0, v["decided_at"] - v["event_time"]))
-        rules = [r for r in (v["failing_rules"] or "").split(",") if r]
-        for rule in rules:
+        day = days.get(int(decided_at // 86400)) or days.setdefault(
+            int(decided_at // 86400), day_of(decided_at)
+        )
+        per_day[(day, profile_ or "-")][outcome] += 1
+        if event_time is not None:
+            latencies.append(max(0.0, decided_at - event_time))
+        for rule in failing.split(",") if failing else ():
             rule_failures[rule] += 1
             examples = rule_examples[rule]
-            if v["media_id"] and v["media_id"] not in examples and len(examples) < EXAMPLES_PER_RULE:
-                examples.append(v["media_id"])
+            if media_id and len(examples) < EXAMPLES_PER_RULE and media_id not in examples:
+                examples.append(media_id)
         if outcome in ("fail", "error", "dead_letter"):
-            alerts.append(
-                {
-                    "decided_at": iso(v["decided_at"]),
-                    "media_id": v["media_id"],
-                    "job_id": v["job_id"],
-                    "profile": v["profile"],
-                    "outcome": outcome,
-                    "reason": v["reason"],
-                    "rules": rules,
-                }
-            )
+            alert_count += 1
+            latest_alerts.append(row)
     latencies.sort()
     total = sum(counts.values())
     return {
@@ -92,7 +85,20 @@ def summarize(
             "p95": percentile(latencies, 0.95),
             "max": latencies[-1] if latencies else None,
         },
-        "alerts": {"count": len(alerts), "latest": alerts[-ALERTS_SHOWN:][::-1]},
+        "alerts": {"count": alert_count, "latest": [_alert(row) for row in reversed(latest_alerts)]},
+    }
+
+
+def _alert(row: tuple) -> dict[str, Any]:
+    v = dict(zip(SUMMARY_COLUMNS, row, strict=True))
+    return {
+        "decided_at": iso(v["decided_at"]),
+        "media_id": v["media_id"],
+        "job_id": v["job_id"],
+        "profile": v["profile"],
+        "outcome": v["outcome"],
+        "reason": v["reason"],
+        "rules": [r for r in (v["failing_rules"] or "").split(",") if r],
     }
 
 
