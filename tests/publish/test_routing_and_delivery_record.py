@@ -24,10 +24,12 @@ from waiting import eventually
 SECRET = "whsec_" + base64.b64encode(b"routing-test-webhook-key-32bytes").decode()
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "redis", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path}/store.sqlite3"
+    elif request.param == "postgresql":
+        url = request.getfixturevalue("postgresql_url")
     else:
         url = f"{request.getfixturevalue('redis_url')}?prefix=routing-{uuid.uuid4().hex}:"
     opened = open_store(url)

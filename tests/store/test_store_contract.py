@@ -1,4 +1,4 @@
-"""The idempotency store contract: every test runs against SQLite and against a real redis-server."""
+"""The idempotency store contract: every test runs against SQLite, a real redis-server and PostgreSQL."""
 
 from __future__ import annotations
 

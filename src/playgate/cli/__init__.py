@@ -34,6 +34,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dead-letters": ("playgate.cli.dead_letters", "List or replay dead-letter records."),
     "emulator": ("playgate.cli.emulator", "Serve the ICE emulator over HTTP on 127.0.0.1."),
     "sinks": ("playgate.cli.sinks", "Send a sample message to a sink URL ('sinks test URL')."),
+    "status": ("playgate.cli.status", "What the gate decided about a media or job, why, and where it went."),
+    "check": (
+        "playgate.cli.check",
+        "Gate a live media now (a re-check); --publish to publish and record it.",
+    ),
+    "report": (
+        "playgate.cli.report",
+        "Verdicts of a period from the ledger: rates, top failing rules, latency.",
+    ),
 }
 
 
