@@ -190,3 +190,51 @@ def sample_http_callbacks() -> list[tuple[str, bytes]]:
         ("HTTP trigger (signed)", http_trigger(signed)),
         ("HTTP trigger, forged signature", http_trigger(forged, signature="0" * 32)),
     ]
+
+
+# --- files for a user's first own run (``playgate samples``) ---------------------------------------
+def sample_event_files() -> dict[str, tuple[str, Any]]:
+    """file name → (what happens when it is sent to the emulator, trigger payload); each names media of
+    the bundled catalog and a job id of its own, so none is a duplicate of another."""
+    text = json.dumps
+    return {
+        "transcode-complete.json": (
+            "a raw callback; the 1080p/720p/480p ladder passes: playback.ready",
+            callback("TranscodeComplete", "job-sample-0001", "media-ladder-ok"),
+        ),
+        "broken-rendition.json": (
+            "a raw callback; a rendition 60 s long of a 300 s media: qc.alert (qc_failed)",
+            callback("MediaConvertComplete", "job-sample-0002", "media-broken-rendition"),
+        ),
+        "mns-queue-eventbridge.json": (
+            "an MNS queue message through EventBridge; an audio-only media: playback.ready",
+            mns_cloudevent(
+                text(callback("ProduceMediaComplete", "job-sample-0003", "media-audio-only")), "s-3"
+            ),
+        ),
+        "mns-queue-batch.json": (
+            "an EventBridge batch: an OSS-only upload (qc.passed) and the ladder again (playback.ready)",
+            [
+                mns_cloudevent(
+                    text(callback("FileUploadComplete", "job-sample-0004", "media-oss-only")), "s-4"
+                ),
+                mns_cloudevent(
+                    text(callback("UploadByURLComplete", "job-sample-0005", "media-ladder-ok")), "s-5"
+                ),
+            ],
+        ),
+        "mns-topic.json": (
+            "an MNS topic message (JSON); the reference media fails a duration rule: qc.alert (qc_failed)",
+            mns_topic_json(text(callback("TranscodeComplete", "job-sample-0006", "media-reference")), "s-6"),
+        ),
+        "failed-job.json": (
+            "a raw callback of a job ICE reports failed: qc.alert (job_failed)",
+            callback(
+                "ProduceMediaComplete",
+                "job-sample-0007",
+                None,
+                status="Fail",
+                error=("InvalidParameter.Timeline", "timeline has no clips"),
+            ),
+        ),
+    }
