@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 # The bundled catalog's media-information jobs were all created on this day.
@@ -98,6 +98,10 @@ def http_callback_trigger(
     ).encode()
 
 
+def _ago(hours: float) -> str:
+    return (datetime.now(timezone.utc) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def sample_payloads() -> list[tuple[str, Any, list[Fault]]]:
     """(label, payload, emulator faults to inject first)."""
     ladder = callback(
@@ -153,7 +157,11 @@ def sample_payloads() -> list[tuple[str, Any, list[Fault]]]:
         ),
         (
             "raw callback, media not ready",
-            callback("RegisterMediaComplete", "job-register-0009", "media-preparing"),
+            # sent two hours after ICE finished, past PLAYGATE_NOT_READY_MAX_AGE_S (one hour): it alerts
+            {
+                **callback("RegisterMediaComplete", "job-register-0009", "media-preparing"),
+                "EventTime": _ago(2),
+            },
             [],
         ),
         ("raw callback, not gated", callback("SnapshotComplete", "job-snapshot-0010", "media-ladder-ok"), []),
