@@ -16,6 +16,7 @@ from playgate.testing.sample_events import callback
 WINDOW = ["--from", "2024-05-01T00:00:00Z", "--to", "2024-05-02T00:00:00Z"]
 ICE = ROOT / "tests" / "fixtures" / "ice"
 RULES = ROOT / "examples" / "rules.yml"
+ICE_FILES = ["--media", str(ICE / "GetMediaInfo.json"), "--play", str(ICE / "GetPlayInfo.json")]
 
 # every command, with arguments that make it print; {tmp}, {event}, {dl} are filled in per test
 COMMANDS = {
@@ -26,8 +27,7 @@ COMMANDS = {
     "run": ["run", "{event}"],
     "rules lint": ["rules", "lint", str(RULES)],
     "rules schema": ["rules", "schema"],
-    "rules check": ["rules", "check", "--rules", str(RULES), "--media", str(ICE / "GetMediaInfo.json"),
-                    "--play", str(ICE / "GetPlayInfo.json"), "--format", "json"],  # fmt: skip
+    "rules check": ["rules", "check", "--rules", str(RULES), "--format", "json", *ICE_FILES],
     "probe": ["probe", "http://127.0.0.1:9/master.m3u8"],
     "reconcile": ["reconcile", *WINDOW],
     "reconcile --dry-run": ["reconcile", *WINDOW, "--dry-run"],

@@ -157,3 +157,27 @@ def test_the_demo_has_rows_for_ices_http_callback_signed_and_forged(tmp_path):
     ]
     assert "job-http-0012" in {m["job_id"] for m in published}
     assert "job-http-0013" not in {m["job_id"] for m in published}
+
+
+def test_probe_shows_each_findings_sentence_and_names_what_it_probed():
+    url = "http://127.0.0.1:9/vod/master.m3u8"
+    report = json.loads(playgate("probe", f"{url}?auth_key=1-0-0-secret", "--format", "json").stdout)
+    done = playgate("probe", f"{url}?auth_key=1-0-0-secret", env={"COLUMNS": "120"})
+    assert done.returncode == 1, done.stderr
+    assert f"QC FAIL for {url} (profile default)" in " ".join(done.stdout.split())
+    assert "media ?" not in done.stdout and "secret" not in done.stdout
+    found = "".join(row[-1] for row in _rows(done.stdout))  # the last column, every line of it
+    assert any(f["outcome"] == "fail" and not isinstance(f["actual"], str) for f in report["findings"])
+    for finding in report["findings"]:
+        assert _squashed(finding["message"]) in _squashed(found)
+    assert "{'" not in done.stdout
+
+
+def test_probe_of_a_local_file_without_decode_says_to_add_it(tmp_path):
+    movie = tmp_path / "movie.mp4"
+    movie.write_bytes(b"\x00\x00\x00\x18ftypmp42")
+    done = playgate("probe", str(movie))
+    assert done.returncode == 2
+    assert f"a local file is decoded, not fetched: playgate probe {movie} --decode" in done.stderr
+    missing = playgate("probe", str(tmp_path / "nope.mp4"))
+    assert missing.returncode == 2 and "(a local file is accepted with --decode)" in missing.stderr
