@@ -176,3 +176,31 @@ def test_a_long_sweep_shows_progress_on_stderr(emulator_server, local_env):
         "playgate reconcile: 100",
         "playgate reconcile: 200",
     ]
+
+
+def test_a_sweep_on_a_terminal_draws_a_progress_bar_there_and_keeps_stdout_plain(local_env):
+    import pty
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("PLAYGATE_", "ALIBABA_CLOUD_"))}
+    terminal, terminal_end = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "playgate.cli", "reconcile", *WINDOW, "--dry-run"],
+        env={**base, **local_env, "PYTHONPATH": str(ROOT / "src"), "TERM": "xterm", "COLUMNS": "100"},
+        stdout=subprocess.PIPE,
+        stderr=terminal_end,
+    )
+    os.close(terminal_end)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 65536)
+        except OSError:  # EIO: the command ended and closed the terminal
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(terminal)
+    stdout, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    assert b"reconcile" in drawn and b"jobs" in drawn and "━".encode() in drawn
+    assert b"\x1b" not in stdout and stdout.decode().splitlines()[-1].startswith("would gate ")

@@ -238,8 +238,10 @@ def _hints(out: Path) -> list[str]:
         f"  {out / 'playback.jsonl'}: playback.ready (data.renditions: the play URLs) and qc.passed",
         f"  {out / 'dead-letters.jsonl'}: what could not be gated, with the reason and the redacted payload;"
         f" read it with: playgate dead-letters list {out / 'dead-letters.jsonl'}",
-        "Next: playgate rules check --help (try your own rules on saved ICE responses), "
-        "playgate emulator --help.",
+        "Next: send events one at a time as FC would: start 'playgate emulator' (it prints the environment "
+        "to paste), then 'playgate samples' and "
+        "'playgate run playgate-samples/events/transcode-complete.json'; "
+        "try your own rules on saved ICE responses with 'playgate rules check --help'.",
     ]
 
 
