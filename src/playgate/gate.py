@@ -273,11 +273,11 @@ class Gate:
         redelivered_later = event.delivery_source != "http"
         if status in PREPARING_STATUSES and age_s < max_age_s and redelivered_later:
             raise MediaStillPreparing(
-                f"media {snapshot.media_id} is still {status!r} {age_s:.0f} s after its event; the event "
+                f"media {snapshot.media_id} is still {status!r} {_age(age_s)} after its event; the event "
                 f"will be delivered again (until PLAYGATE_NOT_READY_MAX_AGE_S={max_age_s:g} s)",
                 code=status,
             )
-        waited = f" {age_s:.0f} s after its event" if status in PREPARING_STATUSES else ""
+        waited = f" {_age(age_s)} after its event" if status in PREPARING_STATUSES else ""
         raise MediaNotReady(
             f"media {snapshot.media_id} has status {status!r}{waited}; the gate needs 'Normal'", code=status
         )
@@ -398,3 +398,11 @@ def _log_verdict(verdict: Verdict) -> None:
         recheck=verdict.recheck,
         event_to_verdict_s=latency_s,
     )
+
+
+def _age(seconds: float) -> str:
+    """A duration as a person says it: 40 s, 12 min, 5 h, 3 days."""
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{max(seconds, 0):.0f} s"
