@@ -227,7 +227,7 @@ def test_wecom_markdown_is_cut_to_4096_bytes(receiver, robot_env):
 
 
 def test_a_missing_environment_variable_is_named(receiver):
-    with pytest.raises(Exception, match="environment variable DT_TOKEN is not set"):
+    with pytest.raises(Exception, match="environment variables DT_TOKEN, DT_SECRET are not set"):
         open_robot(dingtalk(receiver))
 
 
