@@ -5,8 +5,9 @@ A setting may list several sinks (:mod:`.routes`). ``publish`` returns only when
 that wants the message took it, else raises (a final failure before a retryable one, so the event is
 dead-lettered and replayable rather than redelivered forever); best-effort sinks go last and their
 failures are only logged. A best-effort sink gets a small share of the time left
-(``BEST_EFFORT_SHARE``), and once it failed for want of an answer it is not tried again for ``BENCH_S``:
-a robot that is down costs one short try a minute, not every event's time. With several sinks, each
+(``BEST_EFFORT_SHARE``, at most ``BEST_EFFORT_S``), and once it failed for want of an answer it is not
+tried again for ``BENCH_S``: a robot that is down costs one short try a minute, not every event's time.
+With several sinks, each
 delivery is recorded in the idempotency store under the CloudEvent id, so a redelivery or a dead-letter
 replay sends the same message (same id) only where it has not been delivered yet.
 
@@ -36,8 +37,8 @@ from playgate.publish.sink_url import display_url
 from playgate.publish.sinks import open_sink
 
 MIN_SEND_S = 0.05  # a send that cannot even start a round trip in this time is not begun
-BEST_EFFORT_SHARE = 0.1  # of the time left: what a best-effort send (or a digest) may take
-BEST_EFFORT_S = 5.0  # ... when the invocation has no deadline (the CLI)
+BEST_EFFORT_SHARE = 0.1  # of the time left: what a best-effort send (or a digest) may take,
+BEST_EFFORT_S = 5.0  # ... and at most this (one request at the robots' default timeout)
 BENCH_S = 60.0  # a best-effort sink that could not be reached is left alone this long
 
 ROUTES = {
@@ -156,7 +157,7 @@ class Publisher:
         now = self._clock()
         if deadline is None:
             return now + BEST_EFFORT_S
-        return now + max(0.0, deadline - now) * BEST_EFFORT_SHARE
+        return now + min(max(0.0, deadline - now) * BEST_EFFORT_SHARE, BEST_EFFORT_S)
 
     def _is_benched(self, url: str) -> bool:
         with self._lock:

@@ -40,7 +40,7 @@ SECRET_PARAMS = frozenset({"access_token", "key", "secret", "token", "sign"})
 class SinkUrl:
     scheme: str  # dingtalk, lark, wecom, webhook, eventbridge
     target: str  # the receiver's URL (secrets expanded), without playgate's options
-    options: dict[str, str]  # playgate's own options, taken off the query
+    options: dict[str, str]  # playgate's own options: after '#' (or, the old spelling, in the query)
     display: str  # the URL as configured, credential values hidden: safe for logs and records
 
 
@@ -51,13 +51,7 @@ def parse_sink_url(url: str, scheme: str, default_target: str, options: set[str]
     """
     configured = url.strip()
     display = display_url(configured)
-    missing = [name for name in dict.fromkeys(_VAR.findall(configured)) if not os.environ.get(name)]
-    if missing:
-        raise ConfigError(
-            f"sink {display}: environment variable{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"{'is' if len(missing) == 1 else 'are'} not set (the URL uses "
-            f"{', '.join('${' + name + '}' for name in missing)})"
-        )
+    _require_variables(configured, display)
     parts = urlsplit(configured)
     http = parts.scheme.endswith("+http") or parts.scheme == "http"
     theirs = parse_qsl(parts.query, keep_blank_values=True)
@@ -67,10 +61,10 @@ def parse_sink_url(url: str, scheme: str, default_target: str, options: set[str]
         mine = query_options(display, urlencode([(k, v) for k, v in theirs if k in options]), options)
         theirs = [(name, value) for name, value in theirs if name not in options]
         options_in_query(display, tuple(sorted(mine)))
-    mine = {name: expand(value, display) for name, value in mine.items()}
-    theirs = [(expand(name, display), expand(value, display)) for name, value in theirs]
-    netloc = expand(parts.netloc, display)
-    path = expand(parts.path, display, quoted=True)
+    mine = {name: expand(value) for name, value in mine.items()}
+    theirs = [(expand(name), expand(value)) for name, value in theirs]
+    netloc = expand(parts.netloc)
+    path = expand(parts.path, quoted=True)
     if not netloc:
         default = urlsplit(default_target)
         netloc, path = default.netloc, path or default.path
@@ -81,17 +75,21 @@ def parse_sink_url(url: str, scheme: str, default_target: str, options: set[str]
     return SinkUrl(scheme=scheme, target=target, options=mine, display=display)
 
 
-def expand(text: str, display: str, *, quoted: bool = False) -> str:
-    """Replace every ``${NAME}`` by the environment variable (percent-encoded in a path: ``quoted``);
-    a missing one is a ConfigError."""
+def _require_variables(url: str, display: str) -> None:
+    missing = [name for name in dict.fromkeys(_VAR.findall(url)) if not os.environ.get(name)]
+    if missing:
+        raise ConfigError(
+            f"sink {display}: environment variable{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} not set (the URL uses "
+            f"{', '.join('${' + name + '}' for name in missing)})"
+        )
+
+
+def expand(text: str, *, quoted: bool = False) -> str:
+    """Replace every ``${NAME}`` by the environment variable, percent-encoded in a path (``quoted``)."""
 
     def value(match: re.Match[str]) -> str:
-        name = match.group(1)
-        found = os.environ.get(name)
-        if not found:
-            raise ConfigError(
-                f"sink {display}: environment variable {name} is not set (the URL uses ${{{name}}})"
-            )
+        found = os.environ[match.group(1)]
         register_secret(found)
         return quote(found, safe="/:@!$&'()*+,;=-._~") if quoted else found
 
