@@ -164,8 +164,8 @@ def _read(answer: Any, until: float) -> bytes:
 def unreachable(display: str, error: HTTPError, timeout_s: float) -> SinkUnavailable | SinkRejected:
     """A urllib3 failure as one line that says what happened; the exception text (with the URL) is dropped."""
     cause: BaseException = error
-    while getattr(cause, "reason", None) is not None and cause is not cause.reason:  # type: ignore[attr-defined]
-        cause = cause.reason  # type: ignore[attr-defined]
+    while isinstance(reason := getattr(cause, "reason", None), BaseException) and reason is not cause:
+        cause = reason  # urllib3 wraps: the innermost error says what happened
     if isinstance(cause, NewConnectionError):  # first: urllib3 derives it from its connect timeout
         detail = "connection refused" if "refused" in str(cause).lower() else "no connection"
         return SinkUnavailable(f"sink {display}: cannot connect to the receiver ({detail})", code="network")
@@ -186,7 +186,7 @@ def _tls_failure(display: str, cause: BaseException) -> SinkUnavailable | SinkRe
     """TLS to a plain-HTTP server or a certificate that does not verify is configuration: final."""
     text = str(cause)
     scheme = display.partition("://")[0]
-    plain = "http://" if scheme == "https" else f"{scheme}+http://"
+    plain = {"https": "http://", "eventbridge": "?endpoint=http://…"}.get(scheme, f"{scheme}+http://")
     if any(word in text.upper() for word in _NOT_TLS):
         return SinkRejected(
             f"configuration error: sink {display}: the receiver does not speak HTTPS (TLS failed: "
