@@ -4,7 +4,8 @@
 once per instance; ``handler(event, context)`` decodes every item of the payload and runs each through
 the gate. Malformed items become dead letters and the rest of the batch goes on. The invocation raises
 only when an item failed retryably, so FC / EventBridge deliver it again (the items that did succeed
-are then recognised as duplicates and publish nothing).
+are then recognised as duplicates and publish nothing). A required sink that could not take an item's
+message ends the batch there: the items after it are not started and come back with it.
 """
 
 from __future__ import annotations
@@ -16,13 +17,23 @@ from typing import Any
 
 from playgate import log
 from playgate.callbacks import PairUsed, admit, settle
-from playgate.errors import DeadlineExceeded, PlaygateError, RetryableError, Unauthenticated
+from playgate.errors import (
+    DeadlineExceeded,
+    PlaygateError,
+    RetryableError,
+    SinkUnavailable,
+    Unauthenticated,
+)
 from playgate.events import IceEvent, MalformedItem, decode
 from playgate.gate import Gate, Outcome
 from playgate.publish.dead_letter import minimal_dead_letter
 from playgate.settings import Settings, load_settings
 
 HTTP_EVENT_LIMIT = 1024 * 1024  # bytes of an HTTP trigger's event: headers and a bounded, base64 body
+# A required sink that could not take an item's message (after its retries) ends the batch: the rest
+# is redelivered with it rather than each item spending the invocation on the same sink.
+SINK_FAILURES = frozenset({SinkUnavailable.reason, "dead_letter_sink_unavailable"})
+SINK_DOWN = "sink_down_earlier_in_batch"
 
 
 class RetryLater(RetryableError):
@@ -108,12 +119,15 @@ def _handle_payload(
     runtime = runtime or _runtime_for(context)
     deadline = deadline_from(context, runtime.settings, started)
     results: list[dict[str, Any]] = []
-    retry = False
+    retry = sink_down = False
     for item in decode(payload):
         if deadline is not None and time.monotonic() >= deadline:
-            result = _out_of_time(item)  # nothing starts past the deadline; the batch comes back
+            result = _not_started(item, DeadlineExceeded.reason)  # the batch comes back
+        elif sink_down:  # the next items would only spend the invocation on it: they come back
+            result = _not_started(item, SINK_DOWN)
         else:
             result = _handle_item(item, runtime, deadline, http_admitted)
+            sink_down = result["status"] == "retry" and result.get("reason") in SINK_FAILURES
         retry = retry or result["status"] == "retry"
         results.append(result)
     flush = getattr(runtime.publisher, "flush", None)
@@ -181,8 +195,8 @@ def _process(item: IceEvent, runtime: Runtime, deadline: float | None, http_admi
         settle(admission, runtime.settings, runtime.gate.store, handled=handled)
 
 
-def _out_of_time(item: IceEvent | MalformedItem) -> dict[str, Any]:
-    result = {"status": "retry", "reason": DeadlineExceeded.reason}
+def _not_started(item: IceEvent | MalformedItem, reason: str) -> dict[str, Any]:
+    result = {"status": "retry", "reason": reason}
     if isinstance(item, IceEvent):
         result.update(
             key=item.idempotency_key, event_type=item.event_type, job_id=item.job_id, media_id=item.media_id
