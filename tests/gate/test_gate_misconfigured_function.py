@@ -145,7 +145,37 @@ def test_a_role_without_ice_permission_is_not_an_alert_about_the_media(
 
 def test_an_unknown_media_still_alerts_and_completes_its_record(function_env, emulator_server, store_url):
     """The one kind of ICE refusal that is the media's own: recorded once, not handed back."""
-    payload, keys = _batch("no-such-media")
+    payload, _ = _batch("no-such-media")
     summary = json.loads(fc.handler(payload, _context()))
     assert [(r["status"], r["reason"]) for r in summary["results"]] == [("published", "media_not_found")]
     assert json.loads(fc.handler(payload, _context()))["results"][0]["status"] == "duplicate"
+
+
+def test_the_timer_sweep_stops_at_a_role_without_ice_permission_and_records_nothing(
+    function_env, emulator_server, store_url, monkeypatch, capsys
+):
+    import playgate.reconcile as timer
+    from playgate.errors import AccessDenied
+    from playgate.reconcile import WATERMARK_KEY
+
+    monkeypatch.setenv("PLAYGATE_RECONCILE_INITIAL_LOOKBACK_S", str(5 * 365 * 86400))  # the catalog's jobs
+    emulator_server.emulator.inject("403", rate=1.0, actions=["GetPlayInfo"])  # may list, may not read
+    with pytest.raises(AccessDenied):
+        timer.handler(b"timer", _context())
+    parallelism = timer._runtime.settings.reconcile_parallelism
+    assert 1 <= len(emulator_server.emulator.calls_to("GetPlayInfo")) <= parallelism  # no other job tried
+    # jobs that need no GetPlayInfo (a failed job, a job without a media) may be gated; none is an alert
+    # about access, and none of the refused jobs is recorded
+    before = _messages(function_env, "alerts") + _messages(function_env, "playback")
+    assert "access_denied" not in {message["data"].get("reason") for message in before}
+    store = open_store(store_url)
+    try:
+        assert store.get_value(WATERMARK_KEY) is None  # the next sweep looks at the same jobs
+    finally:
+        store.close()
+    out = capsys.readouterr().out
+    assert [line["event"] for line in _lines(out) if line["level"] == "error"] == ["function.misconfigured"]
+
+    emulator_server.emulator.clear_faults()
+    summary = json.loads(timer.handler(b"timer", _context()))
+    assert summary["published"] > 0 and summary["duplicates"] == len(before)  # nothing else was recorded
