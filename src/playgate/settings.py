@@ -238,8 +238,8 @@ def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
             continue
         if f"${{{name}}}" in used:  # a secret a sink URL reads
             continue
-        close = _closest(upper, known)
-        hint = f"; did you mean {close}?" if close else ""
+        close = _closest(upper.removeprefix(ENV_PREFIX), (k.removeprefix(ENV_PREFIX) for k in known))
+        hint = f"; did you mean {ENV_PREFIX}{close}?" if close else ""
         sentences.append(f"{name} is not a playgate setting and is ignored{hint}")
     return sentences
 
