@@ -229,16 +229,16 @@ def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
     """A sentence for every ``PLAYGATE_*`` variable that is no setting (a misspelt name is ignored
     otherwise), naming the closest setting; variables a sink URL reads as ``${NAME}`` are known."""
     env = os.environ if environ is None else environ
-    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    known = {name.upper() for name in Settings.model_fields}
     used = " ".join(v for k, v in env.items() if k.upper().endswith("_SINK"))
     sentences = []
     for name in sorted(env):
         upper = name.upper()
-        if not upper.startswith(ENV_PREFIX) or upper in known or upper in DEPLOY_VARIABLES:
+        if not upper.startswith(ENV_PREFIX) or upper.removeprefix(ENV_PREFIX) in known:
             continue
-        if f"${{{name}}}" in used:  # a secret a sink URL reads
+        if upper in DEPLOY_VARIABLES or f"${{{name}}}" in used:  # s.yaml's, or a secret a sink URL reads
             continue
-        close = _closest(upper.removeprefix(ENV_PREFIX), (k.removeprefix(ENV_PREFIX) for k in known))
+        close = _closest(upper.removeprefix(ENV_PREFIX), known)  # not the prefix: every name shares it
         hint = f"; did you mean {ENV_PREFIX}{close}?" if close else ""
         sentences.append(f"{name} is not a playgate setting and is ignored{hint}")
     return sentences
