@@ -61,3 +61,32 @@ def test_reconcile_with_a_wrong_key_is_a_configuration_error(local_env, tmp_path
     assert "SignatureDoesNotMatch" in line and "the access key secret does not match the key id" in line
     assert "not-the-secret" not in done.stdout + done.stderr
     assert _jsonl(tmp_path / "alerts.jsonl") == [] and _jsonl(tmp_path / "playback.jsonl") == []
+
+
+def test_dead_letter_replay_with_a_wrong_key_stops_in_one_line_and_replays_once_it_is_fixed(
+    local_env, tmp_path
+):
+    from playgate.publish.dead_letter import make_dead_letter
+    from playgate.testing.sample_events import callback
+
+    records = tmp_path / "given.jsonl"
+    letters = [
+        make_dead_letter(
+            "sink_rejected", None, callback("RegisterMediaComplete", f"job-dl-{n}", media), source="t"
+        )
+        for n, media in enumerate(("media-image", "media-ladder-ok"))
+    ]
+    records.write_text("".join(json.dumps(letter) + "\n" for letter in letters))
+    wrong = {**local_env, "PLAYGATE_ACCESS_KEY_ID": "LTAI5tNotTheFunctionsKey"}
+    done = playgate("dead-letters", "replay", str(records), env=wrong)
+    assert done.returncode == 2
+    line = one_line_on_stderr(done)
+    assert line.startswith("playgate dead-letters: ICE GetMediaInfo for media 'media-image'")
+    assert "InvalidAccessKeyId.NotFound" in line and _jsonl(tmp_path / "playback.jsonl") == []
+
+    fixed = playgate("dead-letters", "replay", str(records), env=local_env)
+    assert fixed.returncode == 0, fixed.stderr
+    assert sorted(m["subject"] for m in _jsonl(tmp_path / "playback.jsonl")) == [
+        "media-image",
+        "media-ladder-ok",
+    ]
