@@ -156,6 +156,8 @@ class Settings(BaseModel):
         from playgate.events.model import ICE_EVENT_TYPES
 
         names = [t.strip() for t in value.split(",") if t.strip()]
+        if not names:  # a function that gates nothing would acknowledge every event unchecked
+            raise ValueError("names no event type; unset it to gate the default ones")
         unknown = [name for name in names if name not in ICE_EVENT_TYPES]
         if unknown:  # a misspelt type would skip every event of that type, silently
             raise ValueError(

@@ -27,6 +27,12 @@ def test_a_misspelt_event_type_is_an_error_naming_the_known_ones(local_env, even
     assert not (event_file.parent / "playback.jsonl").exists()  # nothing was skipped silently
 
 
+def test_an_empty_list_of_event_types_is_an_error_not_a_gate_that_checks_nothing(local_env, event_file):
+    done = playgate("run", str(event_file), env={**local_env, "PLAYGATE_CHECKED_EVENT_TYPES": " , "})
+    assert done.returncode == 2
+    assert "PLAYGATE_CHECKED_EVENT_TYPES=' , ': names no event type" in one_line_on_stderr(done)
+
+
 def test_known_event_types_with_spaces_are_accepted(local_env, event_file):
     env = {**local_env, "PLAYGATE_CHECKED_EVENT_TYPES": " MediaConvertComplete , SnapshotComplete"}
     done = playgate("run", str(event_file), env=env)
