@@ -159,7 +159,10 @@ def _handle_payload(
 
 
 def log_misconfigured(error: PlaygateError) -> None:
-    """The one line that says what to fix: no traceback, no secret (the message names where they are set)."""
+    """The one line that says what to fix: no traceback, no secret (the message names where they are set).
+    A command says it in its own line on stderr instead."""
+    if log.in_command():
+        return
     log.get_logger().error(
         "function.misconfigured",
         reason=error.reason,
