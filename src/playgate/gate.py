@@ -162,6 +162,25 @@ class Gate:
                 self._keep(verdict, deadline)
         _log_verdict(verdict)
 
+    def keep_dead_letter(self, event: IceEvent, error: PlaygateError, deadline: float | None) -> None:
+        """A final failure that became a dead letter, not an alert: kept too, so ``status`` can say so."""
+        if self.ledger is None:
+            return
+        verdict = Verdict(
+            key=event.idempotency_key,
+            outcome="dead_letter",
+            decided_at=time.time(),
+            media_id=event.media_id,
+            job_id=event.job_id,
+            event_type=event.event_type,
+            event_time=event.event_time.timestamp(),
+            reason=error.reason,
+            message_type=cloudevents.DEAD_LETTER,
+            report={"error": log.redact(error.as_dict())},
+        )
+        self._keep(verdict, self._finish_by(deadline))
+        _log_verdict(verdict)
+
     def _keep(self, verdict: Verdict, deadline: float | None) -> None:
         """A ledger of its own (beside a Redis store): the event is done, so a failure here is only logged."""
         try:

@@ -258,6 +258,7 @@ def _record_dead_letter(
     except PlaygateError as sink_error:
         logger.warning("dead_letter.unavailable", reason=error.reason, error=str(sink_error))
         return False
+    runtime.gate.keep_dead_letter(item, error, deadline)
     return True
 
 
