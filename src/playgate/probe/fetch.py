@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import urllib3
@@ -147,20 +147,27 @@ class HostGuard:
         return addresses[0]
 
 
-class _GuardedConnection:
+# a mixin over urllib3's connection classes (see _pool_manager); the type checker sees what it mixes into
+if TYPE_CHECKING:
+    _Connection = HTTPConnection
+else:
+    _Connection = object
+
+
+class _GuardedConnection(_Connection):
     """Connects to the address the guard checked, not to a second lookup's answer. ``self.host`` stays
     the URL's name, so TLS still sends and verifies it (SNI, certificate)."""
 
     guard: HostGuard
 
     def _new_conn(self) -> socket.socket:
-        address = self.guard.resolve(self.host, self.port)  # type: ignore[attr-defined]
+        address = self.guard.resolve(self.host, self.port)
         try:
             return create_connection(
-                (address, self.port),  # type: ignore[attr-defined]
-                self.timeout,  # type: ignore[attr-defined]
-                source_address=self.source_address,  # type: ignore[attr-defined]
-                socket_options=self.socket_options,  # type: ignore[attr-defined]
+                (address, self.port),
+                self.timeout,
+                source_address=self.source_address,
+                socket_options=self.socket_options,
             )
         except TimeoutError as exc:
             raise ConnectTimeoutError(self, "connect timed out") from exc
@@ -372,9 +379,9 @@ class Fetcher:
 
 def _fetch_error(exc: Exception, url: str) -> FetchError:
     """A urllib3 failure as a FetchError; the exception's text (which may hold the URL) is dropped."""
-    cause = exc
-    while getattr(cause, "reason", None) is not None and cause is not cause.reason:  # MaxRetryError etc.
-        cause = cause.reason  # type: ignore[assignment]
+    cause: BaseException = exc
+    while isinstance(reason := getattr(cause, "reason", None), BaseException) and reason is not cause:
+        cause = reason  # MaxRetryError etc.
     if isinstance(cause, NewConnectionError):  # checked first: urllib3 derives it from ConnectTimeoutError
         refused = "refused" in str(cause).lower()
         return FetchError("refused", url) if refused else FetchError("connection", url, "no connection")

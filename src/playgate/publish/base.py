@@ -1,7 +1,8 @@
 """What every sink is: ``send(event, timeout_s=None)`` one CloudEvent, ``close()``; ``url`` names it.
 
 ``timeout_s`` is the time the invocation has left: a sink that talks to a network never waits longer;
-local sinks may ignore it.
+local sinks may ignore it. Some sinks can do more (a chat robot's digest): :class:`HoldsBack`,
+:class:`SharesWindow`, told once, when the publisher opens the sink.
 """
 
 from __future__ import annotations
@@ -19,6 +20,21 @@ class Sink(Protocol):
     def send(self, event: dict[str, Any], *, timeout_s: float | None = None) -> None: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class HoldsBack(Sink, Protocol):
+    """A sink that holds messages back (a robot's digest of a burst) until ``flush``."""
+
+    def flush(self, *, timeout_s: float | None = None) -> int:
+        """Send what is held; returns how many messages it held."""
+
+
+@runtime_checkable
+class SharesWindow(Protocol):
+    """A sink whose rate window and held messages can live in the store, one for every instance."""
+
+    def share_window(self, store: object) -> None: ...
 
 
 def query_options(url: str, query: str, allowed: set[str]) -> dict[str, str]:
