@@ -365,10 +365,9 @@ def _answer(event: bytes, context: Any) -> str | dict[str, Any]:
 
 
 def _looks_http(event: bytes | str) -> bool:
-    marks = (
-        ('"rawPath"', '"requestContext"') if isinstance(event, str) else (b'"rawPath"', b'"requestContext"')
-    )
-    return all(mark in event for mark in marks)
+    if isinstance(event, str):
+        return '"rawPath"' in event and '"requestContext"' in event
+    return b'"rawPath"' in event and b'"requestContext"' in event
 
 
 def oversized_http_trigger(event: Any) -> bool:

@@ -100,6 +100,7 @@ def _send_http_callbacks(runtime: Any) -> list[dict[str, Any]]:
     try:
         for label, event in sample_http_callbacks():
             answer = fc.handler(event, context)
+            assert isinstance(answer, dict), "an HTTP trigger is answered with an HTTP response"
             body = json.loads(answer["body"])
             http = f"HTTP {answer['statusCode']}"
             if answer["statusCode"] == 401:
