@@ -34,6 +34,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dead-letters": ("playgate.cli.dead_letters", "List or replay dead-letter records."),
     "emulator": ("playgate.cli.emulator", "Serve the ICE emulator over HTTP on 127.0.0.1."),
     "sinks": ("playgate.cli.sinks", "Send a sample message to a sink URL ('sinks test URL')."),
+    "completion": ("playgate.cli.completion", "Print a shell completion script ('completion bash|zsh')."),
 }
 
 
@@ -46,6 +47,10 @@ def _usage() -> str:
         "",
         "commands:",
         *(f"  {name:<{width}}  {summary}" for name, (_, summary) in COMMANDS.items()),
+        "",
+        "options:",
+        "  -h, --help     show this help and exit",
+        "  -V, --version  print playgate's version and exit",
         "",
         "Run 'playgate COMMAND --help' for a command's options. Settings come from PLAYGATE_* environment",
         "variables (see the README's Settings table).",
