@@ -40,7 +40,8 @@ def script(shell: str) -> str:
     _walk(top, "", places)
     body = _bash(places)
     if shell == "zsh":
-        return "autoload -U +X compinit && compinit\nautoload -U +X bashcompinit && bashcompinit\n" + body
+        compsys = "(( $+functions[compdef] )) || { autoload -U +X compinit && compinit }"
+        return f"{compsys}\nautoload -U +X bashcompinit && bashcompinit\n{body}"
     return body
 
 
@@ -84,7 +85,7 @@ def _bash(places: dict[str, argparse.ArgumentParser]) -> str:
         if action.option_strings and action.choices
         for option in action.option_strings
     }
-    return f"""# playgate completion for bash (eval "$(playgate completion bash)")
+    return f"""# playgate completion for bash and zsh: eval "$(playgate completion bash)" (or zsh)
 _playgate() {{
     local cur="$2" prev="$3" path="" words="" word  # as bash and zsh's bashcompinit call it
     for word in "${{COMP_WORDS[@]:1:$((COMP_CWORD - 1))}}"; do
