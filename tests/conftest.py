@@ -13,6 +13,7 @@ from gate_world import GateWorld, local_settings
 from playgate.handler import Runtime
 from playgate.testing import EmulatorServer, IceEmulator, sample_catalog_path
 from playgate.testing.receivers import Answer, Receiver
+from postgres_server import PostgresServer, PostgresServerError
 from redis_server import RedisServer, RedisServerError
 
 
@@ -34,6 +35,24 @@ def redis_url() -> Iterator[str]:
         pytest.fail(str(error), pytrace=False)
     yield server.url
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server on 127.0.0.1 for the whole session. Missing binaries fail; never skips."""
+    server = PostgresServer()
+    try:
+        server.start()
+    except PostgresServerError as error:
+        pytest.fail(str(error), pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def postgresql_url(postgres_server: PostgresServer) -> str:
+    """A fresh, empty database on the session's PostgreSQL server."""
+    return postgres_server.new_database_url()
 
 
 @pytest.fixture
@@ -101,3 +120,19 @@ def hook() -> Iterator[Receiver]:
     """A webhook receiver on 127.0.0.1 answering 204."""
     with Receiver(ok=Answer(204, b"")) as server:
         yield server
+
+
+@pytest.fixture
+def redis_waits(monkeypatch: pytest.MonkeyPatch) -> list[float | None]:
+    """Every socket timeout (connect, send, read) the Redis store gives its connections, in seconds."""
+    import playgate.store.redis as redis_store
+
+    given: list[float | None] = []
+    bounded = redis_store._bounded
+
+    def recorded(configured: float | None) -> float | None:
+        given.append(bounded(configured))
+        return given[-1]
+
+    monkeypatch.setattr(redis_store, "_bounded", recorded)
+    return given

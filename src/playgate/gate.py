@@ -31,6 +31,7 @@ from playgate.publish import cloudevents
 from playgate.publish import messages as msg
 from playgate.settings import Settings
 from playgate.store.base import ClaimStatus
+from playgate.store.ledger import Ledger, Verdict
 
 IN_PROGRESS_POLL_S = 0.1
 # ICE media statuses that end by themselves: an event that finds one is retried, not alerted (at first)
@@ -65,12 +66,22 @@ class Outcome:
 
 
 class Gate:
-    def __init__(self, *, settings: Settings, ice: Any, rules: Any, store: Any, publisher: Any) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        ice: Any,
+        rules: Any,
+        store: Any,
+        publisher: Any,
+        ledger: Ledger | None = None,
+    ) -> None:
         self.settings = settings
         self.ice = ice
         self.rules = rules
         self.store = store
         self.publisher = publisher
+        self.ledger = ledger  # where verdicts are kept: the store itself, another database, or nowhere
         self.source = f"playgate/{settings.function_name}"
 
     def process(self, event: IceEvent, *, deadline: float | None = None) -> Outcome:
@@ -128,14 +139,57 @@ class Gate:
             reason=message["data"].get("reason"),
             detail={"id": message["id"]},
         )
-        self.store.complete(
-            key,
-            claim.token,
-            outcome.as_dict(),
-            ttl_s=self.settings.completed_ttl_s,
-            deadline=self._finish_by(deadline),
-        )
+        verdict = verdict_of(event, message, self._sinks(message, destination))
+        self._complete(key, claim.token, outcome, verdict, self._finish_by(deadline))
         return outcome
+
+    def _complete(
+        self, key: str, token: str, outcome: Outcome, verdict: Verdict, deadline: float | None
+    ) -> None:
+        """Record the outcome and keep the verdict: in one transaction when the store is the ledger."""
+        ttl_s = self.settings.completed_ttl_s
+        if self.ledger is self.store:
+            self.store.complete(
+                key, token, outcome.as_dict(), ttl_s=ttl_s, deadline=deadline, verdict=verdict
+            )
+        else:
+            self.store.complete(key, token, outcome.as_dict(), ttl_s=ttl_s, deadline=deadline)
+            if self.ledger is not None:
+                self._keep(verdict, deadline)
+        _log_verdict(verdict)
+
+    def _keep(self, verdict: Verdict, deadline: float | None) -> None:
+        """A ledger of its own (beside a Redis store): the event is done, so a failure here is only logged."""
+        try:
+            self.ledger.record_verdict(verdict, deadline=deadline)
+        except PlaygateError as error:
+            log.get_logger().error(
+                "verdict.not_recorded", key=verdict.key, reason=error.reason, error=str(error)
+            )
+
+    def _sinks(self, message: dict[str, Any], destination: str) -> dict[str, str]:
+        """Where the message went: each sink its route wanted, delivered or failed (best effort)."""
+        from playgate.publish.publisher import ROUTES
+
+        setting, delivered = ROUTES[message["type"]], set(destination.split(","))
+        routes = [r for r in self.publisher.routes_for(message["type"]) if r.wants(message)]
+        shown = [self.publisher.sink(setting, r.url).url for r in routes]  # as the logs show it: no secrets
+        return {url: "delivered" if url in delivered else "failed" for url in shown}
+
+    def check(self, event: IceEvent, *, publish: bool, deadline: float | None = None) -> Verdict:
+        """Gate a live media on demand (``playgate check``), claiming nothing: a re-check after a
+        re-transcode. With ``publish`` the message goes out (its own CloudEvent id, ``recheck`` in its data)
+        and the verdict is kept; without, nothing changes anywhere."""
+        message = self._decide(event, deadline)
+        message["data"]["recheck"] = True
+        if not publish:
+            return verdict_of(event, message, {}, recheck=True)
+        destination = self.publisher.publish(message, deadline=deadline)
+        verdict = verdict_of(event, message, self._sinks(message, destination), recheck=True)
+        if self.ledger is not None:
+            self.ledger.record_verdict(verdict, deadline=deadline)
+        _log_verdict(verdict)
+        return verdict
 
     # --- the decision --------------------------------------------------------------------------------
     def _decide(self, event: IceEvent, deadline: float | None) -> dict[str, Any]:
@@ -219,11 +273,11 @@ class Gate:
         redelivered_later = event.delivery_source != "http"
         if status in PREPARING_STATUSES and age_s < max_age_s and redelivered_later:
             raise MediaStillPreparing(
-                f"media {snapshot.media_id} is still {status!r} {age_s:.0f} s after its event; the event "
+                f"media {snapshot.media_id} is still {status!r} {_age(age_s)} after its event; the event "
                 f"will be delivered again (until PLAYGATE_NOT_READY_MAX_AGE_S={max_age_s:g} s)",
                 code=status,
             )
-        waited = f" {age_s:.0f} s after its event" if status in PREPARING_STATUSES else ""
+        waited = f" {_age(age_s)} after its event" if status in PREPARING_STATUSES else ""
         raise MediaNotReady(
             f"media {snapshot.media_id} has status {status!r}{waited}; the gate needs 'Normal'", code=status
         )
@@ -294,3 +348,61 @@ def _log_unknown_profile(report: Any, rules: Any) -> None:
                 known=list(rules.profile_names),
                 outcome=finding.outcome,
             )
+
+
+def verdict_of(
+    event: IceEvent, message: dict[str, Any], sinks: dict[str, str], *, recheck: bool = False
+) -> Verdict:
+    """What the ledger keeps of a published message: the outcome, why, the findings and where it went."""
+    data = message["data"]
+    qc = data.get("qc") or {}
+    findings = data["findings"] if "findings" in data else qc.get("warnings", [])
+    if message["type"] == cloudevents.QC_ALERT:
+        outcome = "fail" if data.get("reason") == "qc_failed" else "error"
+    else:
+        outcome = qc.get("outcome") or "pass"
+    report: dict[str, Any] = {"findings": findings, "sinks": sinks}
+    for name in ("title", "error"):
+        if data.get(name):
+            report[name] = data[name]
+    return Verdict(
+        key=event.idempotency_key,
+        outcome=outcome,
+        decided_at=time.time(),
+        media_id=data.get("media_id") or event.media_id,
+        job_id=event.job_id,
+        event_type=event.event_type,
+        event_time=event.event_time.timestamp(),
+        profile=qc.get("profile") or data.get("profile"),
+        reason=data.get("reason"),
+        message_type=message["type"],
+        message_id=message["id"],
+        recheck=recheck,
+        failing_rules=tuple(dict.fromkeys(f["rule"] for f in findings if f.get("outcome") == "fail")),
+        report=report,
+    )
+
+
+def _log_verdict(verdict: Verdict) -> None:
+    """One ``playgate.verdict`` line per decision, for the Logstore's index (docs/operations.md)."""
+    latency_s = None if verdict.event_time is None else round(verdict.decided_at - verdict.event_time, 3)
+    log.get_logger().info(
+        "playgate.verdict",
+        outcome=verdict.outcome,
+        profile=verdict.profile,
+        reason=verdict.reason,
+        failing_rules=list(verdict.failing_rules),
+        media_id=verdict.media_id,
+        job_id=verdict.job_id,
+        message_id=verdict.message_id,
+        recheck=verdict.recheck,
+        event_to_verdict_s=latency_s,
+    )
+
+
+def _age(seconds: float) -> str:
+    """A duration as a person says it: 40 s, 12 min, 5 h, 3 days."""
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= 2 * size:
+            return f"{seconds / size:.0f} {unit}"
+    return f"{max(seconds, 0):.0f} s"

@@ -48,13 +48,14 @@ class Runtime:
         from playgate.publish import Publisher
         from playgate.publish.publisher import ROUTES
         from playgate.rules import load_rules
-        from playgate.store import open_store
+        from playgate.store import open_ledger, open_store
 
         settings = settings or load_settings()
         log.configure(level=settings.log_level)
         rules = load_rules(settings.rules)
         require_decoder(settings, rules)  # decoding configured and no ffmpeg runs: fail here, clearly
         store = open_store(settings.store)
+        ledger = open_ledger(settings.ledger, store, retention_days=settings.ledger_retention_days)
         publisher = Publisher(settings, context=context, deliveries=store)
         for message_type in ROUTES:  # a wrong sink URL fails here, not on every event
             for route in publisher.routes_for(message_type):
@@ -65,11 +66,13 @@ class Runtime:
             rules=rules,
             store=store,
             publisher=publisher,
+            ledger=ledger,
         )
         return cls(settings=settings, gate=gate, publisher=publisher)
 
     def close(self) -> None:
-        for part in (self.gate.store, self.publisher):
+        ledger = self.gate.ledger if self.gate.ledger is not self.gate.store else None
+        for part in (self.gate.store, ledger, self.publisher):
             close = getattr(part, "close", None)
             if close:
                 close()

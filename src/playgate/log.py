@@ -145,10 +145,18 @@ def write_stdout_line(line: str) -> None:
 
 
 class _StdoutLines:
-    """structlog's logger: every method writes the rendered line with write_stdout_line."""
+    """structlog's logger: every method writes the rendered line with write_stdout_line (a command's
+    logs go to stderr instead: see :func:`to_stderr`)."""
+
+    to_stderr = False
 
     def msg(self, message: str) -> None:
-        write_stdout_line(message)
+        if self.to_stderr:
+            with _STDOUT_LOCK:
+                sys.stderr.write(message + "\n")
+                sys.stderr.flush()
+        else:
+            write_stdout_line(message)
 
     log = debug = info = warn = warning = err = error = critical = exception = fatal = failure = msg
 
@@ -186,7 +194,7 @@ def configure(*, json: bool | None = None, level: str = "info") -> None:
 
     structlog = _structlog()
     if json is None:
-        json = not sys.stdout.isatty()
+        json = not (sys.stderr if _STDOUT_LINES.to_stderr else sys.stdout).isatty()
     renderer: Any = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )
@@ -204,6 +212,16 @@ def configure(*, json: bool | None = None, level: str = "info") -> None:
         cache_logger_on_first_use=False,
     )
     _configured = True
+
+
+@contextmanager
+def to_stderr() -> Iterator[None]:
+    """Log lines go to stderr meanwhile: a command's stdout is its output, not its log."""
+    before, _STDOUT_LINES.to_stderr = _STDOUT_LINES.to_stderr, True
+    try:
+        yield
+    finally:
+        _STDOUT_LINES.to_stderr = before
 
 
 def get_logger(name: str = "playgate") -> Any:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -30,6 +30,8 @@ from playgate.ice.values import parse_time
 WATERMARK_KEY = "reconcile:watermark"
 FINISHED = {"Success", "Fail"}
 PAGE = 100
+
+OnJob = Callable[[dict[str, Any], str], None]  # (the job, what became of it), in the sweep's own thread
 
 
 class RateLimiter:
@@ -59,6 +61,7 @@ class SweepResult:
     jobs_seen: int = 0
     pending: int = 0
     published: int = 0
+    would_gate: int = 0  # a dry run's count of what it would have gated (it publishes nothing)
     duplicates: int = 0
     retry_later: int = 0
     dead_lettered: int = 0
@@ -105,8 +108,10 @@ class Sweep:
         dry_run: bool = False,
         store_watermark: bool = True,
         page_size: int = PAGE,
+        on_job: OnJob | None = None,
     ) -> None:
         self.runtime = runtime
+        self.on_job = on_job
         self.page_size = page_size
         self.gate = runtime.gate
         self.settings = runtime.settings
@@ -169,7 +174,7 @@ class Sweep:
             return "pending"
         claim = self.gate.store.get(IceEvent.from_media_info_job(job).idempotency_key)
         done = claim is not None and claim.status.name == "COMPLETED"
-        return "duplicates" if done else "published:would-gate"
+        return "duplicates" if done else "would_gate"
 
     def _record(self, job: dict[str, Any], category: str) -> None:
         """Count the job (in the sweep's own thread) and move the watermark only past handled jobs."""
@@ -179,13 +184,15 @@ class Sweep:
         if kind == "published":
             r.published += 1
             r.by_message[message_type] = r.by_message.get(message_type, 0) + 1
-        elif kind in {"pending", "duplicates", "retry_later", "dead_lettered"}:
+        elif kind in {"pending", "duplicates", "retry_later", "dead_lettered", "would_gate"}:
             setattr(r, kind, getattr(r, kind) + 1)
         if kind in {"pending", "retry_later"}:
             self.frozen = True
         created = job_time(job)
         if not self.frozen and created is not None:
             r.watermark = _iso(created)
+        if self.on_job is not None:
+            self.on_job(job, category)
 
     def _save_watermark(self) -> None:
         if self.store_watermark and self.result.watermark:
@@ -211,6 +218,7 @@ def sweep(
     dry_run: bool = False,
     now: datetime | None = None,
     page_size: int = PAGE,
+    on_job: OnJob | None = None,
 ) -> SweepResult:
     """Sweep an explicit window (a backfill), or the stored watermark's window when none is given."""
     now = now or datetime.now(timezone.utc)
@@ -224,6 +232,7 @@ def sweep(
         dry_run=dry_run,
         store_watermark=not explicit,
         page_size=page_size,
+        on_job=on_job,
     ).run()
 
 

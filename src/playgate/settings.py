@@ -73,8 +73,15 @@ class Settings(BaseModel):
         DEFAULT_CHECKED_EVENT_TYPES, description="Comma-separated event types to gate."
     )
     store: str = Field(
-        "sqlite:////tmp/playgate.sqlite3", description="Idempotency store: sqlite:///PATH or redis://…"
+        "sqlite:////tmp/playgate.sqlite3",
+        description="Idempotency store: sqlite:///PATH, redis://… or postgresql://…",
     )
+    ledger: str | None = Field(
+        None,
+        description="Where verdicts are kept: unset = the store (SQLite, PostgreSQL; none beside Redis), "
+        "a sqlite:/// or postgresql:// URL, or off.",
+    )
+    ledger_retention_days: float = Field(90, gt=0, description="How long the ledger keeps a verdict.")
     completed_ttl_s: int = Field(7 * 24 * 3600, gt=0, description="How long a completed record is kept.")
     in_progress_ttl_s: int = Field(
         300, gt=0, description="In-progress claim expiry when FC's deadline is unknown."

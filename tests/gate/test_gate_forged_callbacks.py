@@ -47,12 +47,12 @@ def build(function_env, emulator_server, monkeypatch, **env: str) -> SimpleNames
     )
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "redis", "postgresql"])
 def http_function(request, function_env, emulator_server, monkeypatch):
     # one URL per test: signatures made in the same second by two tests would be one nonce in Redis
     env = {"PLAYGATE_CALLBACK_AUTH_KEY": KEY, "PLAYGATE_CALLBACK_URL": f"{URL}/{uuid.uuid4().hex[:8]}"}
-    if request.param == "redis":
-        env["PLAYGATE_STORE"] = request.getfixturevalue("redis_url")
+    if request.param != "sqlite":
+        env["PLAYGATE_STORE"] = request.getfixturevalue(f"{request.param}_url")
     return build(function_env, emulator_server, monkeypatch, **env)
 
 

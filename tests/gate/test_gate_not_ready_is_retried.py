@@ -63,6 +63,21 @@ def test_an_event_older_than_the_max_age_alerts_media_not_ready(world):
     assert "Preparing" in alert["data"]["error"]["message"]
 
 
+@pytest.mark.parametrize(
+    ("age", "said"),
+    [
+        (timedelta(hours=2), "2 h"),
+        (timedelta(days=946, hours=3), "946 days"),
+        (timedelta(minutes=70), "70 min"),
+    ],
+)
+def test_the_alert_says_how_late_in_units_people_use(world, age, said):
+    world.send(register_event(age))
+
+    [alert] = world.messages("alerts")
+    assert f"has status 'Preparing' {said} after its event" in alert["data"]["error"]["message"]
+
+
 @pytest.mark.parametrize(("age_s", "retried"), [(30, True), (90, False)])
 def test_the_max_age_is_a_setting(make_world, age_s, retried):
     world = make_world(not_ready_max_age_s=60)

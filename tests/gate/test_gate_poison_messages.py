@@ -17,10 +17,10 @@ from playgate.testing.sample_events import callback, mns_cloudevent
 LADDER = "media-ladder-ok"
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", "redis", "postgresql"])
 def hostile_world(request, make_world):
-    if request.param == "redis":
-        return make_world(store=request.getfixturevalue("redis_url"))
+    if request.param != "sqlite":
+        return make_world(store=request.getfixturevalue(f"{request.param}_url"))
     return make_world()
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -71,6 +73,21 @@ def published_job_ids(world) -> Counter:
     return Counter(m["data"]["job_id"] for m in messages)
 
 
+def job_ids(jsonl: Path) -> list[str]:
+    return [json.loads(line)["data"]["job_id"] for line in jsonl.read_text().splitlines()]
+
+
+def catalog_jobs(emulator, start: datetime, end: datetime) -> tuple[list[str], list[str]]:
+    """(finished, running) job ids of the emulator's catalog in a sweep window (inclusive at both ends)."""
+    window = [
+        job
+        for job in emulator.jobs
+        if start <= datetime.fromisoformat(job["SubmitTime"].replace("Z", "+00:00")) <= end
+    ]
+    finished = [job["JobId"] for job in window if job["Status"] != "Init"]
+    return finished, [job["JobId"] for job in window if job["Status"] == "Init"]
+
+
 @pytest.fixture
 def empty_world(make_world):
     world = make_world(reconcile_initial_lookback_s=24 * 3600)
@@ -79,14 +96,15 @@ def empty_world(make_world):
 
 
 def test_a_sweep_gates_every_finished_catalog_job_once_and_a_second_sweep_publishes_nothing(world):
+    finished, running = catalog_jobs(world.emulator, *DAY)
+    assert finished and running, "the sample catalog has finished and still-running jobs in the window"
     first = sweep(world.runtime, start=DAY[0], end=DAY[1])
     second = sweep(world.runtime, start=DAY[0], end=DAY[1])
 
-    assert (first.jobs_seen, first.pending) == (36, 2)
-    assert first.published == 34 and first.duplicates == 0
-    assert (second.published, second.duplicates) == (0, 34)
-    counts = published_job_ids(world)
-    assert len(counts) == 34 and set(counts.values()) == {1}
+    assert (first.jobs_seen, first.pending) == (len(finished) + len(running), len(running))
+    assert first.published == len(finished) and first.duplicates == 0
+    assert (second.published, second.duplicates) == (0, len(finished))
+    assert published_job_ids(world) == Counter(finished)
 
 
 def test_failed_jobs_alert_job_failed_and_media_assets_also_get_playback_ready(world):
@@ -205,7 +223,7 @@ def test_a_dry_run_publishes_nothing_and_leaves_the_watermark(empty_world):
     world.emulator.add_job(make_job(1, T0 + timedelta(minutes=1)))
     result = sweep(world.runtime, now=T0 + timedelta(hours=1), dry_run=True)
 
-    assert result.published == 1 and result.dry_run is True
+    assert result.published == 0 and result.would_gate == 1 and result.dry_run is True
     assert published_job_ids(world) == Counter()
     assert world.runtime.gate.store.get_value(WATERMARK_KEY) is None
 
@@ -232,13 +250,19 @@ def test_the_rate_limiter_spaces_acquisitions_to_the_ceiling():
     assert clock.slept == [pytest.approx(0.02)] * 10
 
 
-def test_the_reconcile_command_backfills_a_window_and_prints_the_summary(function_env, capsys):
+def test_the_reconcile_command_backfills_a_window_and_prints_the_summary(
+    function_env, emulator_server, capsys
+):
+    finished, _ = catalog_jobs(emulator_server.emulator, *DAY)
+    failed = {job["JobId"] for job in emulator_server.emulator.jobs if job["Status"] == "Fail"}
     code = cli.main(["reconcile", "--from", "2024-05-01T00:00:00Z", "--to", "2024-05-02T00:00:00Z"])
 
     assert code == 0
     out = capsys.readouterr().out
-    assert '"published": 34' in out
-    assert len((function_env / "playback.jsonl").read_text().splitlines()) == 25
+    assert f'"published": {len(finished)}' in out
+    playback, alerts = (job_ids(function_env / f"{sink}.jsonl") for sink in ("playback", "alerts"))
+    assert Counter(playback + alerts) == Counter(finished), "each finished job once: ready or alerted"
+    assert failed and failed <= set(alerts), "a failed job is an alert, never playback"
 
 
 def test_the_reconcile_command_rejects_an_empty_window(capsys):

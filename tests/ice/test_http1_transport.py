@@ -22,14 +22,18 @@ BODY = json.dumps({"RequestId": "R-1", "MediaInfo": {"MediaId": "m-1"}}).encode(
 
 class RawServer:
     """Answers the n-th request with ``script[n]`` (raw bytes); ``close_after`` lists requests after
-    which it closes the connection."""
+    which it closes the connection. ``hold=True``: no answer until the server is closed (a hung back end);
+    ``answered`` is set once an answer has been sent whole."""
 
     def __init__(
-        self, script: list[bytes], close_after: set[int] = frozenset(), *, delay_s: float = 0.0,
+        self, script: list[bytes], close_after: set[int] = frozenset(), *, hold: bool = False,
         trickle_s: float = 0.0,
     ) -> None:  # fmt: skip
         self.script, self.close_after = script, close_after
-        self.delay_s, self.trickle_s = delay_s, trickle_s  # before the answer; between its bytes
+        self.trickle_s = trickle_s  # between the answer's bytes: a slow link
+        self.released, self.answered = threading.Event(), threading.Event()
+        if not hold:
+            self.released.set()
         self.requests: list[bytes] = []
         self.connections = 0
         self.listener = socket.create_server(("127.0.0.1", 0))
@@ -62,15 +66,17 @@ class RawServer:
                     return
 
     def _answer(self, conn: socket.socket, answer: bytes) -> None:
-        time.sleep(self.delay_s)
+        self.released.wait()
         if not self.trickle_s:
             conn.sendall(answer)
-            return
-        for i in range(len(answer)):
-            conn.sendall(answer[i : i + 1])
-            time.sleep(self.trickle_s)
+        else:
+            for i in range(len(answer)):
+                conn.sendall(answer[i : i + 1])
+                time.sleep(self.trickle_s)
+        self.answered.set()
 
     def close(self) -> None:
+        self.released.set()
         self.listener.close()
 
 
@@ -233,28 +239,36 @@ def test_nonces_differ_between_calls_and_between_forked_processes(raw_server):
 
 
 def test_an_answer_trickled_a_byte_at_a_time_is_cut_at_the_time_given(raw_server):
-    server = raw_server([_ok()], trickle_s=0.05)  # the whole answer would take about 10 s
+    # each byte comes well within the 0.5 s read timeout, the whole answer would take about 10 s: only a
+    # bound on the whole read ends the call with a timeout (without it, the call would return the answer)
+    server = raw_server([_ok()], trickle_s=0.05)
     transport = _transport(server)
-    started = time.monotonic()
     with pytest.raises(TimeoutError):
         transport.call("GetMediaInfo", {"MediaId": "m-1"}, 0.5)
-    assert time.monotonic() - started < 3.0, "each byte arrived within the read timeout: no total bound"
+    assert not server.answered.is_set(), "cut before the answer was whole"
 
 
-def test_calls_in_flight_together_share_one_time_limit(raw_server):
-    server = raw_server([_ok()], delay_s=3.0)
-    transport = _transport(server)
-    started = time.monotonic()
-    answers = transport.call_all(
+def test_calls_in_flight_together_share_one_time_limit(raw_server, monkeypatch):
+    import playgate.ice.http1 as http1
+
+    waited_until: list[float | None] = []
+    receive = http1.Connection.receive
+
+    def watched(conn, ends=None):
+        waited_until.append(ends)
+        return receive(conn, ends)
+
+    monkeypatch.setattr(http1.Connection, "receive", watched)
+    server = raw_server([_ok()], hold=True)
+    answers = _transport(server).call_all(
         [("GetMediaInfo", {"MediaId": "m-1"}), ("GetPlayInfo", {"MediaId": "m-1"})], 1.0
     )
-    took = time.monotonic() - started
     assert [type(a) for a in answers] == [TimeoutError, TimeoutError]
-    assert took < 1.8, f"{took:.2f} s: each connection waited the whole time in turn"
+    assert len(waited_until) == 2 and len(set(waited_until)) == 1, "each call waited its own whole time"
 
 
 def test_an_answer_that_arrived_while_another_call_timed_out_is_still_read(raw_server):
-    slow, quick = raw_server([_ok()], delay_s=3.0), raw_server([_ok()])
+    slow, quick = raw_server([_ok()], hold=True), raw_server([_ok()])
     transports = _transport(slow), _transport(quick)
     ends = time.monotonic() + 0.5
     conns = []
@@ -262,6 +276,7 @@ def test_an_answer_that_arrived_while_another_call_timed_out_is_still_read(raw_s
         conn, _ = transport._connection()
         conn.send(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", 0.5)
         conns.append(conn)
+    assert quick.answered.wait(10)
     with pytest.raises(TimeoutError):
         conns[0].receive(ends)
     status, _, body, _ = conns[1].receive(ends)  # past the end, but its answer is already here

@@ -66,7 +66,7 @@ def test_list_reports_lines_it_cannot_read_and_goes_on(
     assert run(_args("list", str(path))) == 0
     out, err = capsys.readouterr()
     assert len(out.splitlines()) == 3
-    assert f"{path}:3: a 'playgate.qc.alert', not a dead letter" in err
+    assert f"{path}:3: a 'playgate.qc.alert' CloudEvent, not a dead letter" in err
     assert f"{path}:4: not JSON" in err
 
 

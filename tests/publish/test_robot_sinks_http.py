@@ -106,17 +106,37 @@ def test_429_and_5xx_are_retried_with_backoff_until_accepted(receiver, robot_env
     receiver.script(Answer(429, {}, {"Retry-After": "0.1"}), Answer(502, {}), Answer(500, {}))
     open_robot(dingtalk(receiver)).send(alert_event(), timeout_s=10)
     assert [r.status for r in receiver.requests] == [429, 502, 500, 200]
-    assert len({r.query["timestamp"] for r in receiver.requests}) >= 1  # each attempt is signed anew
+    # each attempt is signed anew: attempts are at least 0.1 s apart, so each has its own timestamp (ms)
+    assert len({r.query["timestamp"] for r in receiver.requests}) == 4
+    assert all(dingtalk_sign_is_valid(r.query, DING_SECRET) for r in receiver.requests)
 
 
-def test_an_outage_longer_than_the_time_left_is_retryable_and_bounded(receiver, robot_env):
+class FakeTime:
+    """The sender's clock, moving only when it sleeps between attempts: the backoff is checked exactly."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_an_outage_longer_than_the_time_left_is_retryable_and_bounded(receiver, robot_env, monkeypatch):
+    from playgate.publish import http_post
+
+    fake = FakeTime()
+    monkeypatch.setattr(http_post, "time", fake)
     receiver.ok = Answer(503, {"message": "down"})
-    started = time.monotonic()
     with pytest.raises((SinkUnavailable, DeadlineExceeded)) as caught:
         open_robot(dingtalk(receiver)).send(alert_event(), timeout_s=1.5)
     assert caught.value.retryable
-    assert time.monotonic() - started < 5  # never past the time it was given (with slack for a busy CPU)
-    assert 2 <= len(receiver.requests) < 20
+    assert fake.now <= 1000.0 + 1.5, f"waited {fake.slept}: past the time it was given"
+    assert len(receiver.requests) == len(fake.slept) + 1 >= 2  # tried again while there was time
 
 
 def test_a_slow_answer_is_cut_off_and_tried_again(receiver, robot_env):

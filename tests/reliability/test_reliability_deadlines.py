@@ -1,16 +1,17 @@
 """Issue 9, deadlines: with a few seconds left in FC, no wait outlives the function.
 
 Each attack is the one that used to hang: a SQLite file locked by another process (the claim waited 5 s),
-a hung Redis (18.5 s for one item, 55.5 s for three), an MNS server answering one byte a second (109 s) and
-a batch far larger than the time left (it went on claiming past the deadline). Each now ends before FC's
-timeout with the unfinished items handed back for redelivery, and the redelivery publishes each once.
+a hung Redis (18.5 s for one item, 55.5 s for three), an MNS server answering one byte at a time (109 s)
+and a batch far larger than the time left (it went on claiming past the deadline). Each now ends with the
+unfinished items handed back for redelivery, and the redelivery publishes each once. No wall-clock
+assertion: each test checks the outcome and the wait each part was given (never past the gate's
+deadline); ``bench/bench_deadlines.py`` prints how long each invocation took.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,11 @@ from playgate.handler import RetryLater, handle_payload
 from playgate.testing.mns_server import MnsServer
 from playgate.testing.sample_events import callback, mns_cloudevent
 from redis_server import RedisServer
+from waiting import sqlite_lock_wait_ms
 
 TIME_LEFT_MS = 2500  # what FC says is left when the invocation starts
 MARGIN_S = 1.0  # PLAYGATE_SAFETY_MARGIN_S: the gate's deadline is 1.5 s in
+GATE_BUDGET_S = TIME_LEFT_MS / 1000 - MARGIN_S  # no wait may be given more than this
 
 
 def failed_job(job_id: str) -> dict[str, Any]:
@@ -39,23 +42,17 @@ def batch(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [mns_cloudevent(json.dumps(e), f"msg-{i}") for i, e in enumerate(events)]
 
 
-def invoke(world: GateWorld, payload: Any, remaining_ms: int | None = TIME_LEFT_MS) -> tuple[dict, float]:
+def invoke(world: GateWorld, payload: Any, remaining_ms: int | None = TIME_LEFT_MS) -> dict[str, Any]:
     context = Context(remaining_ms=remaining_ms) if remaining_ms is not None else None
-    started = time.monotonic()
     try:
-        summary = handle_payload(payload, runtime=world.runtime, context=context)
+        return handle_payload(payload, runtime=world.runtime, context=context)
     except RetryLater as error:
-        summary = {**error.summary, "retry": True}
-    return summary, time.monotonic() - started
+        return {**error.summary, "retry": True}
 
 
-def assert_within_the_function(took_s: float, time_left_ms: int = TIME_LEFT_MS) -> None:
-    assert took_s < time_left_ms / 1000, f"the invocation outlived the function: {took_s:.2f} s"
-
-
-def assert_all_retried(summary: dict[str, Any], count: int) -> None:
+def assert_all_retried(summary: dict[str, Any], count: int, reason: str) -> None:
     assert summary.get("retry") is True, summary
-    assert [r["status"] for r in summary["results"]] == ["retry"] * count, summary["results"]
+    assert [(r["status"], r["reason"]) for r in summary["results"]] == [("retry", reason)] * count, summary
 
 
 def test_a_sqlite_file_locked_by_another_process_is_waited_for_only_until_the_deadline(make_world, tmp_path):
@@ -64,38 +61,43 @@ def test_a_sqlite_file_locked_by_another_process_is_waited_for_only_until_the_de
     locker = sqlite3.connect(tmp_path / "store.sqlite3", isolation_level=None)
     locker.execute("BEGIN IMMEDIATE")  # another process holds the write lock (the default wait is 5 s)
     try:
-        summary, took_s = invoke(world, payload)
+        summary = invoke(world, payload)
     finally:
         locker.execute("ROLLBACK")
         locker.close()
 
-    assert_within_the_function(took_s)
-    assert_all_retried(summary, 1)
+    assert_all_retried(summary, 1, "store_unavailable")  # SQLite gave up waiting for the lock
+    assert sqlite_lock_wait_ms(world.runtime.gate.store) <= GATE_BUDGET_S * 1000, (
+        "told to wait for the lock past the deadline"
+    )
     assert world.messages("alerts") == []
-    again, _ = invoke(world, payload)
+    again = invoke(world, payload)
     assert again["results"][0]["status"] == "published"
     assert len(world.messages("alerts")) == 1
 
 
-def test_a_hung_redis_is_waited_for_only_until_the_deadline_for_a_whole_batch(make_world):
+def test_a_hung_redis_is_waited_for_only_until_the_deadline_for_a_whole_batch(make_world, redis_waits):
     with RedisServer() as redis:
         store = f"{redis.url}?prefix=hung-{uuid.uuid4().hex}:"
         world = make_world(safety_margin_s=MARGIN_S, store=store)
         payload = batch([failed_job(f"job-hung-redis-{i}") for i in range(3)])
-        warm, _ = invoke(world, failed_job("job-warm-up"))  # a kept-alive connection hangs too
+        warm = invoke(world, failed_job("job-warm-up"))  # a kept-alive connection hangs too
         assert warm["results"][0]["status"] == "published"
         redis.pause()  # connections are accepted by the kernel, nothing is ever answered
+        redis_waits.clear()
         try:
-            summary, took_s = invoke(world, payload)
+            summary = invoke(world, payload)
         finally:
             redis.resume()
 
-        assert_within_the_function(took_s)
-        assert_all_retried(summary, 3)
+        assert_all_retried(summary, 3, "deadline_exceeded")
+        assert redis_waits and max(redis_waits) <= GATE_BUDGET_S, (
+            f"socket waits past the deadline: {redis_waits}"
+        )
         assert len(world.messages("alerts")) == 1
         # a claim sent on the kept-alive connection runs once Redis wakes up; it expires shortly after the
         # deadline, and the redelivery (with time to wait for that) takes it over
-        again, _ = invoke(world, payload, remaining_ms=None)
+        again = invoke(world, payload, remaining_ms=None)
         assert [r["status"] for r in again["results"]] == ["published"] * 3, again
         assert len(world.messages("alerts")) == 4
 
@@ -112,7 +114,7 @@ def self_signed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, s
 
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
-def test_an_mns_server_answering_one_byte_a_second_is_cut_at_the_deadline(make_world, request, scheme):
+def test_an_mns_server_trickling_its_answer_is_cut_at_the_deadline(make_world, request, scheme):
     tls = request.getfixturevalue("self_signed") if scheme == "https" else None
     with MnsServer(queues=["alerts"], tls=tls) as mns:
         assert mns.endpoint.startswith(f"{scheme}://")
@@ -122,14 +124,15 @@ def test_an_mns_server_answering_one_byte_a_second_is_cut_at_the_deadline(make_w
             alert_sink="mns-queue://alerts?timeout=5",  # each read would wait up to 5 s: not the bound
         )
         payload = failed_job(f"job-trickling-mns-{scheme}")
-        mns.trickle_s = 1.0  # the answer (a few hundred bytes) would take minutes
+        # each byte well within the 5 s read timeout; the answer (a few hundred bytes) would take some 10 s:
+        # only a bound on the whole send stops it before it is accepted
+        mns.trickle_s = 0.03
 
-        summary, took_s = invoke(world, payload)
+        summary = invoke(world, payload)
 
-        assert_within_the_function(took_s)
-        assert_all_retried(summary, 1)
+        assert_all_retried(summary, 1, "sink_unavailable")
         mns.trickle_s = 0.0
-        again, _ = invoke(world, payload)
+        again = invoke(world, payload)
         assert again["results"][0]["status"] == "published", again
         # the cut-off send reached the server before its answer trickled: the same CloudEvent id twice
         ids = {json.loads(body)["id"] for body in mns.messages("alerts")}
@@ -141,9 +144,8 @@ def test_a_batch_larger_than_the_time_left_claims_nothing_past_the_deadline_and_
     count, time_left_ms = 3000, 1500  # the deadline is 0.5 s in: some hundred items fit, not 3,000
     payload = batch([failed_job(f"job-big-batch-{i}") for i in range(count)])
 
-    summary, took_s = invoke(world, payload, remaining_ms=time_left_ms)
+    summary = invoke(world, payload, remaining_ms=time_left_ms)
 
-    assert_within_the_function(took_s, time_left_ms)
     statuses = [r["status"] for r in summary["results"]]
     published = statuses.count("published")
     assert summary.get("retry") is True and published < count, f"{published} of {count} in time"
@@ -153,7 +155,7 @@ def test_a_batch_larger_than_the_time_left_claims_nothing_past_the_deadline_and_
     store = world.runtime.gate.store
     assert all(store.get(r["key"]) is None for r in late), "no claim was left behind for a late item"
 
-    again, _ = invoke(world, payload, remaining_ms=None)  # the redelivery, with time enough
+    again = invoke(world, payload, remaining_ms=None)  # the redelivery, with time enough
     alerts = world.messages("alerts")
     assert len(alerts) == count and len({a["id"] for a in alerts}) == count
     assert [r["status"] for r in again["results"]].count("duplicate") == published

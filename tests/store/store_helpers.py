@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from typing import TypeVar
-
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], *, timeout_s: float = 10.0, poll_s: float = 0.02) -> T:
-    """Poll until ``probe`` returns something truthy (used to wait for a TTL to run out, not for threads)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        result = probe()
-        if result:
-            return result
-        assert time.monotonic() < deadline, f"condition not reached within {timeout_s} s"
-        time.sleep(poll_s)
+from waiting import eventually
 
 
 # --- workers for the multi-process tests (spawned children import this small module, not the tests) ------
@@ -39,14 +24,16 @@ def race(url: str, keys: list[str], worker: int, barrier, results) -> None:
     results.put((worker, acquired, others))
 
 
-def claim_and_crash(url: str, key: str, ttl_s: float, results) -> None:
-    """Acquire the key and die without completing or releasing it, as a killed FC instance would."""
+def claim_and_crash(url: str, claims: list[tuple[str, float]], results) -> None:
+    """Acquire each ``(key, in-progress TTL)`` and die without completing or releasing any, as a killed FC
+    instance would; reports ``[(status, token)]``."""
     import os
 
     from playgate.store import open_store
 
-    claim = open_store(url).claim(key, in_progress_ttl_s=ttl_s)
-    results.put((claim.status.name, claim.token, claim.expires_at))
+    store = open_store(url)
+    taken = [store.claim(key, in_progress_ttl_s=ttl_s) for key, ttl_s in claims]
+    results.put([(claim.status.name, claim.token) for claim in taken])
     results.close()
     results.join_thread()  # the report must leave before the crash; nothing else is cleaned up
     os._exit(3)

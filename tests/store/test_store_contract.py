@@ -1,4 +1,4 @@
-"""The idempotency store contract: every test runs against SQLite and against a real redis-server."""
+"""The idempotency store contract: every test runs against SQLite, a real redis-server and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import threading
 import time
 
 import pytest
-from store_helpers import eventually
 
 from playgate.store import Claim, ClaimLost, ClaimStatus, IdempotencyStore, open_store, wait_for
+from waiting import eventually
 
 LONG = 300.0
 SHORT = 0.05

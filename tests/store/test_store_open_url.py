@@ -47,7 +47,7 @@ def test_the_redis_prefix_option_is_playgates_own(redis_url):
 @pytest.mark.parametrize(
     ("url", "problem"),
     [
-        ("postgres://app:hunter2-secret@db.internal/gate", "is not a store URL playgate knows"),
+        ("mysql://app:hunter2-secret@db.internal/gate", "is not a store URL playgate knows"),
         ("/tmp/playgate.sqlite3", "is not a store URL playgate knows"),
         ("", "is not a store URL playgate knows"),
         ("sqlite://host/x.sqlite3", "needs three slashes and a path"),

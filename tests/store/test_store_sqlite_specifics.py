@@ -8,11 +8,11 @@ import subprocess
 import time
 
 import pytest
-from store_helpers import eventually
 
 from playgate.errors import ConfigError, StoreUnavailable
 from playgate.store import ClaimStatus
 from playgate.store.sqlite import SqliteStore
+from waiting import eventually
 
 
 @pytest.fixture

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 # name → (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -34,8 +38,25 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "dead-letters": ("playgate.cli.dead_letters", "List or replay dead-letter records."),
     "emulator": ("playgate.cli.emulator", "Serve the ICE emulator over HTTP on 127.0.0.1."),
     "sinks": ("playgate.cli.sinks", "Send a sample message to a sink URL ('sinks test URL')."),
+    "status": ("playgate.cli.status", "What the gate decided about a media or job, why, and where it went."),
+    "check": (
+        "playgate.cli.check",
+        "Gate a live media now (a re-check); --publish to publish and record it.",
+    ),
+    "report": (
+        "playgate.cli.report",
+        "Verdicts of a period from the ledger: rates, top failing rules, latency.",
+    ),
+    "samples": (
+        "playgate.cli.samples",
+        "Write sample trigger payloads and ICE responses that match the emulator's catalog.",
+    ),
     "completion": ("playgate.cli.completion", "Print a shell completion script ('completion bash|zsh')."),
 }
+
+# FC's only writable folder is /tmp, so that is the function's default store. A command keeps its records
+# beside the work they belong to (where it is run), not in a file every run on the machine shares.
+LOCAL_STORE = Path(".playgate") / "store.sqlite3"
 
 
 def _usage() -> str:
@@ -50,17 +71,38 @@ def _usage() -> str:
         "",
         "options:",
         "  -h, --help     show this help and exit",
-        "  -V, --version  print playgate's version and exit",
+        "  -V, --version  show playgate's version and exit",
         "",
         "Run 'playgate COMMAND --help' for a command's options. Settings come from PLAYGATE_* environment",
-        "variables (see the README's Settings table).",
+        f"variables (see the README's Settings table); the store is ./{LOCAL_STORE.as_posix()} unless",
+        "PLAYGATE_STORE says otherwise.",
     ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] in {"-h", "--help", "help"}:
+    """Run one command; a reader that closes the output early (``| head``) ends it quietly."""
+    try:
+        code = _main(sys.argv[1:] if argv is None else argv)
+        sys.stdout.flush()  # here, not at exit, where a closed pipe could only be reported as ignored
+        return code
+    except BrokenPipeError:
+        _quiet_stdout()
+        return EXIT_FAILED
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's own flush at exit has nowhere to fail."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+def _main(argv: list[str]) -> int:
+    if not argv:
+        print(_usage(), file=sys.stderr)
+        return EXIT_CONFIG
+    if argv[0] in {"-h", "--help", "help"}:
         print(_usage())
         return 0
     if argv[0] in {"-V", "--version"}:
@@ -78,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     module.configure_parser(parser)
     args = parser.parse_args(argv[1:])
     try:
-        return int(module.run(args) or 0)
+        with _as_a_command():
+            return int(module.run(args) or 0)
     except Exception as error:
         code, line = explain(error)
         if code is None:
@@ -88,6 +131,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 EXIT_FAILED, EXIT_CONFIG = 1, 2
+
+
+@contextmanager
+def _as_a_command() -> Iterator[None]:
+    """What a command does differently from the function, for as long as it runs: its store is local
+    unless PLAYGATE_STORE names one, and its logs go to stderr (stdout is the command's output)."""
+    from playgate import log
+
+    unset = "PLAYGATE_STORE" not in os.environ
+    if unset:
+        os.environ["PLAYGATE_STORE"] = f"sqlite:///{Path.cwd() / LOCAL_STORE}"
+    try:
+        with log.to_stderr():
+            yield
+    finally:
+        if unset:
+            os.environ.pop("PLAYGATE_STORE", None)
 
 
 def explain(error: BaseException) -> tuple[int | None, str]:

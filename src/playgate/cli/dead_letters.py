@@ -81,10 +81,23 @@ def read_dead_letters(path: Path, problems: list[str] | None = None) -> Iterator
                 _note(problems, f"{path}:{number}: not JSON ({error.msg}); skipped")
                 continue
             if not isinstance(event, dict) or event.get("type") != DEAD_LETTER:
-                kind = event.get("type") if isinstance(event, dict) else type(event).__name__
-                _note(problems, f"{path}:{number}: a {kind!r}, not a dead letter; skipped")
+                _note(problems, f"{path}:{number}: {what_it_is(event)}, not a dead letter; skipped")
                 continue
             yield Record(number, event)
+
+
+def what_it_is(value: Any) -> str:
+    """A few words for a JSON value that is not a dead letter, as a user would name it."""
+    if isinstance(value, dict):
+        if isinstance(value.get("type"), str):
+            return f"a {value['type']!r} CloudEvent"
+        if "EventType" in value:
+            return f"an ICE event ({value['EventType']!r}: send it through the gate with 'playgate run FILE')"
+        keys = ", ".join(repr(k) for k in list(value)[:3]) or "no keys"
+        return f"a JSON object without a CloudEvent 'type' (keys {keys})"
+    if isinstance(value, list):
+        return f"a JSON array of {len(value)} item(s) (a trigger payload? send it with 'playgate run FILE')"
+    return f"a JSON {type(value).__name__.replace('NoneType', 'null')}"
 
 
 def _note(problems: list[str] | None, text: str) -> None:
@@ -138,11 +151,25 @@ def replay(records: list[Record], handle: Handle) -> list[ReplayResult]:
             results.append(ReplayResult(record.id, False, error=f"not replayable: {error}"))
             continue
         try:
-            results.append(ReplayResult(record.id, True, summary=handle(payload)))
+            summary = handle(payload)
         except PlaygateError as error:
             summary = getattr(error, "summary", None)
             results.append(ReplayResult(record.id, False, summary=summary, error=f"{error.reason}: {error}"))
+            continue
+        unhandled = _unhandled(summary)
+        results.append(ReplayResult(record.id, not unhandled, summary=summary, error=unhandled or None))
     return results
+
+
+def _unhandled(summary: Any) -> str:
+    """What in a handler's summary was not handled (dead-lettered again, or to be retried), or ""."""
+    results = summary.get("results") if isinstance(summary, dict) else None
+    problems = [
+        f"item {number} {r.get('status')}: {r.get('reason') or 'unknown'}"
+        for number, r in enumerate(results or [], start=1)
+        if isinstance(r, dict) and r.get("status") in {"dead_letter", "retry"}
+    ]
+    return "; ".join(problems)
 
 
 def default_handle() -> tuple[Handle, Callable[[], None]]:
@@ -176,6 +203,13 @@ def run(args: argparse.Namespace, *, handle: Handle | None = None) -> int:
     records = list(read_dead_letters(args.file, problems))
     for problem in problems:
         print(terminal_safe(problem), file=sys.stderr)
+    if problems and not records:
+        print(
+            f"playgate dead-letters: {terminal_safe(str(args.file))} holds no dead letters: a dead-letter "
+            "file is what PLAYGATE_DEAD_LETTER_SINK=jsonl:///PATH writes, one playgate.dead_letter per line",
+            file=sys.stderr,
+        )
+        return 2
     if args.action == "list":
         return _list(records, as_json=args.json)
     return _replay(records, args.ids, handle)
@@ -209,4 +243,11 @@ def _replay(records: list[Record], ids: list[str] | None, handle: Handle | None)
         print(
             json.dumps({"id": result.id, "ok": result.ok, "summary": result.summary, "error": result.error})
         )
-    return 0 if all(r.ok for r in results) else 1
+    failed = [r for r in results if not r.ok]
+    if failed:
+        print(
+            f"playgate dead-letters: {len(failed)} of {len(results)} dead letter(s) were not handled "
+            "(dead-lettered again or to be retried; see each line's error)",
+            file=sys.stderr,
+        )
+    return 1 if failed else 0

@@ -147,10 +147,6 @@ def _why(alert: dict[str, Any]) -> str:
     return ": ".join(str(p) for p in (error.get("code"), error.get("message")) if p) or alert["reason"]
 
 
-def _cut(text: str, limit: int = 160) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def _text(value: Any) -> str:
     if isinstance(value, str):
         return value
@@ -177,40 +173,22 @@ def _prepare(out: Path, *, keep: bool) -> None:
 def print_report(
     rows: list[dict[str, Any]], sweep_result: dict[str, Any], out: Path, *, ice_calls: int
 ) -> None:
+    """One row per delivery: what it carried, what became of it and why, fitted to the terminal."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    # Piped or captured: wide enough not to fold the rows (COLUMNS, if set, says how wide).
+    # Piped or captured: as wide as COLUMNS says, else wide enough for most rows to fit on one line.
     console = Console() if sys.stdout.isatty() else Console(width=int(os.environ.get("COLUMNS") or 180))
-    table = Table(title="playgate demo: sample events through the FC handler", show_lines=False)
-    for column in ("delivery", "event", "media", "outcome", "message", "sink"):
-        table.add_column(column, overflow="fold")
-    table.add_column("why (alerts: rule on subject, actual vs expected)", overflow="fold", min_width=50)
+    table = Table(title="playgate demo: sample events through the FC handler", show_lines=True)
+    table.add_column("delivery", overflow="fold", max_width=24)
+    table.add_column("what happened, and why", overflow="fold")
     for row in rows:
-        outcome = row.get("status", "?") + (f" ({row['reason']})" if row.get("reason") else "")
-        cells = (
-            row["delivery"],
-            row.get("event_type") or "-",
-            row.get("media_id") or "-",
-            outcome,
-            (row.get("message_type") or "-").removeprefix("playgate."),
-            _short(row.get("destination"), out),
-            _cut(row.get("why") or ""),
-        )
-        table.add_row(*(Text(str(c)) for c in cells))  # plain text: "[h264]" is a value, not markup
+        table.add_row(Text(row["delivery"]), Text(_what_happened(row, out)))  # "[h264]" is not markup
     console.print(table)
     counts = Counter(row.get("status") for row in rows)
     console.print(Text(f"events: {len(rows)}  " + "  ".join(f"{k}: {v}" for k, v in sorted(counts.items()))))
-    r = sweep_result
-    by_type = ", ".join(f"{k.removeprefix('playgate.')}: {v}" for k, v in sorted(r["by_message"].items()))
-    console.print(
-        Text(
-            f"reconciler sweep {r['window_start']} → {r['window_end']}: {r['jobs_seen']} jobs, "
-            f"published {r['published']} ({by_type}), duplicates {r['duplicates']}, "
-            f"still running {r['pending']}"
-        )
-    )
+    console.print(Text(_sweep_line(sweep_result)))
     console.print(Text(f"ICE calls answered by the emulator: {ice_calls}"))
     console.print(Text(f"\nmessages and store in {out}/:"))
     for path in sorted(out.iterdir()):
@@ -218,6 +196,36 @@ def print_report(
         console.print(Text(f"  {path.name}" + (f"  ({lines} messages)" if lines is not None else "")))
     for hint in _hints(out):
         console.print(Text(hint))
+
+
+def _what_happened(row: dict[str, Any], out: Path) -> str:
+    """Three lines: the event and its media; the outcome and where its message went; why, in full."""
+    status = row.get("status", "?")
+    outcome = status + (f" ({row['reason']})" if row.get("reason") else "")
+    if row.get("message_type"):
+        message = row["message_type"].removeprefix("playgate.")
+        outcome += f" → {message} in {_short(row.get('destination'), out)}"
+    elif status == "dead_letter":
+        outcome += f" → {_short(row.get('destination'), out)}"
+    why = row.get("why")
+    if status == "duplicate":
+        why = (
+            f"already handled: its record ({row.get('key')}) is in {out.name}/store.sqlite3, so nothing was "
+            "published again"
+        )
+    event = " · ".join(str(row.get(k) or "-") for k in ("event_type", "media_id"))
+    if not row.get("event_type") and not row.get("media_id"):
+        event = "(no ICE event read)"
+    return "\n".join([event, outcome, *([f"why: {why}"] if why else [])])
+
+
+def _sweep_line(r: dict[str, Any]) -> str:
+    by_type = ", ".join(f"{k.removeprefix('playgate.')}: {v}" for k, v in sorted(r["by_message"].items()))
+    return (
+        f"reconciler sweep {r['window_start']} → {r['window_end']}: {r['jobs_seen']} jobs, "
+        f"published {r['published']}" + (f" ({by_type})" if by_type else "") + ", "
+        f"duplicates {r['duplicates']}, still running {r['pending']}"
+    )
 
 
 def _hints(out: Path) -> list[str]:
@@ -230,8 +238,10 @@ def _hints(out: Path) -> list[str]:
         f"  {out / 'playback.jsonl'}: playback.ready (data.renditions: the play URLs) and qc.passed",
         f"  {out / 'dead-letters.jsonl'}: what could not be gated, with the reason and the redacted payload;"
         f" read it with: playgate dead-letters list {out / 'dead-letters.jsonl'}",
-        "Next: playgate rules check --help (try your own rules on saved ICE responses), "
-        "playgate emulator --help.",
+        "Next: send events one at a time as FC would: start 'playgate emulator' (it prints the environment "
+        "to paste), then 'playgate samples' and "
+        "'playgate run playgate-samples/events/transcode-complete.json'; "
+        "try your own rules on saved ICE responses with 'playgate rules check --help'.",
     ]
 
 

@@ -60,8 +60,7 @@ def _probe(args: argparse.Namespace) -> int:
         if args.decode and not parts.scheme and Path(url).is_file():
             continue  # a local file: decoded only
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            also = " or, with --decode, an existing file" if args.decode else ""
-            raise BadInput(f"{url.split('?', 1)[0]!r} is not an http or https URL{also}")
+            raise BadInput(f"{url.split('?', 1)[0]!r} is not an http or https URL{_not_a_url(url, args)}")
         remote.append(url)
     windows = _window(args)
     if args.max_segments is not None and args.max_segments < 0:
@@ -86,13 +85,29 @@ def _probe(args: argparse.Namespace) -> int:
     )
     if tools is not None:
         report = _with_decode(report, args, tools, settings, book.profiles[args.profile], windows)
+    subject = _subject(args.urls)
     if args.format == "json":
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     elif args.format == "markdown":
-        print(report.to_markdown(include_passed=not args.failures_only), end="")
+        print(report.to_markdown(include_passed=not args.failures_only, subject=subject), end="")
     else:
-        report.print_table(include_passed=not args.failures_only)
+        report.print_table(include_passed=not args.failures_only, subject=subject, sentences=True)
     return EXIT_FAIL if report.outcome == "fail" else EXIT_OK
+
+
+def _not_a_url(text: str, args: argparse.Namespace) -> str:
+    if args.decode:
+        return " or an existing file"
+    if Path(text).is_file():
+        return f"; a local file is decoded, not fetched: playgate probe {text} --decode"
+    return " (a local file is accepted with --decode)"
+
+
+def _subject(urls: list[str]) -> str:
+    """What the report is about: the URL or file (without its query: it may be signed), or how many."""
+    if len(urls) == 1:
+        return urls[0].split("?", 1)[0]
+    return f"{len(urls)} URLs"
 
 
 def _window(args: argparse.Namespace) -> list[Any] | None:

@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"file": str(path), **summary}))
             if _explain(path, summary["results"], runtime.settings.dead_letter_sink):
                 exit_code = 1
+            _say_duplicates(path, summary["results"], runtime.settings.store)
     finally:
         runtime.close()
     return exit_code
@@ -74,6 +75,34 @@ def _explain(path: Path, results: list[dict[str, Any]], dead_letter_sink: str) -
             continue
         trouble = True
     return trouble
+
+
+def _say_duplicates(path: Path, results: list[dict[str, Any]], store: str) -> None:
+    """A duplicate published nothing: say where its record is and how to have the event gated again."""
+    for number, result in enumerate(results, start=1):
+        if result.get("status") == "duplicate":
+            print(
+                f"playgate run: {path} item {number}: {duplicate_hint(result['key'], store)}", file=sys.stderr
+            )
+
+
+def duplicate_hint(key: str, store: str) -> str:
+    """Why a duplicate published nothing, where its record is, and how to have the event gated again."""
+    from playgate.log import redact_text
+
+    where = redact_text(store)
+    if store.startswith("sqlite:///"):
+        quoted = key.replace("'", "''")
+        again = (
+            f'delete the record (sqlite3 {store.removeprefix("sqlite:///")} "DELETE FROM idempotency '
+            f"WHERE key = '{quoted}'\") or point PLAYGATE_STORE at a fresh file"
+        )
+    else:
+        again = f"delete the key {key!r} from that store, or point PLAYGATE_STORE at a fresh one"
+    return (
+        f"duplicate: {key!r} was already handled, so nothing was published again (the record is in the "
+        f"idempotency store {where}); to gate it again, {again}"
+    )
 
 
 def _why(result: dict[str, Any]) -> str:

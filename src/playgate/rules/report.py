@@ -88,16 +88,18 @@ class Report(BaseModel):
             "findings": [f.model_dump(mode="json") for f in self.findings],
         }
 
-    def headline(self) -> str:
+    def headline(self, subject: str | None = None) -> str:
+        """``QC FAIL for media X (profile P): counts``; ``subject`` names what else was checked (URLs)."""
         s = self.summary()
+        subject = subject or f"media {self.media_id or '?'}"
         return (
-            f"QC {self.outcome.upper()} for media {self.media_id or '?'} (profile {self.profile}): "
+            f"QC {self.outcome.upper()} for {subject} (profile {self.profile}): "
             f"{s['fail']} failed, {s['warn']} warned, {s['pass']} passed, "
             f"{s['not_applicable']} not applicable"
         )
 
-    def to_markdown(self, *, include_passed: bool = False) -> str:
-        lines = [f"**{_ICON[self.outcome]} {self.headline()}**", ""]
+    def to_markdown(self, *, include_passed: bool = False, subject: str | None = None) -> str:
+        lines = [f"**{_ICON[self.outcome]} {self.headline(subject)}**", ""]
         shown = [f for f in self.findings if include_passed or f.outcome in ("fail", "warn")]
         if shown:
             lines += ["| | rule | subject | actual | expected |", "|---|---|---|---|---|"]
@@ -110,30 +112,35 @@ class Report(BaseModel):
             lines += [f"- {_ICON[f.outcome]} {_md(f.message)}" for f in shown]
         return "\n".join(lines).rstrip() + "\n"
 
-    def to_table(self, *, include_passed: bool = True) -> Any:
+    def to_table(
+        self, *, include_passed: bool = True, subject: str | None = None, sentences: bool = False
+    ) -> Any:
         """A rich Table (rich imported here only). Every cell is plain text: values such as ``[h264]`` or
-        ``in [hevc, h265]`` are shown as they are, never read as rich markup."""
+        ``in [hevc, h265]`` are shown as they are, never read as rich markup. ``sentences``: each
+        finding's message instead of its actual and expected values (for structured values, as a probe's)."""
         from rich.table import Table
         from rich.text import Text
 
         styles = {"pass": "green", "fail": "bold red", "warn": "yellow", "not_applicable": "dim"}
-        table = Table(title=Text(self.headline()), show_lines=False)
-        for col in ("outcome", "severity", "rule", "subject", "actual", "expected"):
+        table = Table(title=Text(self.headline(subject)), show_lines=False)
+        last = ("what was found",) if sentences else ("actual", "expected")
+        for col in ("outcome", "severity", "rule", "subject", *last):
             table.add_column(col, overflow="fold")
         for f in self.findings:
             if include_passed or f.outcome in ("fail", "warn"):
-                cells = (f.outcome, f.severity, f.rule, f.subject, _actual(f), f.expected)
+                values = (f.message,) if sentences else (_actual(f), f.expected)
+                cells = (f.outcome, f.severity, f.rule, f.subject, *values)
                 table.add_row(*(Text(str(c)) for c in cells), style=styles[f.outcome])
         return table
 
-    def print_table(self, console: Any = None, *, include_passed: bool = True) -> None:
+    def print_table(self, console: Any = None, *, include_passed: bool = True, **table: Any) -> None:
         from rich.console import Console
 
         if console is None:
             console = Console()
             if not console.is_terminal:  # piped or captured: do not squeeze into 80 columns
                 console = Console(width=160)
-        console.print(self.to_table(include_passed=include_passed))
+        console.print(self.to_table(include_passed=include_passed, **table))
 
 
 def _actual(f: Finding) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from playgate.errors import ConfigError
 from playgate.store.base import Claim, ClaimLost, ClaimStatus, IdempotencyStore, in_progress_ttl, wait_for
+from playgate.store.ledger import Ledger
 from playgate.store.urls import ACCEPTED_FORMS, redact_url
 
 __all__ = [
@@ -17,21 +18,43 @@ __all__ = [
     "ClaimLost",
     "ClaimStatus",
     "IdempotencyStore",
+    "Ledger",
     "in_progress_ttl",
+    "open_ledger",
     "open_store",
     "wait_for",
 ]
 
 
 def open_store(url: str) -> IdempotencyStore:
-    """``sqlite:///relative/path``, ``sqlite:////abs/path``, ``redis://…`` or ``rediss://…``."""
+    """``sqlite:///relative/path``, ``sqlite:////abs/path``, ``redis://…``, ``rediss://…`` or
+    ``postgresql://…``."""
     scheme, sep, rest = (url or "").strip().partition("://")
     scheme = scheme.lower()
     if sep and scheme == "sqlite":
         return _open_sqlite(url, rest)
     if sep and scheme in ("redis", "rediss"):
         return _open_redis(url)
+    if sep and scheme in ("postgresql", "postgres"):
+        return _open_postgresql(url)
     raise _bad(url, "is not a store URL playgate knows")
+
+
+def open_ledger(setting: str | None, store: IdempotencyStore, *, retention_days: float = 90) -> Ledger | None:
+    """``PLAYGATE_LEDGER``: unset → the store itself when it can keep verdicts; ``off``; or a URL."""
+    value = (setting or "").strip()
+    if value.lower() == "off":
+        return None
+    ledger = open_store(value) if value else store
+    if not isinstance(ledger, Ledger):
+        if value:
+            raise ConfigError(
+                f"PLAYGATE_LEDGER={redact_url(value)!r} cannot keep verdicts: give a sqlite:/// or "
+                "postgresql:// URL, or off."
+            )
+        return None
+    ledger.verdict_retention_s = retention_days * 86400.0  # type: ignore[attr-defined]
+    return ledger
 
 
 def _open_sqlite(url: str, rest: str) -> IdempotencyStore:
@@ -57,6 +80,17 @@ def _open_redis(url: str) -> IdempotencyStore:
         return RedisStore(url)
     except ValueError as error:  # redis-py's URL parser: bad port, db, option
         raise _bad(url, f"is not a valid Redis URL ({redact_url(str(error))})") from error
+
+
+def _open_postgresql(url: str) -> IdempotencyStore:
+    try:
+        from playgate.store.postgresql import PostgresStore
+    except ImportError as error:
+        raise ConfigError(
+            f"PLAYGATE_STORE={redact_url(url)!r} needs the PostgreSQL client ({error}); "
+            "install it with: pip install 'playgate[postgresql]'"
+        ) from error
+    return PostgresStore(url)
 
 
 def _bad(url: str, problem: str) -> ConfigError:

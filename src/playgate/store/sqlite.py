@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from playgate.errors import ConfigError, DeadlineExceeded, StoreUnavailable
+from playgate.store import ledger
 from playgate.store.base import Claim, ClaimLost, ClaimStatus, check_key, check_ttl, time_left
+from playgate.store.ledger import Verdict
 
 T = TypeVar("T")
 
@@ -68,7 +70,8 @@ CREATE TABLE IF NOT EXISTS held_items (
 );
 CREATE INDEX IF NOT EXISTS held_items_name ON held_items (name, seq);
 CREATE INDEX IF NOT EXISTS rate_slots_name_at ON rate_slots (name, at);
-"""
+""" + ledger.schema(serial="INTEGER PRIMARY KEY AUTOINCREMENT", real="REAL")
+_INSERT_VERDICT = ledger.insert_sql("?")
 _PURGE_DELIVERIES = (
     "DELETE FROM deliveries WHERE (message_id, sink) IN "
     "(SELECT message_id, sink FROM deliveries WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)"
@@ -76,6 +79,8 @@ _PURGE_DELIVERIES = (
 
 
 class SqliteStore:
+    verdict_retention_s = ledger.DEFAULT_RETENTION_S
+
     def __init__(self, path: str | Path, *, busy_timeout_s: float = 5.0) -> None:
         self.path = str(path)
         self._lock = threading.Lock()  # one connection per store, shared by the gate's threads
@@ -115,11 +120,27 @@ class SqliteStore:
         return claim
 
     def complete(
-        self, key: str, token: str, outcome: dict[str, Any], *, ttl_s: float, deadline: float | None = None
+        self,
+        key: str,
+        token: str,
+        outcome: dict[str, Any],
+        *,
+        ttl_s: float,
+        deadline: float | None = None,
+        verdict: Verdict | None = None,
     ) -> None:
         check_key(key)
         check_ttl("ttl_s", ttl_s)
         encoded = json.dumps(outcome, ensure_ascii=False, separators=(",", ":"))
+        if verdict is not None:  # the outcome and the verdict in one transaction
+            row = verdict.as_row()
+
+            def complete_and_record(conn: sqlite3.Connection) -> None:
+                if not conn.execute(_COMPLETE_OURS, (encoded, time.time() + ttl_s, key, token)).rowcount:
+                    self._complete(conn, key, token, encoded, ttl_s)
+                conn.execute(_INSERT_VERDICT, row)
+
+            return self._write("complete", complete_and_record, deadline)
         with self._guard("complete", deadline):  # the usual case in one statement: our claim is still ours
             done = self._conn.execute(_COMPLETE_OURS, (encoded, time.time() + ttl_s, key, token)).rowcount
         if not done:
@@ -228,6 +249,26 @@ class SqliteStore:
             sql = "SELECT COUNT(*) FROM held_items WHERE name = ? AND expires_at > ?"
             return int(self._conn.execute(sql, (name, time.time())).fetchone()[0])
 
+    # --- the ledger (see playgate.store.ledger) -------------------------------------------------------
+    def record_verdict(self, verdict: Verdict, *, deadline: float | None = None) -> None:
+        row = verdict.as_row()
+        self._write("record_verdict", lambda conn: conn.execute(_INSERT_VERDICT, row), deadline)
+
+    def verdict_history(self, subject: str, *, limit: int = 50) -> list[Verdict]:
+        with self._guard("verdict_history"):
+            args = (subject, limit, subject, limit, limit)
+            rows = self._conn.execute(ledger.history_sql("?"), args).fetchall()
+        return [Verdict.from_row(row) for row in rows]
+
+    def verdict_summaries(self, start: float, end: float, *, profile: str | None = None) -> list[tuple]:
+        sql = ledger.summary_sql("?", with_profile=profile is not None)
+        with self._guard("verdict_summaries"):
+            return self._conn.execute(sql, (start, end) + ((profile,) if profile else ())).fetchall()
+
+    def purge_verdicts(self, older_than: float) -> int:
+        sql = ledger.purge_sql("?")
+        return self._write("purge_verdicts", lambda conn: conn.execute(sql, (older_than,)).rowcount)
+
     def purge_expired(self, *, limit: int = PURGE_BATCH, deadline: float | None = None) -> int:
         """Delete up to ``limit`` expired records; returns how many went. Claims do this now and then."""
         sql = (
@@ -235,8 +276,12 @@ class SqliteStore:
             "(SELECT key FROM idempotency WHERE expires_at <= ? ORDER BY expires_at LIMIT ?)"
         )
         purged = self._write("purge", lambda conn: conn.execute(sql, (time.time(), limit)).rowcount, deadline)
-        return purged + self._write(
+        purged += self._write(
             "purge", lambda conn: conn.execute(_PURGE_DELIVERIES, (time.time(), limit)).rowcount, deadline
+        )
+        old = time.time() - self.verdict_retention_s
+        return purged + self._write(
+            "purge", lambda conn: conn.execute(ledger.purge_sql("?"), (old,)).rowcount, deadline
         )
 
     def close(self) -> None:

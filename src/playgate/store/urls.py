@@ -8,7 +8,8 @@ from playgate.log import REDACTED, redact_text
 
 ACCEPTED_FORMS = (
     "sqlite:///relative/path.sqlite3, sqlite:////absolute/path.sqlite3, "
-    "redis://[[user]:password@]host[:port][/db][?prefix=…] or rediss://… (TLS)"
+    "redis://[[user]:password@]host[:port][/db][?prefix=…], rediss://… (TLS) "
+    "or postgresql://user[:password]@host[:port]/database[?sslmode=…]"
 )
 # Up to the last '@', so a password with an unencoded '@' or '/' is still hidden (over-hiding is harmless).
 _USERINFO = re.compile(r"(?is)^([a-z][a-z0-9+.\-]*://)(.*)@")

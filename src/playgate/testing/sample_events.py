@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 # The bundled catalog's media-information jobs were all created on this day.
@@ -98,6 +98,10 @@ def http_callback_trigger(
     ).encode()
 
 
+def _ago(hours: float) -> str:
+    return (datetime.now(timezone.utc) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def sample_payloads() -> list[tuple[str, Any, list[Fault]]]:
     """(label, payload, emulator faults to inject first)."""
     ladder = callback(
@@ -153,7 +157,11 @@ def sample_payloads() -> list[tuple[str, Any, list[Fault]]]:
         ),
         (
             "raw callback, media not ready",
-            callback("RegisterMediaComplete", "job-register-0009", "media-preparing"),
+            # sent two hours after ICE finished, past PLAYGATE_NOT_READY_MAX_AGE_S (one hour): it alerts
+            {
+                **callback("RegisterMediaComplete", "job-register-0009", "media-preparing"),
+                "EventTime": _ago(2),
+            },
             [],
         ),
         ("raw callback, not gated", callback("SnapshotComplete", "job-snapshot-0010", "media-ladder-ok"), []),
@@ -190,3 +198,51 @@ def sample_http_callbacks() -> list[tuple[str, bytes]]:
         ("HTTP trigger (signed)", http_trigger(signed)),
         ("HTTP trigger, forged signature", http_trigger(forged, signature="0" * 32)),
     ]
+
+
+# --- files for a user's first own run (``playgate samples``) ---------------------------------------
+def sample_event_files() -> dict[str, tuple[str, Any]]:
+    """file name → (what happens when it is sent to the emulator, trigger payload); each names media of
+    the bundled catalog and a job id of its own, so none is a duplicate of another."""
+    text = json.dumps
+    return {
+        "transcode-complete.json": (
+            "a raw callback; the 1080p/720p/480p ladder passes: playback.ready",
+            callback("TranscodeComplete", "job-sample-0001", "media-ladder-ok"),
+        ),
+        "broken-rendition.json": (
+            "a raw callback; a rendition 60 s long of a 300 s media: qc.alert (qc_failed)",
+            callback("MediaConvertComplete", "job-sample-0002", "media-broken-rendition"),
+        ),
+        "mns-queue-eventbridge.json": (
+            "an MNS queue message through EventBridge; an audio-only media: playback.ready",
+            mns_cloudevent(
+                text(callback("ProduceMediaComplete", "job-sample-0003", "media-audio-only")), "s-3"
+            ),
+        ),
+        "mns-queue-batch.json": (
+            "an EventBridge batch: an OSS-only upload (qc.passed) and the ladder again (playback.ready)",
+            [
+                mns_cloudevent(
+                    text(callback("FileUploadComplete", "job-sample-0004", "media-oss-only")), "s-4"
+                ),
+                mns_cloudevent(
+                    text(callback("UploadByURLComplete", "job-sample-0005", "media-ladder-ok")), "s-5"
+                ),
+            ],
+        ),
+        "mns-topic.json": (
+            "an MNS topic message (JSON); the reference media fails a duration rule: qc.alert (qc_failed)",
+            mns_topic_json(text(callback("TranscodeComplete", "job-sample-0006", "media-reference")), "s-6"),
+        ),
+        "failed-job.json": (
+            "a raw callback of a job ICE reports failed: qc.alert (job_failed)",
+            callback(
+                "ProduceMediaComplete",
+                "job-sample-0007",
+                None,
+                status="Fail",
+                error=("InvalidParameter.Timeline", "timeline has no clips"),
+            ),
+        ),
+    }
