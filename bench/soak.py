@@ -250,9 +250,9 @@ def http_sinks(args: argparse.Namespace, folder: Path, stack: list[Any]) -> dict
     )
     robot_url = (
         f"dingtalk+http://{robot.url.removeprefix('http://')}/robot/send?access_token=${{SOAK_ROBOT_TOKEN}}"
-        f"&secret=${{SOAK_ROBOT_SECRET}}&per_minute={args.robot_per_minute}"
+        f"#secret=${{SOAK_ROBOT_SECRET}}&per_minute={args.robot_per_minute}"
     )
-    hook_url = f"{hook.url}/hook?secret=${{SOAK_HOOK_SECRET}}"
+    hook_url = f"{hook.url}/hook#secret=${{SOAK_HOOK_SECRET}}"
     if args.sink_retry_for is not None:  # short: a failed send is left to the redelivery more often
         robot_url, hook_url = (f"{url}&retry_for={args.sink_retry_for}" for url in (robot_url, hook_url))
     sinks = f"jsonl://{folder / 'alerts.jsonl'},{robot_url},{hook_url}"

@@ -33,7 +33,7 @@ python -m pip wheel --quiet --no-deps --wheel-dir "$wheels" "$root"
 project_wheel="$(ls "$wheels"/playgate-*.whl)"
 
 # The functions' dependencies: the project's own, less the CLI-only ones (rich renders tables for a
-# terminal; FC never imports it), plus the redis client for the shared store.
+# terminal; FC never imports it), plus the redis and PostgreSQL clients for the shared store.
 cli_only="rich"
 mapfile -t requirements < <(python - "$project_wheel" "$cli_only" <<'PY'
 import re, sys, zipfile
@@ -47,7 +47,7 @@ for requirement in metadata.get_all("Requires-Dist") or []:
     project = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0).lower()
     if project in cli_only:
         continue
-    if "extra ==" not in requirement or re.search(r"extra == .redis.", requirement):
+    if "extra ==" not in requirement or re.search(r"extra == .(redis|postgresql).", requirement):
         print(requirement.split(";")[0].strip())
 PY
 )

@@ -2,7 +2,8 @@
 
 Every failure playgate meets is either *retryable* (let FC / EventBridge deliver the event again) or
 *final* (record it: an alert or a dead letter, and never retry). ``reason`` is the machine-readable
-word that ends up in a ``qc.alert`` or dead-letter record.
+word that ends up in a ``qc.alert`` or dead-letter record. A :class:`Misconfigured` function is
+neither the event's fault nor a passing fault: it fails the invocation until someone fixes it.
 """
 
 from __future__ import annotations
@@ -45,8 +46,26 @@ class MediaNotFound(IceError):
     reason = "media_not_found"
 
 
-class AccessDenied(IceError):
+class Misconfigured(RetryableError):
+    """The function itself is set up wrong, not the event: its credentials (an unknown or disabled key, a
+    secret that does not match, an expired STS token, none at all), its role's permissions or its
+    endpoint. Nothing is recorded: the claim is released and the invocation fails, so every event comes
+    back once it is fixed. The message says what to fix."""
+
+    reason = "misconfigured"
+
+
+class AccessDenied(Misconfigured):
+    """ICE refused the function's own credentials or role (InvalidAccessKeyId, SignatureDoesNotMatch,
+    InvalidSecurityToken, Forbidden.RAM, NoPermission…)."""
+
     reason = "access_denied"
+
+
+class NoCredentials(Misconfigured):
+    """No credential source yields an access key (the default chain found none)."""
+
+    reason = "no_credentials"
 
 
 class InvalidRequest(IceError):

@@ -3,8 +3,10 @@
 claim the idempotency key → a failed job alerts → otherwise fetch the media (GetMediaInfo ∥ GetPlayInfo)
 → choose the profile → evaluate → publish → record the outcome.
 
-Retryable failures release the claim and raise, so FC / EventBridge deliver the event again. Final
-failures become a ``qc.alert`` and complete the record: they are never retried and never silent.
+Retryable failures release the claim and raise, so FC / EventBridge deliver the event again; so does a
+misconfigured function (its credentials, role or endpoint: ``Misconfigured``), which no event is to blame
+for. Only what is wrong with the one media (not found, not ready in time, a request ICE rejects for its
+ids) becomes a ``qc.alert`` and completes the record: never retried and never silent.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from playgate import log
 from playgate.errors import (
     EventInProgress,
-    FinalError,
+    InvalidRequest,
     MediaNotFound,
     MediaNotReady,
     MediaStillPreparing,
@@ -34,6 +36,8 @@ from playgate.store.base import ClaimStatus
 from playgate.store.ledger import Ledger, Verdict
 
 IN_PROGRESS_POLL_S = 0.1
+# The only failures that are the one media's (any other media would not get them): they complete its record
+MEDIA_ERRORS = (MediaNotFound, MediaNotReady, InvalidRequest)
 # ICE media statuses that end by themselves: an event that finds one is retried, not alerted (at first)
 PREPARING_STATUSES = frozenset({"Init", "Preparing", "Processing", "Uploading"})
 
@@ -158,6 +162,25 @@ class Gate:
                 self._keep(verdict, deadline)
         _log_verdict(verdict)
 
+    def keep_dead_letter(self, event: IceEvent, error: PlaygateError, deadline: float | None) -> None:
+        """A final failure that became a dead letter, not an alert: kept too, so ``status`` can say so."""
+        if self.ledger is None:
+            return
+        verdict = Verdict(
+            key=event.idempotency_key,
+            outcome="dead_letter",
+            decided_at=time.time(),
+            media_id=event.media_id,
+            job_id=event.job_id,
+            event_type=event.event_type,
+            event_time=event.event_time.timestamp(),
+            reason=error.reason,
+            message_type=cloudevents.DEAD_LETTER,
+            report={"error": log.redact(error.as_dict())},
+        )
+        self._keep(verdict, self._finish_by(deadline))
+        _log_verdict(verdict)
+
     def _keep(self, verdict: Verdict, deadline: float | None) -> None:
         """A ledger of its own (beside a Redis store): the event is done, so a failure here is only logged."""
         try:
@@ -207,7 +230,7 @@ class Gate:
         try:
             snapshot, fetched_at = self._snapshot(event, deadline)
             self._require_ready(event, snapshot)
-        except FinalError as error:
+        except MEDIA_ERRORS as error:
             return self._alert(event, reason=error.reason, error=error.as_dict())
         report = self.rules.evaluate(
             snapshot, event_type=event.event_type, user_data=event.user_data, full=False

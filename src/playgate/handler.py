@@ -4,7 +4,10 @@
 once per instance; ``handler(event, context)`` decodes every item of the payload and runs each through
 the gate. Malformed items become dead letters and the rest of the batch goes on. The invocation raises
 only when an item failed retryably, so FC / EventBridge deliver it again (the items that did succeed
-are then recognised as duplicates and publish nothing).
+are then recognised as duplicates and publish nothing). A required sink that could not take an item's
+message ends the batch there: the items after it are not started and come back with it. A misconfigured
+function (``Misconfigured``: its credentials, role or endpoint) stops the batch at once: one log line says
+what to fix, nothing is recorded, and every item comes back.
 """
 
 from __future__ import annotations
@@ -16,13 +19,25 @@ from typing import Any
 
 from playgate import log
 from playgate.callbacks import PairUsed, admit, settle
-from playgate.errors import DeadlineExceeded, PlaygateError, RetryableError, Unauthenticated
+from playgate.errors import (
+    ConfigError,
+    DeadlineExceeded,
+    Misconfigured,
+    PlaygateError,
+    RetryableError,
+    SinkUnavailable,
+    Unauthenticated,
+)
 from playgate.events import IceEvent, MalformedItem, decode
 from playgate.gate import Gate, Outcome
 from playgate.publish.dead_letter import minimal_dead_letter
-from playgate.settings import Settings, load_settings
+from playgate.settings import Settings, load_settings, warn_unknown_variables
 
 HTTP_EVENT_LIMIT = 1024 * 1024  # bytes of an HTTP trigger's event: headers and a bounded, base64 body
+# A required sink that could not take an item's message (after its retries) ends the batch: the rest
+# is redelivered with it rather than each item spending the invocation on the same sink.
+SINK_FAILURES = frozenset({SinkUnavailable.reason, "dead_letter_sink_unavailable"})
+SINK_DOWN = "sink_down_earlier_in_batch"
 
 
 class RetryLater(RetryableError):
@@ -30,9 +45,10 @@ class RetryLater(RetryableError):
 
     reason = "retry_later"
 
-    def __init__(self, message: str, summary: dict[str, Any]):
+    def __init__(self, message: str, summary: dict[str, Any], misconfigured: Misconfigured | None = None):
         super().__init__(message)
         self.summary = summary
+        self.misconfigured = misconfigured  # what stopped the batch, when the function is set up wrong
 
 
 @dataclass
@@ -52,6 +68,11 @@ class Runtime:
 
         settings = settings or load_settings()
         log.configure(level=settings.log_level)
+        warn_unknown_variables(lambda problem: log.get_logger().warning("settings.unknown", problem=problem))
+        if settings.message_templates:  # checked with no robot sink too: it must not wait for one
+            from playgate.publish.templates import load_file
+
+            load_file(settings.message_templates)
         rules = load_rules(settings.rules)
         require_decoder(settings, rules)  # decoding configured and no ffmpeg runs: fail here, clearly
         store = open_store(settings.store)
@@ -108,21 +129,47 @@ def _handle_payload(
     runtime = runtime or _runtime_for(context)
     deadline = deadline_from(context, runtime.settings, started)
     results: list[dict[str, Any]] = []
-    retry = False
+    retry = sink_down = False
+    misconfigured: Misconfigured | None = None
     for item in decode(payload):
-        if deadline is not None and time.monotonic() >= deadline:
-            result = _out_of_time(item)  # nothing starts past the deadline; the batch comes back
+        if misconfigured is not None:  # every item would fail the same way: none is tried
+            result = _handed_back(item, misconfigured.reason, "not tried: the function is misconfigured")
+        elif deadline is not None and time.monotonic() >= deadline:
+            result = _handed_back(item, DeadlineExceeded.reason)  # nothing starts past the deadline
+        elif sink_down:  # the next items would only spend the invocation on it: they come back
+            result = _handed_back(item, SINK_DOWN)
         else:
-            result = _handle_item(item, runtime, deadline, http_admitted)
+            try:
+                result = _handle_item(item, runtime, deadline, http_admitted)
+            except Misconfigured as error:
+                misconfigured = error
+                result = _handed_back(item, error.reason, error.message)
+            sink_down = result["status"] == "retry" and result.get("reason") in SINK_FAILURES
         retry = retry or result["status"] == "retry"
         results.append(result)
     flush = getattr(runtime.publisher, "flush", None)
-    if flush:  # a robot's digest of this batch's overflow
+    if flush and misconfigured is None:  # a robot's digest of this batch's overflow
         flush(deadline=deadline)
     summary = {"items": len(results), "results": results}
     if retry:
-        raise RetryLater("at least one item failed retryably and must be delivered again", summary)
+        raise RetryLater(
+            "at least one item failed retryably and must be delivered again", summary, misconfigured
+        )
     return summary
+
+
+def log_misconfigured(error: PlaygateError) -> None:
+    """The one line that says what to fix: no traceback, no secret (the message names where they are set).
+    A command says it in its own line on stderr instead."""
+    if log.in_command():
+        return
+    log.get_logger().error(
+        "function.misconfigured",
+        reason=error.reason,
+        code=error.code,
+        error=error.message,
+        effect="nothing is recorded; every event is handed back for redelivery until this is fixed",
+    )
 
 
 def _handle_item(
@@ -135,6 +182,10 @@ def _handle_item(
     log.bind(event_type=item.event_type, job_id=item.job_id, media_id=item.media_id)
     try:
         outcome = _process(item, runtime, deadline, http_admitted)
+    except Misconfigured as error:
+        log_misconfigured(error)
+        log.unbind("event_type", "job_id", "media_id")
+        raise
     except PlaygateError as error:
         outcome = Outcome(
             key=item.idempotency_key, status="retry", reason=error.reason, detail={"error": str(error)}
@@ -181,8 +232,11 @@ def _process(item: IceEvent, runtime: Runtime, deadline: float | None, http_admi
         settle(admission, runtime.settings, runtime.gate.store, handled=handled)
 
 
-def _out_of_time(item: IceEvent | MalformedItem) -> dict[str, Any]:
-    result = {"status": "retry", "reason": DeadlineExceeded.reason}
+def _handed_back(item: IceEvent | MalformedItem, reason: str, detail: str | None = None) -> dict[str, Any]:
+    """An item not handled in this invocation: it comes back with the batch."""
+    result: dict[str, Any] = {"status": "retry", "reason": reason}
+    if detail:
+        result["detail"] = {"error": detail}
     if isinstance(item, IceEvent):
         result.update(
             key=item.idempotency_key, event_type=item.event_type, job_id=item.job_id, media_id=item.media_id
@@ -204,6 +258,7 @@ def _record_dead_letter(
     except PlaygateError as sink_error:
         logger.warning("dead_letter.unavailable", reason=error.reason, error=str(sink_error))
         return False
+    runtime.gate.keep_dead_letter(item, error, deadline)
     return True
 
 
@@ -264,14 +319,25 @@ def _runtime_for(context: Any) -> Runtime:
     if _runtime is None or (token and token != _runtime_token):
         if _runtime is not None:
             _runtime.close()
-        _runtime, _runtime_token = Runtime.build(context=context), token
+        _runtime, _runtime_token = build_runtime(context), token
     return _runtime
 
 
+def build_runtime(context: Any) -> Runtime:
+    """The instance's runtime from the environment; a setting or credentials problem is logged in one line
+    and raised, so the invocation fails and its event comes back once the function is fixed."""
+    try:
+        return Runtime.build(context=context)
+    except (ConfigError, Misconfigured) as error:
+        log_misconfigured(error)
+        raise
+
+
 def initialize(context: Any) -> None:
-    """FC initializer: build everything once per instance (credentials from context or environment)."""
+    """FC initializer: build everything once per instance (credentials from context or environment,
+    resolved here: a function with none fails to start)."""
     global _runtime, _runtime_token
-    _runtime, _runtime_token = Runtime.build(context=context), _credentials_token(context)
+    _runtime, _runtime_token = build_runtime(context), _credentials_token(context)
 
 
 def handler(event: bytes, context: Any) -> str | dict[str, Any]:

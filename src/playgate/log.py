@@ -224,6 +224,11 @@ def to_stderr() -> Iterator[None]:
         _STDOUT_LINES.to_stderr = before
 
 
+def in_command() -> bool:
+    """Inside a ``playgate`` command (see :func:`to_stderr`): it says its own errors in one line."""
+    return _STDOUT_LINES.to_stderr
+
+
 def get_logger(name: str = "playgate") -> Any:
     structlog = _structlog()
     if not _configured:

@@ -8,7 +8,9 @@ earlier sweep publishes nothing.
 The window runs from the stored watermark minus an overlap (for jobs that appear late) to now minus a
 settle delay. The watermark only moves past jobs that were handled: it stops at the first job that is
 still running (``Init``) or failed retryably, so the next sweep looks at it again. The sweep stops
-cleanly before the function's time runs out and saves the watermark where it got to.
+cleanly before the function's time runs out and saves the watermark where it got to. A misconfigured
+function (``Misconfigured``: credentials, role, endpoint) stops the sweep at the first job that meets it
+and fails the invocation: no other job is tried, none is recorded.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from itertools import islice
 from typing import Any
 
 from playgate import log
-from playgate.errors import DeadlineExceeded, PlaygateError
+from playgate.errors import DeadlineExceeded, Misconfigured, PlaygateError
 from playgate.events import IceEvent
 from playgate.ice.values import parse_time
 
@@ -121,6 +123,7 @@ class Sweep:
         self.store_watermark = store_watermark and not dry_run
         self.result = SweepResult(window_start=_iso(start), window_end=_iso(end), dry_run=dry_run)
         self.frozen = False  # set at the first job that was not handled: the watermark stays before it
+        self.misconfigured: Misconfigured | None = None  # set by the first job that met it: no other is tried
         self.logger = log.get_logger("playgate.reconcile")
         self.limiter = self.gate.ice.rate_limiter = RateLimiter(self.settings.reconcile_max_qps)
 
@@ -129,21 +132,25 @@ class Sweep:
             self.start, self.end, page_size=self.page_size, deadline=self.deadline
         )
         handle = self._plan if self.dry_run else self._handle
-        with ThreadPoolExecutor(max_workers=self.settings.reconcile_parallelism) as pool:
-            try:
-                for batch in _batches(jobs, self.page_size):
-                    if self._out_of_time():
-                        raise DeadlineExceeded("sweep stops; the next run carries on from the watermark")
-                    for job, category in zip(batch, pool.map(handle, batch), strict=True):
-                        self._record(job, category)
-                    self._save_watermark()
-            except DeadlineExceeded:
-                self.result.stopped_early = True
+        try:
+            with ThreadPoolExecutor(max_workers=self.settings.reconcile_parallelism) as pool:
+                try:
+                    for batch in _batches(jobs, self.page_size):
+                        if self._out_of_time():
+                            raise DeadlineExceeded("sweep stops; the next run carries on from the watermark")
+                        for job, category in zip(batch, pool.map(handle, batch), strict=True):
+                            self._record(job, category)
+                        self._save_watermark()
+                        if self.misconfigured is not None:
+                            raise self.misconfigured
+                except DeadlineExceeded:
+                    self.result.stopped_early = True
+        finally:
+            self.gate.ice.rate_limiter = None  # the ceiling holds for sweeps only
         if not self.frozen and not self.result.stopped_early:
             self.result.watermark = _iso(self.end)  # every job created up to the window's end is handled
             self._save_watermark()
         self.result.ice_calls = self.limiter.acquired
-        self.gate.ice.rate_limiter = None  # the ceiling holds for sweeps only
         self.logger.info("reconcile.done", **self.result.as_dict())
         return self.result
 
@@ -151,9 +158,14 @@ class Sweep:
         """Gate one job (in a worker thread) and say what became of it."""
         if job.get("Status") not in FINISHED:
             return "pending"
+        if self.misconfigured is not None:
+            return "retry_later"
         event = IceEvent.from_media_info_job(job)
         try:
             outcome = self.gate.process(event, deadline=self.deadline)
+        except Misconfigured as error:
+            self.misconfigured = error
+            return "retry_later"
         except PlaygateError as error:
             if error.retryable:
                 return "retry_later"
@@ -242,16 +254,17 @@ _runtime: Any = None
 
 def initialize(context: Any) -> None:
     global _runtime
-    from playgate.handler import Runtime
+    from playgate.handler import build_runtime
 
-    _runtime = Runtime.build(context=context)
+    _runtime = build_runtime(context)
 
 
 def handler(event: bytes, context: Any) -> str:
-    """Timer trigger: sweep from the watermark. A failed listing is logged and retried at the next tick."""
+    """Timer trigger: sweep from the watermark. A failed listing is logged and retried at the next tick; a
+    misconfigured function is logged in one line and fails the invocation."""
     import json
 
-    from playgate.handler import deadline_from
+    from playgate.handler import deadline_from, log_misconfigured
 
     started = time.monotonic()
     if _runtime is None:
@@ -259,6 +272,9 @@ def handler(event: bytes, context: Any) -> str:
     with log.invocation(request_id=getattr(context, "request_id", None)):
         try:
             result = sweep(_runtime, deadline=deadline_from(context, _runtime.settings, started))
+        except Misconfigured as error:  # the invocation fails: FC shows it; the watermark waits
+            log_misconfigured(error)
+            raise
         except PlaygateError as error:
             logger = log.get_logger("playgate.reconcile")
             logger.error("reconcile.failed", reason=error.reason, error=str(error))

@@ -8,6 +8,7 @@ of every cold start for features no setting uses (dotenv files, secrets director
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal
 
 from pydantic import (
@@ -158,14 +159,33 @@ class Settings(BaseModel):
 
     @field_validator("checked_event_types")
     @classmethod
-    def _strip(cls, value: str) -> str:
-        return ",".join(t.strip() for t in value.split(",") if t.strip())
+    def _known_event_types(cls, value: str) -> str:
+        from playgate.events.model import ICE_EVENT_TYPES
+
+        names = [t.strip() for t in value.split(",") if t.strip()]
+        if not names:  # a function that gates nothing would acknowledge every event unchecked
+            raise ValueError("names no event type; unset it to gate the default ones")
+        unknown = [name for name in names if name not in ICE_EVENT_TYPES]
+        if unknown:  # a misspelt type would skip every event of that type, silently
+            raise ValueError(
+                f"unknown event type(s) {', '.join(_with_suggestion(n, ICE_EVENT_TYPES) for n in unknown)}; "
+                f"ICE's event types are {', '.join(sorted(ICE_EVENT_TYPES))}"
+            )
+        return ",".join(names)
 
     @field_validator("rules", "message_templates", "ffmpeg")
     @classmethod
     def _blank_is_unset(cls, value: str | None) -> str | None:
         # s.yaml has no conditions: a path left empty there arrives as "" and means "not set"
         return value if value and value.strip() else None
+
+    @field_validator("message_templates")
+    @classmethod
+    def _templates_file_exists(cls, value: str | None) -> str | None:
+        # checked even with no robot sink: a named file that is not there is a mistake, not "built-in"
+        if value is not None and not os.path.isfile(value):
+            raise ValueError(f"no such file (relative to {os.getcwd()}); unset it for the built-in templates")
+        return value
 
     @field_validator("probe")
     @classmethod
@@ -193,6 +213,53 @@ class Settings(BaseModel):
 
     def resolved_region(self, context_region: str | None = None) -> str | None:
         return self.region or context_region or os.environ.get("ALIBABA_CLOUD_REGION_ID")
+
+
+def _closest(name: str, known: Iterable[str]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _with_suggestion(name: str, known: Iterable[str]) -> str:
+    close = _closest(name, known)
+    return f"{name!r} (did you mean {close!r}?)" if close else repr(name)
+
+
+# Read by s.yaml when deploying (${env('…')}), not by the function: not settings, but not mistakes either
+DEPLOY_VARIABLES = frozenset(
+    {"PLAYGATE_ROLE_ARN", "PLAYGATE_LAYER_ARN", "PLAYGATE_LOG_PROJECT", "PLAYGATE_LOG_STORE"}
+)
+_warned = False
+
+
+def unknown_variables(environ: Mapping[str, str] | None = None) -> list[str]:
+    """A sentence for every ``PLAYGATE_*`` variable that is no setting (a misspelt name is ignored
+    otherwise), naming the closest setting; variables a sink URL reads as ``${NAME}`` are known."""
+    env = os.environ if environ is None else environ
+    known = {name.upper() for name in Settings.model_fields}
+    used = " ".join(v for k, v in env.items() if k.upper().endswith("_SINK"))
+    sentences = []
+    for name in sorted(env):
+        upper = name.upper()
+        if not upper.startswith(ENV_PREFIX) or upper.removeprefix(ENV_PREFIX) in known:
+            continue
+        if upper in DEPLOY_VARIABLES or f"${{{name}}}" in used:  # s.yaml's, or a secret a sink URL reads
+            continue
+        close = _closest(upper.removeprefix(ENV_PREFIX), known)  # not the prefix: every name shares it
+        hint = f"; did you mean {ENV_PREFIX}{close}?" if close else ""
+        sentences.append(f"{name} is not a playgate setting and is ignored{hint}")
+    return sentences
+
+
+def warn_unknown_variables(warn: Callable[[str], None]) -> None:
+    """Say once per process (the CLI on stderr, the function in its log) which variables are no setting."""
+    global _warned
+    if not _warned:
+        _warned = True
+        for sentence in unknown_variables():
+            warn(sentence)
 
 
 def load_settings() -> Settings:

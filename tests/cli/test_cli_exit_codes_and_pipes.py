@@ -35,6 +35,9 @@ COMMANDS = {
     "dead-letters replay": ["dead-letters", "replay", "{dl}"],
     "emulator": ["emulator", "--port", "0"],
     "sinks test": ["sinks", "test", "stdout:"],
+    "status": ["status", "job-cli-1"],
+    "check": ["check", "media-ladder-ok"],
+    "report": ["report", "--since", "1d"],
     "completion": ["completion", "bash"],
 }
 
@@ -57,6 +60,8 @@ def test_every_command_is_in_the_closed_pipe_list():
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_a_command_whose_output_is_closed_ends_quietly(name, local_env, event_file, tmp_path):
     dead_letters = _dead_letters(tmp_path, local_env)
+    if name == "status":  # a verdict to show: the event gated first
+        assert playgate("run", str(event_file), env=local_env).returncode == 0
     fill = {"{tmp}": str(tmp_path), "{event}": str(event_file), "{dl}": str(dead_letters)}
     argv = COMMANDS[name]
     for field, value in fill.items():

@@ -89,3 +89,16 @@ def test_a_ledger_url_that_cannot_keep_verdicts_is_a_configuration_error(make_wo
 
     with pytest.raises(ConfigError, match="PLAYGATE_LEDGER"):
         make_world(ledger=redis_url)
+
+
+def test_an_event_that_ends_as_a_dead_letter_is_kept_as_one(world):
+    unknown_job = f"job-{uuid.uuid4().hex}"  # a media-information job ICE does not list
+    summary = world.send(callback("MediaInfoJobComplete", unknown_job, "media-audio-only"))
+    assert [r["status"] for r in summary["results"]] == ["dead_letter"], summary
+    [kept] = world.runtime.gate.ledger.verdict_history(unknown_job)
+    assert (kept.outcome, kept.reason, kept.message_type) == (
+        "dead_letter",
+        "unconfirmed_by_ice",
+        "playgate.dead_letter",
+    )
+    assert kept.report["error"]["reason"] == "unconfirmed_by_ice"

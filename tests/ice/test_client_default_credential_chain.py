@@ -4,7 +4,9 @@ chain reads its environment when imported."""
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import subprocess
 import sys
 
@@ -53,9 +55,43 @@ def test_with_nothing_else_the_default_chain_is_asked_and_its_key_signs(catalog_
     assert out.stdout.split() == ["media-ladder-ok", "True"]
 
 
-def test_no_credentials_anywhere_is_a_config_error_naming_the_ways_to_give_them(catalog_server, tmp_path):
+def test_no_credentials_anywhere_is_no_credentials_naming_the_ways_to_give_them(catalog_server, tmp_path):
     env = _env(catalog_server, tmp_path)
     out = subprocess.run([sys.executable, "-c", FETCH], env=env, capture_output=True, text=True)
     assert out.returncode != 0
-    assert "ConfigError" in out.stderr and "PLAYGATE_ACCESS_KEY_ID" in out.stderr
+    assert "NoCredentials" in out.stderr and "PLAYGATE_ACCESS_KEY_ID" in out.stderr
+    assert catalog_server.emulator.calls == []
+
+
+INITIALIZE = (
+    "from types import SimpleNamespace; import playgate.handler as fc\n"
+    "try:\n"
+    "    fc.initialize(SimpleNamespace(request_id='req-init', region='cn-shanghai', credentials=None))\n"
+    "except Exception as error:\n"
+    "    print('initializer failed:', type(error).__name__)\n"
+)
+
+
+def test_the_fc_initializer_with_no_credentials_fails_in_one_log_line_and_the_chain_prints_nothing(
+    catalog_server, tmp_path
+):
+    """The chain is asked once, at start; its providers' own logging (a traceback each) stays quiet."""
+    refused = socket.socket()
+    refused.bind(("127.0.0.1", 0))  # bound, never listening: the URL provider's connection is refused
+    env = _env(
+        catalog_server,
+        tmp_path,
+        ALIBABA_CLOUD_CREDENTIALS_URI=f"http://127.0.0.1:{refused.getsockname()[1]}/credentials",
+        PLAYGATE_STORE=f"sqlite:///{tmp_path / 'store.sqlite3'}",
+    )
+    try:
+        out = subprocess.run([sys.executable, "-c", INITIALIZE], env=env, capture_output=True, text=True)
+    finally:
+        refused.close()
+    lines = out.stdout.splitlines()
+    assert lines[-1] == "initializer failed: NoCredentials", out
+    [logged] = [json.loads(line) for line in lines[:-1]]
+    assert logged["event"] == "function.misconfigured" and logged["reason"] == "no_credentials"
+    assert "No ICE credentials: set PLAYGATE_ACCESS_KEY_ID" in logged["error"]
+    assert out.stderr == ""  # no "Refresh credentials failed", no traceback from the chain
     assert catalog_server.emulator.calls == []

@@ -7,7 +7,8 @@ from types import SimpleNamespace
 import pytest
 from ice_helpers import SECRET, TOKEN
 
-from playgate.errors import AccessDenied, IceUnavailable, InvalidRequest, MediaNotFound
+from playgate.errors import AccessDenied, IceUnavailable, InvalidRequest, MediaNotFound, Misconfigured
+from playgate.gate import MEDIA_ERRORS
 from playgate.ice.client import IceClient
 from playgate.settings import Settings
 from playgate.testing import IceEmulator, mock_ice
@@ -34,13 +35,19 @@ def test_unknown_media_raises_media_not_found_naming_action_media_code_and_reque
     ("code", "status", "error"),
     [
         ("Forbidden.RAM", 403, AccessDenied),
+        ("NoPermission", 403, AccessDenied),
         ("InvalidAccessKeyId.NotFound", 404, AccessDenied),
+        ("InvalidAccessKeyId.Inactive", 400, AccessDenied),
         ("SignatureDoesNotMatch", 400, AccessDenied),
-        ("InvalidParameter", 400, InvalidRequest),
+        ("InvalidSecurityToken.Expired", 400, AccessDenied),
+        ("InvalidSecurityToken.MismatchWithAccessKey", 400, AccessDenied),
+        ("InvalidAction.NotFound", 404, Misconfigured),
         ("InvalidParameter", 400, InvalidRequest),
     ],
 )
-def test_ice_error_codes_map_to_final_errors(canned_ice, make_client, code, status, error):
+def test_ice_error_codes_map_to_typed_errors_that_are_not_retried_in_the_call(
+    canned_ice, make_client, code, status, error
+):
     client = make_client(canned_ice.url)
     canned_ice.answer(status, _error(code, f"{code} happened"))
     with pytest.raises(error) as info:
@@ -48,6 +55,49 @@ def test_ice_error_codes_map_to_final_errors(canned_ice, make_client, code, stat
     assert len(canned_ice.requests) == 1  # final: not retried
     assert info.value.code == code and info.value.request_id == "REQ-1234"
     assert "GetMediaInfo" in str(info.value) and "m-1" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("code", "fix"),
+    [
+        ("InvalidAccessKeyId.NotFound", "ICE does not know the access key id"),
+        ("SignatureDoesNotMatch", "the access key secret does not match the key id"),
+        ("InvalidSecurityToken.Expired", "the STS security token is expired"),
+        ("Forbidden.RAM", "may not call ice:GetMediaInfo: grant ice:GetMediaInfo"),
+    ],
+)
+def test_errors_that_blame_the_function_say_it_is_misconfigured_and_where_to_fix_it(
+    canned_ice, make_client, code, fix
+):
+    """Not the media's fault: the error is Misconfigured (the event comes back) and names the fix."""
+    client = make_client(canned_ice.url)
+    canned_ice.answer(403, _error(code, f"{code} happened"))
+    with pytest.raises(Misconfigured) as info:
+        client.get_media_info("m-1")
+    said = info.value.message
+    assert "The function is misconfigured" in said and fix in said
+    assert info.value.retryable and not isinstance(info.value, MEDIA_ERRORS)
+    assert SECRET not in said and TOKEN not in said
+
+
+def test_the_fix_names_where_the_credentials_came_from(canned_ice):
+    settings = Settings(
+        ice_endpoint=canned_ice.url, region="cn-shanghai", access_key_id="ak-id", access_key_secret=SECRET
+    )
+    canned_ice.answer(404, _error("InvalidAccessKeyId.NotFound", "Specified access key is not found."))
+    with pytest.raises(AccessDenied) as info:
+        IceClient.from_settings(settings).get_media_info("m-1")
+    assert "fix PLAYGATE_ACCESS_KEY_ID/PLAYGATE_ACCESS_KEY_SECRET" in info.value.message
+    fc = SimpleNamespace(
+        credentials={"access_key_id": "ak", "access_key_secret": SECRET, "security_token": TOKEN}
+    )
+    canned_ice.answers.clear()
+    canned_ice.answer(400, _error("InvalidSecurityToken.Expired", "Specified SecurityToken is expired."))
+    with pytest.raises(AccessDenied) as info:
+        IceClient.from_settings(
+            Settings(ice_endpoint=canned_ice.url, region="cn-shanghai"), fc
+        ).get_media_info("m")
+    assert "renew the function's role" in info.value.message and TOKEN not in info.value.message
 
 
 def test_invalid_parameter_saying_the_media_does_not_exist_is_media_not_found(canned_ice, make_client):

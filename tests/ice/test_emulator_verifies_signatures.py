@@ -10,7 +10,7 @@ from alibabacloud_ice20201109.client import Client
 from alibabacloud_tea_openapi.utils_models import Config
 from ice_helpers import KEY_ID, SECRET, signed_headers
 
-from playgate.errors import AccessDenied
+from playgate.errors import AccessDenied, Misconfigured
 from playgate.ice.client import IceClient
 from playgate.ice.credentials import Credentials
 from playgate.ice.retry import RetryPolicy
@@ -34,20 +34,35 @@ def test_a_correct_signature_with_or_without_sts_token_is_served(catalog_server)
 
 
 @pytest.mark.parametrize(
-    ("key_id", "secret", "code"),
+    ("key_id", "secret", "token", "code"),
     [
-        (KEY_ID, "not-the-secret", "SignatureDoesNotMatch"),
-        ("LTAI5tNobodyKnowsThisKey", SECRET, "InvalidAccessKeyId.NotFound"),
+        (KEY_ID, "not-the-secret", None, "SignatureDoesNotMatch"),
+        ("LTAI5tNobodyKnowsThisKey", SECRET, None, "InvalidAccessKeyId.NotFound"),
+        ("STS.emulator-key", "sts-secret", "CAIS-yesterdays-token", "InvalidSecurityToken.Expired"),
     ],
 )
-def test_a_wrong_secret_or_an_unknown_key_is_refused_once_and_not_retried(
-    catalog_server, key_id, secret, code
+def test_a_wrong_secret_an_unknown_key_or_an_expired_token_is_refused_once_as_misconfigured(
+    catalog_server, key_id, secret, token, code
 ):
-    client = _client(catalog_server.url, key_id, secret)
+    catalog_server.emulator.add_access_key(
+        "STS.emulator-key", "sts-secret", security_token="CAIS-todays-token"
+    )
+    client = _client(catalog_server.url, key_id, secret, token)
     with pytest.raises(AccessDenied) as info:
         client.get_media_info("media-ladder-ok")
-    assert info.value.code == code and not info.value.retryable
-    assert len(catalog_server.emulator.calls) == 1
+    assert info.value.code == code and isinstance(info.value, Misconfigured)
+    assert len(catalog_server.emulator.calls) == 1  # the function is set up wrong: trying again cannot help
+    assert secret not in info.value.message and (token or secret) not in info.value.message
+
+
+def test_an_sts_key_with_its_current_token_is_served(catalog_server):
+    catalog_server.emulator.add_access_key(
+        "STS.emulator-key", "sts-secret", security_token="CAIS-todays-token"
+    )
+    body = _client(catalog_server.url, "STS.emulator-key", "sts-secret", "CAIS-todays-token").get_media_info(
+        "media-ladder-ok"
+    )
+    assert body["MediaInfo"]["MediaId"] == "media-ladder-ok"
 
 
 def test_the_official_sdk_with_a_wrong_secret_is_refused(catalog_server):

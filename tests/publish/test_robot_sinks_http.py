@@ -246,8 +246,24 @@ def test_wecom_markdown_is_cut_to_4096_bytes(receiver, robot_env):
     assert "primary sink" in content
 
 
+def test_a_digest_cut_to_wecoms_limit_says_how_many_it_left_out(receiver, robot_env):
+    host = receiver.url.removeprefix("http://")
+    sink = open_robot(f"wecom+http://{host}/send?key=${{WECOM_KEY}}")
+    for i in range(200):
+        event = alert_event()
+        event["data"] = {**event["data"], "media_id": f"media-{i:03d}"}
+        sink.send(event, timeout_s=5)
+    assert sink.flush(timeout_s=5) == 181
+    content = receiver.requests[-1].json()["markdown"]["content"]
+    listed = [i for i in range(19, 200) if f"media-{i:03d}" in content]
+    assert listed == list(range(19, 19 + len(listed))) and listed, "the first ones, in order"
+    assert len(content.encode()) <= 4096
+    assert "181 more alerts" in content
+    assert f"… and {181 - len(listed)} more not listed here" in content
+
+
 def test_a_missing_environment_variable_is_named(receiver):
-    with pytest.raises(Exception, match="environment variable DT_TOKEN is not set"):
+    with pytest.raises(Exception, match="environment variables DT_TOKEN, DT_SECRET are not set"):
         open_robot(dingtalk(receiver))
 
 

@@ -90,15 +90,26 @@ def test_a_best_effort_sink_that_fails_does_not_hold_the_event_back(store, robot
 
 def test_severity_and_profile_choose_the_sinks(robot, tmp_path):
     primary = tmp_path / "alerts.jsonl"
-    only_warnings = robot_url(robot, "&severity=warning")
-    only_premium = robot_url(robot, "&profile=premium|news")
-    publisher = Publisher(make_settings(alert_sink=f"jsonl://{primary},{only_warnings},{only_premium}"))
+    only_news = robot_url(robot, "#severity=error&profile=news")
+    only_premium = robot_url(robot, "#profile=premium|news")
+    publisher = Publisher(make_settings(alert_sink=f"jsonl://{primary},{only_news},{only_premium}"))
     publisher.publish(alert_event())  # severity error, profile hls-ladder: neither robot wants it
     assert not robot.requests and len(lines(primary)) == 1
     premium = alert_event()
     premium["data"]["profile"] = "premium"
     publisher.publish(premium)
     assert len(robot.requests) == 1
+
+
+def test_a_severity_no_message_of_the_setting_has_is_refused_with_where_it_belongs(robot, tmp_path):
+    warnings = robot_url(robot, "#severity=warning")
+    publisher = Publisher(make_settings(alert_sink=f"jsonl://{tmp_path}/a.jsonl,{warnings}"))
+    with pytest.raises(ConfigError, match=r"PLAYGATE_ALERT_SINK.*severity=warning.*PLAYGATE_PLAYBACK_SINK"):
+        publisher.routes_for("playgate.qc.alert")
+    with pytest.raises(ConfigError, match=r"unknown severity warn; use error, warning, info"):
+        Publisher(make_settings(playback_sink=robot_url(robot, "#severity=warn"))).routes_for(
+            "playgate.playback.ready"
+        )
 
 
 def test_a_final_failure_wins_over_a_retryable_one_so_the_event_is_dead_lettered(store, robot, hook):

@@ -74,3 +74,21 @@ def test_a_secret_that_is_not_a_standard_webhooks_key_is_refused(receiver, monke
     with pytest.raises(ConfigError, match="not a Standard Webhooks key") as caught:
         open_sink(f"{receiver.url}/hook?secret=${{HOOK_SECRET}}", make_settings())
     assert "short" not in str(caught.value).replace("shortened", "")
+
+
+def test_an_https_receiver_whose_certificate_does_not_verify_is_refused_before_anything_is_sent(
+    monkeypatch,
+):
+    import ssl
+
+    import trustme
+
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    unknown_ca = trustme.CA()  # not in the system's CA bundle, which is what the sinks trust
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    unknown_ca.issue_cert("127.0.0.1").configure_cert(context)
+    with Receiver(tls=context) as receiver:
+        url = f"{receiver.url}/in#secret=${{HOOK_SECRET}}"
+        with pytest.raises(SinkRejected, match="certificate does not verify against the system's CA bundle"):
+            open_sink(url, make_settings()).send(alert_event(), timeout_s=5)
+        assert receiver.requests == []

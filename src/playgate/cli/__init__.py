@@ -115,6 +115,9 @@ def _main(argv: list[str]) -> int:
         print(f"playgate: unknown command {name!r}.\n\n{_usage()}", file=sys.stderr)
         return 2
     module_name, summary = COMMANDS[name]
+    from playgate.settings import warn_unknown_variables
+
+    warn_unknown_variables(lambda problem: print(f"playgate: warning: {problem}", file=sys.stderr))
     module = importlib.import_module(module_name)
     parser = argparse.ArgumentParser(prog=f"playgate {name}", description=summary)
     module.configure_parser(parser)
@@ -153,14 +156,15 @@ def _as_a_command() -> Iterator[None]:
 def explain(error: BaseException) -> tuple[int | None, str]:
     """(exit code, one line) for an error a user can act on; (None, "") for a bug.
 
-    Configuration problems exit 2, a run that failed (ICE or a sink unreachable) exits 1. Nothing
-    redelivers what a command was doing, so a retryable failure says to run the command again.
+    Configuration problems exit 2 (a setting, or ICE refusing the credentials), a run that failed (ICE or
+    a sink unreachable) exits 1. Nothing redelivers what a command was doing, so a retryable failure says
+    to run the command again.
     """
-    from playgate.errors import ConfigError, PlaygateError, RuleFileError
+    from playgate.errors import ConfigError, Misconfigured, PlaygateError, RuleFileError
 
     if isinstance(error, RuleFileError):
         return EXIT_CONFIG, _rule_file_line(error)
-    if isinstance(error, ConfigError):
+    if isinstance(error, ConfigError | Misconfigured):
         return EXIT_CONFIG, _one_line(error.message)
     if isinstance(error, PlaygateError):
         again = " Nothing was retried: run the command again once that is fixed." if error.retryable else ""

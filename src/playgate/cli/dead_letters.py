@@ -140,8 +140,9 @@ def _one_line(text: str, limit: int = 160) -> str:
 
 
 def replay(records: list[Record], handle: Handle) -> list[ReplayResult]:
-    """Send each record's payload through ``handle``; one failure does not stop the others."""
-    from playgate.errors import PlaygateError
+    """Send each record's payload through ``handle``; one failure does not stop the others, but a
+    misconfigured function stops them all (every one would fail the same way, and none is recorded)."""
+    from playgate.errors import Misconfigured, PlaygateError
 
     results = []
     for record in records:
@@ -152,6 +153,8 @@ def replay(records: list[Record], handle: Handle) -> list[ReplayResult]:
             continue
         try:
             summary = handle(payload)
+        except Misconfigured:
+            raise
         except PlaygateError as error:
             summary = getattr(error, "summary", None)
             results.append(ReplayResult(record.id, False, summary=summary, error=f"{error.reason}: {error}"))
@@ -174,10 +177,19 @@ def _unhandled(summary: Any) -> str:
 
 def default_handle() -> tuple[Handle, Callable[[], None]]:
     """The configured handler (settings from PLAYGATE_*), and how to close what it opened."""
-    from playgate.handler import Runtime, handle_payload
+    from playgate.handler import RetryLater, Runtime, handle_payload
 
     runtime = Runtime.build()
-    return (lambda payload: handle_payload(payload, runtime=runtime)), runtime.close
+
+    def handle(payload: Any) -> dict[str, Any]:
+        try:
+            return handle_payload(payload, runtime=runtime)
+        except RetryLater as error:
+            if error.misconfigured is not None:  # a configuration error: one line, exit 2
+                raise error.misconfigured from None
+            raise
+
+    return handle, runtime.close
 
 
 # --- command line --------------------------------------------------------------------------------------

@@ -19,7 +19,8 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
         "table): e.g. PLAYGATE_ICE_ENDPOINT=http://127.0.0.1:8790 for a local 'playgate emulator'. Prints "
         "one JSON summary per file. Exit 0 when every item was handled, 1 when an item was dead-lettered "
         "(not an ICE event, or a final failure with no alert) or failed retryably (nothing redelivers it: "
-        "run again), 2 for a missing file or a configuration problem."
+        "run again), 2 for a missing file or a configuration problem (a setting, or ICE refusing the "
+        "credentials: nothing is recorded, so the same files can be run again once it is fixed)."
     )
     parser.add_argument(
         "files",
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
             try:
                 summary = handle_payload(path.read_bytes(), runtime=runtime)
             except RetryLater as error:
+                if error.misconfigured is not None:  # nothing was recorded: one line, exit 2
+                    raise error.misconfigured from None
                 summary = error.summary
             print(json.dumps({"file": str(path), **summary}))
             if _explain(path, summary["results"], runtime.settings.dead_letter_sink):

@@ -26,14 +26,17 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from playgate.errors import ConfigError, PlaygateError
-    from playgate.log import redact_text
     from playgate.publish import open_sink
+    from playgate.publish.routes import parse_routes
     from playgate.settings import Settings
 
     try:
-        sink = open_sink(args.url, Settings())
+        routes = parse_routes("URL", args.url)  # routing options (severity=…) are the publisher's
+        if len(routes) > 1:
+            raise ConfigError("give one sink URL at a time (a comma inside a URL is written %2C)")
+        sink = open_sink(routes[0].url, Settings())
     except ConfigError as error:
-        print(f"playgate sinks test: {redact_text(error.message)}", file=sys.stderr)
+        print(f"playgate sinks test: {one_line(error.message)}", file=sys.stderr)
         return 2
     event = sample(args.type, f"playgate/{Settings().function_name}")
     try:
@@ -43,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             flush(timeout_s=args.timeout)
     except PlaygateError as error:
         print(
-            f"playgate sinks test: not delivered ({error.reason}): {redact_text(error.message)}",
+            f"playgate sinks test: not delivered ({error.reason}): {one_line(error.message)}",
             file=sys.stderr,
         )
         return 1
@@ -51,6 +54,12 @@ def run(args: argparse.Namespace) -> int:
         sink.close()
     print(f"sent {event['type']} {event['id']} to {sink.url}")
     return 0
+
+
+def one_line(message: str) -> str:
+    from playgate.log import redact_text
+
+    return " ".join(redact_text(message).split())
 
 
 def sample(kind: str, source: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from playgate.events.auth import (
 )
 from playgate.events.decode import decode
 from playgate.events.model import (
+    ICE_EVENT_TYPES,
     MEDIA_INFO_EVENT_TYPE,
     UPLOAD_EVENT_TYPES,
     IceEvent,
@@ -26,6 +27,7 @@ from playgate.events.model import (
 )
 
 __all__ = [
+    "ICE_EVENT_TYPES",
     "MEDIA_INFO_EVENT_TYPE",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",

@@ -27,6 +27,35 @@ UPLOAD_EVENT_TYPES = frozenset(
     }
 )
 
+# Every event type ICE sends (help.aliyun.com/en/ims/user-guide/event-list-2), and playgate's own: what
+# PLAYGATE_CHECKED_EVENT_TYPES may name.
+ICE_EVENT_TYPES = UPLOAD_EVENT_TYPES | frozenset(
+    {
+        "RegisterMediaComplete",
+        "CreateAuditComplete",
+        "DeleteMediaComplete",
+        "MediaBaseChangeComplete",
+        "WorkflowTaskComplete",
+        "VideoAnalysisComplete",
+        "SnapshotComplete",
+        "DynamicImageComplete",
+        "TranscodeComplete",
+        "TranscodeParentComplete",
+        "MediaConvertComplete",
+        "MediaConvertOutputComplete",
+        "MediaConvertOutputGroupComplete",
+        "AIProduceComplete",
+        "AIMediaAuditComplete",
+        "MediaAiAnalysisComplete",
+        "ProduceMediaComplete",
+        "BatchProduceMediaComplete",
+        "LiveRecordFileCreated",
+        "LiveRecordTaskStatus",
+        "LiveSnapshotFileCreated",
+        MEDIA_INFO_EVENT_TYPE,
+    }
+)
+
 # Prefix → family, most specific first. One family per kind of job, so that the event types that finish
 # the same job (TranscodeComplete / TranscodeParentComplete) share one idempotency key.
 _FAMILY_PREFIXES: tuple[tuple[str, str], ...] = (

@@ -27,9 +27,10 @@ from playgate.errors import (
     IceUnavailable,
     InvalidRequest,
     MediaNotFound,
+    Misconfigured,
     PlaygateError,
 )
-from playgate.ice.credentials import Credentials, resolve_credentials
+from playgate.ice.credentials import Credentials, resolve_credentials, where_from
 from playgate.ice.retry import GiveUp, RetryPolicy, run_with_retries
 from playgate.ice.transport import Answer, Transport
 from playgate.log import redact_text, register_secret
@@ -40,17 +41,13 @@ if TYPE_CHECKING:
 
 API_VERSION = "2020-11-09"
 
-_ACCESS_CODES = (
-    "Forbidden",
-    "SignatureDoesNotMatch",
-    "InvalidAccessKeyId",
-    "InvalidSecurityToken",
-    "IncompleteSignature",
-    "MissingSignature",
-    "NoPermission",
-    "OperationDenied",
-    "InvalidAuthorization",
-)
+# What ICE answers when the function itself is set up wrong (any media would get the same): its key, its
+# secret, its STS token, its role's permissions, or an endpoint that is not ICE 2020-11-09.
+_KEY_CODES = ("InvalidAccessKeyId",)
+_SECRET_CODES = ("SignatureDoesNotMatch", "IncompleteSignature", "MissingSignature", "InvalidAuthorization")
+_TOKEN_CODES = ("InvalidSecurityToken",)
+_PERMISSION_CODES = ("Forbidden", "NoPermission", "OperationDenied", "ActionUnauthorized")
+_ENDPOINT_CODES = ("InvalidAction", "InvalidVersion")
 _THROTTLING_CODES = ("Throttling", "RequestsTooFrequent", "ServiceUnavailable", "ServiceUnAvailable")
 _NOT_FOUND_CODES = ("ResourceNotFound", "MediaNotExist", "NotFound", "NotExist")
 
@@ -382,9 +379,11 @@ class IceClient:
         return outcome
 
     def warm(self) -> IceClient:
-        """Set up the transport now (FC's initializer): credentials and, for HTTPS, the TLS context and
-        the first connection, so the first event does not pay for them."""
+        """Set up the transport now (FC's initializer): credentials, asked once here so that a function
+        without any fails to start (``NoCredentials``) instead of on every event, and, for HTTPS, the TLS
+        context and the first connection, so the first event does not pay for them."""
         transport = self._transport_for_calls()
+        transport.credentials()
         with contextlib.suppress(OSError):  # the first call connects again
             transport.warm(self.policy.timeout_s)
         return self
@@ -412,21 +411,47 @@ class IceClient:
         where = self._where(action, media_id)
         code, status = failure.code or "", failure.status
         kw = {"code": failure.code, "request_id": failure.request_id}
-        if code.startswith(_ACCESS_CODES) or status in (401, 403):
-            advice = f"grant the credentials ice:{action} (RAM policy) and check the access key and region."
-            return AccessDenied(
-                redact_text(f"{where} was refused: {failure.describe()}. Fix: {advice}"), **kw
-            )
+        misconfigured = self._misconfigured(action, code, status)
+        if misconfigured is not None:
+            kind, fix = misconfigured
+            said = f"{where} was refused: {failure.describe()}. The function is misconfigured: {fix}"
+            return kind(redact_text(said), **kw)
         said = failure.message.lower()
         not_found = (status == 404 and not code.startswith("HTTP")) or code.endswith(_NOT_FOUND_CODES)
         not_found = not_found or (code == "InvalidParameter" and ("not exist" in said or "not found" in said))
-        if media_id and not_found and not code.startswith("InvalidAction"):
+        if media_id and not_found:
             advice = "check the MediaId in the event and that the endpoint is the media's region."
             return MediaNotFound(
                 redact_text(f"{where}: no such media: {failure.describe()}. Fix: {advice}"), **kw
             )
         advice = "check the request parameters and the API version; retrying will not help."
         return InvalidRequest(redact_text(f"{where} was rejected: {failure.describe()}. {advice}"), **kw)
+
+    def _misconfigured(
+        self, action: str, code: str, status: int | None
+    ) -> tuple[type[Misconfigured], str] | None:
+        """What to fix when ICE's answer blames the function's own credentials, role or endpoint."""
+        source = where_from(self._credentials.source if self._credentials else "default-chain")
+        if code.startswith(_KEY_CODES):
+            return AccessDenied, f"ICE does not know the access key id (or it is disabled): fix {source}."
+        if code.startswith(_SECRET_CODES):
+            return AccessDenied, f"the access key secret does not match the key id: fix {source}."
+        if code.startswith(_TOKEN_CODES):
+            return (
+                AccessDenied,
+                f"the STS security token is expired, malformed or not the key's: renew {source}.",
+            )
+        if code.startswith(_PERMISSION_CODES) or status in (401, 403):
+            return AccessDenied, (
+                f"the credentials from {source} may not call ice:{action}: grant ice:{action} to the "
+                "function's role or RAM user (RAM policy), and check the region."
+            )
+        if code.startswith(_ENDPOINT_CODES):
+            return Misconfigured, (
+                "the endpoint does not answer as ICE 2020-11-09: check PLAYGATE_ICE_ENDPOINT and "
+                "PLAYGATE_REGION."
+            )
+        return None
 
     def _gave_up(self, action: str, media_id: str | None, stop: GiveUp) -> PlaygateError:
         last = stop.last if isinstance(stop.last, CallFailed) else None

@@ -4,20 +4,34 @@
 2. FC 2.0 ``context.credentials`` (the function role's STS credentials, fresh per invocation);
 3. the FC 3.0 environment (``ALIBABA_CLOUD_ACCESS_KEY_ID`` / ``_SECRET`` / ``ALIBABA_CLOUD_SECURITY_TOKEN``);
 4. none of these: ``None``, and the client asks Alibaba Cloud's default credential chain
-   (``alibabacloud-credentials``: ECS/RRSA roles, credentials file…), imported only then.
+   (``alibabacloud-credentials``: ECS/RRSA roles, credentials file…), imported only then. A chain that
+   yields nothing is :class:`NoCredentials`: the function is misconfigured, the event is not used up.
 
 Every secret found is registered with the log redactor before anything can print it.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from playgate.errors import ConfigError
+from playgate.errors import ConfigError, NoCredentials
 from playgate.log import redact_text, register_secret
+
+# Where each source's credentials are set: what an error about them tells the operator to fix.
+_SOURCES = {
+    "settings": "PLAYGATE_ACCESS_KEY_ID/PLAYGATE_ACCESS_KEY_SECRET (and PLAYGATE_SECURITY_TOKEN)",
+    "fc-context": "the function's role (FC passes its STS credentials in the context)",
+    "environment": "ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN)",
+    "default-chain": "the default credential chain's source (credentials file, RRSA or instance role)",
+}
+
+
+def where_from(source: str) -> str:
+    return _SOURCES.get(source, source)
 
 
 @dataclass(frozen=True)
@@ -102,7 +116,8 @@ def resolve_credentials(
 
 def default_chain() -> Callable[[], Credentials]:
     """Credentials from ``alibabacloud_credentials``' default chain, asked before every call (it caches and
-    refreshes them itself)."""
+    refreshes them itself). Its own log lines (a traceback per provider that failed) are silenced: the
+    error raised names what every provider said, once."""
     advice = (
         "set PLAYGATE_ACCESS_KEY_ID/PLAYGATE_ACCESS_KEY_SECRET, give the function a role, or set "
         "ALIBABA_CLOUD_ACCESS_KEY_ID/_SECRET"
@@ -113,6 +128,7 @@ def default_chain() -> Callable[[], Credentials]:
         raise ConfigError(
             f"No ICE credentials: {advice} (or install alibabacloud-credentials for its default chain)."
         ) from None
+    logging.getLogger("credentials").disabled = True
     try:
         client = Client()
     except Exception as exc:
@@ -122,7 +138,7 @@ def default_chain() -> Callable[[], Credentials]:
         try:
             found = client.get_credential()
         except Exception as exc:
-            raise ConfigError(
+            raise NoCredentials(
                 f"No ICE credentials: {advice}; the default credential chain found none ({_redacted(exc)})."
             ) from None
         creds = _pair(
@@ -133,7 +149,7 @@ def default_chain() -> Callable[[], Credentials]:
             "the default chain's access key id and secret",
         )
         if creds is None:
-            raise ConfigError(f"No ICE credentials: the default chain found none; {advice}.")
+            raise NoCredentials(f"No ICE credentials: the default chain found none; {advice}.")
         return creds
 
     return current

@@ -118,6 +118,10 @@ class Transport:
         is read, so they cost one round trip, without threads. Failures come back in their place."""
         return self._exchange_all([self._prepare(action, query) for action, query in calls], timeout_s)
 
+    def credentials(self) -> Credentials:
+        """The credentials the next call will sign with (the source may raise ``NoCredentials``)."""
+        return self._credentials()
+
     def warm(self, timeout_s: float = 5.0) -> None:
         """Open one connection now (FC's initializer): the TLS context and handshake off the first event."""
         conn, reused = self._connection()

@@ -7,7 +7,7 @@ local sinks may ignore it.
 from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from playgate.errors import ConfigError
 
@@ -33,6 +33,13 @@ def query_options(url: str, query: str, allowed: set[str]) -> dict[str, str]:
             raise ConfigError(f"sink {url!r}: option {key!r} is given {len(values)} times; give it once")
         options[key] = values[0]
     return options
+
+
+def url_options(url: str, allowed: set[str]) -> dict[str, str]:
+    """The options of a sink URL that has no receiver query (MNS, EventBridge): in its query or after
+    ``#``, where the HTTP sinks keep theirs; given in both places is given twice."""
+    parts = urlsplit(url)
+    return query_options(url, "&".join(part for part in (parts.query, parts.fragment) if part), allowed)
 
 
 def bool_option(url: str, name: str, value: str | None, default: bool) -> bool:

@@ -35,6 +35,7 @@ def sign(secret: str, timestamp_ms: int) -> str:
 
 class DingTalkSink(RobotSink):
     name = "DingTalk"
+    max_text_bytes = MAX_TEXT_BYTES
 
     def request(self, title: str, text: str, event: dict[str, Any]) -> Request:
         body = {"msgtype": "markdown", "markdown": {"title": title, "text": fit_text(text, MAX_TEXT_BYTES)}}

@@ -24,7 +24,7 @@ from typing import Any
 
 from playgate.errors import ConfigError, SinkRejected, SinkUnavailable
 from playgate.ice.credentials import Credentials
-from playgate.publish.base import query_options
+from playgate.publish.base import url_options
 from playgate.publish.http_post import HttpPoster, Reply, Request
 
 PATH = "/openapi/putEvents"
@@ -60,7 +60,7 @@ class EventBridgeSink:
         self.url = f"eventbridge://{self.bus}"
         if not self.bus:
             raise ConfigError(f"sink {url!r} names no event bus; use eventbridge://BUS?account_id=…")
-        options = query_options(url, parts.query, OPTIONS)
+        options = url_options(url, OPTIONS)
         self.endpoint = _endpoint(url, options, region)
         self._credentials = credentials
         self.poster = HttpPoster.from_options(url, options, display=self.url)

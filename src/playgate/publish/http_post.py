@@ -1,22 +1,29 @@
 """POST one JSON body to an HTTP sink, retrying 429, 5xx and network errors with backoff in the time left.
 
 A send never waits past the invocation's deadline (``timeout_s``, what ``Publisher`` passes) nor past the
-sink's own ``retry_for`` budget when there is no deadline (the CLI). ``Retry-After`` is honoured when it fits.
-What retrying cannot fix (another 4xx, a robot's "bad signature" answer) is final at once: ``SinkRejected``.
-Each sink decides what its answer body means with a ``check(reply)`` callback that raises or returns.
+sink's own ``retry_for`` budget. ``Retry-After`` is honoured when it fits. What retrying cannot fix
+(another 4xx, a robot's "bad signature" answer, TLS to a server that does not speak it) is final at once:
+``SinkRejected``. Each sink decides what its answer body means with a ``check(reply)`` callback.
+
+The client is urllib3 (a core dependency, shared with the probe): one thread-safe pool per sink, no proxy
+from the environment, no redirects, the system's CA bundle, at most ``MAX_REPLY_BYTES`` of an answer read.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import random
-import threading
+import re
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import requests
+import urllib3
+from urllib3.exceptions import HTTPError, NewConnectionError, ProtocolError, SSLError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 
 from playgate.errors import DeadlineExceeded, SinkRejected, SinkUnavailable
 from playgate.log import redact_text
@@ -27,6 +34,10 @@ DEFAULT_RETRY_FOR_S = 10.0
 FIRST_BACKOFF_S = 0.2
 MAX_BACKOFF_S = 2.0
 MIN_ATTEMPT_S = 0.05  # an attempt with less time than this is not started
+MAX_REPLY_BYTES = 64 * 1024  # robots answer a line of JSON; an error page is cut, not read whole
+SNIPPET_CHARS = 200
+# OpenSSL's words for "the other side does not speak TLS": a plain-HTTP server on an https:// URL
+_NOT_TLS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "UNKNOWN_PROTOCOL")
 
 
 @dataclass(frozen=True)
@@ -52,7 +63,7 @@ class NotNow(SinkUnavailable):
 
 
 class HttpPoster:
-    """One keep-alive session per sink; thread-safe for the gate's worker threads."""
+    """One kept-alive pool per sink; thread-safe for the gate's worker threads."""
 
     def __init__(
         self, display: str, *, timeout_s: float = DEFAULT_TIMEOUT_S, retry_for_s: float = DEFAULT_RETRY_FOR_S
@@ -60,7 +71,7 @@ class HttpPoster:
         self.display = display
         self.timeout_s = timeout_s
         self.retry_for_s = retry_for_s
-        self._local = threading.local()
+        self._pool = urllib3.PoolManager(num_pools=4, maxsize=8, block=False, retries=False)
 
     @classmethod
     def from_options(cls, url: str, options: Mapping[str, Any], display: str | None = None) -> HttpPoster:
@@ -79,12 +90,16 @@ class HttpPoster:
         timeout_s: float | None,
         check: Callable[[Reply], None] = lambda reply: None,
     ) -> Reply:
-        """POST until accepted. ``build()`` makes each attempt's request anew (signatures carry a time)."""
-        until = time.monotonic() + (self.retry_for_s if timeout_s is None else timeout_s)
+        """POST until accepted; no retry starts ``retry_for`` after the first attempt, and nothing runs
+        past ``timeout_s`` (the time left). ``build()`` makes each attempt's request anew (signatures
+        carry a time)."""
+        started = time.monotonic()
+        hard = started + (self.retry_for_s + self.timeout_s if timeout_s is None else timeout_s)
+        retry_until = min(hard, started + self.retry_for_s)
         attempt = 0
         while True:
             attempt += 1
-            left = until - time.monotonic()
+            left = hard - time.monotonic()
             if left < MIN_ATTEMPT_S:
                 raise DeadlineExceeded(
                     f"sink {self.display}: no time left to send; the event will be retried"
@@ -98,7 +113,7 @@ class HttpPoster:
                 if not getattr(error, "retry_now", True):
                     raise
                 wait = _backoff(attempt, getattr(error, "retry_after_s", None))
-                if time.monotonic() + wait + MIN_ATTEMPT_S >= until:
+                if time.monotonic() + wait + MIN_ATTEMPT_S >= retry_until:
                     raise SinkUnavailable(
                         f"{error.message} (gave up after {attempt} attempt(s) within the time left)",
                         code=error.code,
@@ -106,37 +121,97 @@ class HttpPoster:
                 time.sleep(wait)
 
     def _once(self, url: str, body: bytes, headers: dict[str, str], timeout_s: float) -> Reply:
-        session = self._session()
+        until = time.monotonic() + timeout_s
         try:
-            answer = session.post(url, data=body, headers=headers, timeout=timeout_s, allow_redirects=False)
-        except requests.Timeout:
-            raise SinkUnavailable(
-                f"sink {self.display}: no answer within {timeout_s:.1f} s", code="timeout"
-            ) from None
-        except requests.RequestException as error:
-            raise SinkUnavailable(
-                f"sink {self.display}: cannot reach the receiver ({type(error).__name__})", code="network"
-            ) from None
-        return Reply(answer.status_code, answer.content, {k.lower(): v for k, v in answer.headers.items()})
-
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = self._local.session = requests.Session()
-            session.trust_env = False  # no proxy from the environment: the sink URL says where to go
-        return session
+            answer = self._pool.request(
+                "POST",
+                url,
+                body=body,
+                headers=headers,
+                timeout=urllib3.Timeout(connect=timeout_s, read=timeout_s),
+                redirect=False,
+                retries=False,
+                preload_content=False,
+            )
+            try:
+                content = _read(answer, until)
+            finally:
+                answer.release_conn()
+        except HTTPError as error:
+            raise unreachable(self.display, error, timeout_s) from None
+        return Reply(answer.status, content, {k.lower(): v for k, v in answer.headers.items()})
 
     def close(self) -> None:
-        session = getattr(self._local, "session", None)
-        if session is not None:
-            session.close()
+        self._pool.clear()
+
+
+def _read(answer: Any, until: float) -> bytes:
+    """At most ``MAX_REPLY_BYTES`` of the answer, read until ``until``: the rest is left unread."""
+    chunks: list[bytes] = []
+    size = 0
+    while size < MAX_REPLY_BYTES:
+        chunk = answer.read1(MAX_REPLY_BYTES - size)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if time.monotonic() > until:
+            break
+    answer.close()  # cut short: the connection is not reused
+    return b"".join(chunks)
+
+
+def unreachable(display: str, error: HTTPError, timeout_s: float) -> SinkUnavailable | SinkRejected:
+    """A urllib3 failure as one line that says what happened; the exception text (with the URL) is dropped."""
+    cause: BaseException = error
+    while isinstance(reason := getattr(cause, "reason", None), BaseException) and reason is not cause:
+        cause = reason  # urllib3 wraps: the innermost error says what happened
+    if isinstance(cause, NewConnectionError):  # first: urllib3 derives it from its connect timeout
+        detail = "connection refused" if "refused" in str(cause).lower() else "no connection"
+        return SinkUnavailable(f"sink {display}: cannot connect to the receiver ({detail})", code="network")
+    if isinstance(cause, Urllib3Timeout | TimeoutError):
+        return SinkUnavailable(f"sink {display}: no answer within {timeout_s:.1f} s", code="timeout")
+    if isinstance(cause, SSLError | ssl.SSLError):
+        return _tls_failure(display, cause)
+    if isinstance(cause, ProtocolError):
+        return SinkUnavailable(
+            f"sink {display}: the receiver closed the connection without an answer", code="network"
+        )
+    return SinkUnavailable(
+        f"sink {display}: cannot reach the receiver ({type(cause).__name__})", code="network"
+    )
+
+
+def _tls_failure(display: str, cause: BaseException) -> SinkUnavailable | SinkRejected:
+    """TLS to a plain-HTTP server or a certificate that does not verify is configuration: final."""
+    text = str(cause)
+    scheme = display.partition("://")[0]
+    plain = {"https": "http://", "eventbridge": "?endpoint=http://…"}.get(scheme, f"{scheme}+http://")
+    if any(word in text.upper() for word in _NOT_TLS):
+        return SinkRejected(
+            f"configuration error: sink {display}: the receiver does not speak HTTPS (TLS failed: "
+            f"{_tls_words(text)}); for a plain-HTTP receiver (a local test) write {plain}",
+            code="tls",
+        )
+    if "CERTIFICATE_VERIFY_FAILED" in text.upper():
+        return SinkRejected(
+            f"configuration error: sink {display}: the receiver's certificate does not verify against the "
+            f"system's CA bundle ({_tls_words(text)})",
+            code="tls",
+        )
+    return SinkUnavailable(f"sink {display}: TLS failed ({_tls_words(text)})", code="tls")
+
+
+def _tls_words(text: str) -> str:
+    found = re.search(r"\[SSL: ([A-Z_]+)\][^(]*|certificate verify failed: [^(]*", text)
+    return " ".join((found.group(0) if found else text.split("(_ssl")[0]).split())[:120]
 
 
 def classify(display: str, reply: Reply) -> None:
     """2xx passes; 408, 425, 429 and 5xx are worth retrying; any other status is final."""
     if 200 <= reply.status < 300:
         return
-    snippet = redact_text(reply.body[:200].decode("utf-8", "replace"))  # receivers echo what they got
+    snippet = body_summary(reply)
     if reply.status in (408, 425, 429) or reply.status >= 500:
         error = SinkUnavailable(
             f"sink {display}: HTTP {reply.status} {snippet}".rstrip(), code=str(reply.status)
@@ -147,6 +222,32 @@ def classify(display: str, reply: Reply) -> None:
     raise SinkRejected(
         f"sink {display}: HTTP {reply.status}{hint}: {snippet}".rstrip(), code=str(reply.status)
     )
+
+
+def body_summary(reply: Reply) -> str:
+    """The answer's body on one line: an HTML page by its title, other text with its whitespace folded;
+    redacted (receivers echo what they got) and cut to ``SNIPPET_CHARS``."""
+    text = reply.body[:8192].decode("utf-8", "replace")
+    if "html" in reply.headers.get("content-type", "").lower() or text.lstrip()[:1] == "<":
+        found = re.search(r"<title[^>]*>(.*?)</title>|<h1[^>]*>(.*?)</h1>", text, re.I | re.S)
+        heading = re.sub(r"<[^>]+>", " ", (found.group(1) or found.group(2)) if found else "")
+        text = f"(an HTML page: {heading})" if heading.strip() else "(an HTML page)"
+    text = " ".join(text.split())
+    if len(text) > SNIPPET_CHARS:
+        text = text[: SNIPPET_CHARS - 1] + "…"
+    return redact_text(text)
+
+
+class _DropQueries(logging.Filter):
+    """urllib3 logs request lines at debug level with the full URL: a robot's token is in its query."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(a.split("?", 1)[0] if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_DropQueries())
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -2,8 +2,9 @@
 
 URL form: everything after ``jsonl://`` is the path. ``jsonl:///var/log/alerts.jsonl`` (three slashes)
 is absolute; ``jsonl://out/alerts.jsonl`` is relative to the working directory when the sink opens;
-``~`` is expanded. Missing parent folders are created. Option ``?fsync=true`` flushes every line to disk
-before ``send`` returns (slower; survives a machine crash, not just a process crash).
+``~`` is expanded. Missing parent folders are created. Option ``#fsync=true`` (or ``?fsync=true``)
+flushes every line to disk before ``send`` returns (slower; survives a machine crash, not just a process
+crash).
 
 Lines from several threads and processes never interleave: the file is opened with ``O_APPEND`` and every
 line is written under an exclusive ``flock`` (other processes) and the sink's own lock (other threads: they
@@ -41,12 +42,15 @@ LOCK_POLL_S = 0.005
 def parse_path(url: str) -> tuple[Path, dict[str, str]]:
     rest = url[len("jsonl:") :]
     rest = rest[2:] if rest.startswith("//") else rest
+    rest, _, fragment = rest.partition("#")  # options after '#', like every sink's
     raw, _, query = rest.partition("?")
     if not raw:
         raise ConfigError(
             f"sink {url!r} names no file; use jsonl:///absolute/path.jsonl or jsonl://relative/path.jsonl"
         )
-    return Path(os.path.expanduser(raw)).absolute(), query_options(url, query, {"fsync"})
+    return Path(os.path.expanduser(raw)).absolute(), query_options(
+        url, "&".join(p for p in (query, fragment) if p), {"fsync"}
+    )
 
 
 class JsonlSink:

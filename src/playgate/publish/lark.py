@@ -33,6 +33,7 @@ def sign(secret: str, timestamp_s: int) -> str:
 
 class LarkSink(RobotSink):
     name = "Lark"
+    max_text_bytes = MAX_TEXT_BYTES
     default_per_minute = 100  # Lark: 100 a minute, 5 a second per bot
 
     def request(self, title: str, text: str, event: dict[str, Any]) -> Request:

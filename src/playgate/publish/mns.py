@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from playgate.errors import ConfigError, DeadlineExceeded, PlaygateError, SinkRejected, SinkUnavailable
 from playgate.ice.credentials import Credentials
 from playgate.log import redact_text
-from playgate.publish.base import bool_option, number_option, query_options
+from playgate.publish.base import bool_option, number_option, url_options
 from playgate.publish.size import MNS_MAX_MESSAGE_BYTES, encode_event, fit_to_limit
 
 Kind = Literal["queue", "topic"]
@@ -306,7 +306,7 @@ def open_mns(url: str, settings: Any, credentials: Callable[[], Credentials | No
             "at most 256 characters)"
         )
     allowed = {"endpoint", "timeout", "max_bytes"} | ({"base64"} if kind == "queue" else set())
-    options = query_options(url, parts.query, allowed)
+    options = url_options(url, allowed)
     endpoint = options.get("endpoint") or getattr(settings, "mns_endpoint", None)
     if not endpoint:
         raise ConfigError(

@@ -4,9 +4,12 @@
 A setting may list several sinks (:mod:`.routes`). ``publish`` returns only when every *required* sink
 that wants the message took it, else raises (a final failure before a retryable one, so the event is
 dead-lettered and replayable rather than redelivered forever); best-effort sinks go last and their
-failures are only logged. With several sinks, each delivery is recorded in the idempotency store under
-the CloudEvent id, so a redelivery or a dead-letter replay sends the same message (same id) only where
-it has not been delivered yet.
+failures are only logged. A best-effort sink gets a small share of the time left
+(``BEST_EFFORT_SHARE``, at most ``BEST_EFFORT_S``), and once it failed for want of an answer it is not
+tried again for ``BENCH_S``: a robot that is down costs one short try a minute, not every event's time.
+With several sinks, each
+delivery is recorded in the idempotency store under the CloudEvent id, so a redelivery or a dead-letter
+replay sends the same message (same id) only where it has not been delivered yet.
 
 Sinks open on first use and stay open for the life of the FC instance; two settings naming the same URL
 share one sink. ``publisher.context`` may be replaced per invocation: MNS sinks read credentials from it
@@ -23,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from itertools import repeat
 from typing import Any
 
-from playgate.errors import ConfigError, DeadlineExceeded, PlaygateError
+from playgate.errors import ConfigError, DeadlineExceeded, PlaygateError, SinkUnavailable
 from playgate.ice.credentials import resolve_credentials
 from playgate.log import get_logger, redact_text
 from playgate.publish.base import Sink
@@ -34,6 +37,9 @@ from playgate.publish.sink_url import display_url
 from playgate.publish.sinks import open_sink
 
 MIN_SEND_S = 0.05  # a send that cannot even start a round trip in this time is not begun
+BEST_EFFORT_SHARE = 0.1  # of the time left: what a best-effort send (or a digest) may take,
+BEST_EFFORT_S = 5.0  # ... and at most this (one request at the robots' default timeout)
+BENCH_S = 60.0  # a best-effort sink that could not be reached is left alone this long
 
 ROUTES = {
     PLAYBACK_READY: "playback_sink",
@@ -45,7 +51,13 @@ ROUTES = {
 
 class Publisher:
     def __init__(
-        self, settings: Any, context: Any = None, *, opener: Any = open_sink, deliveries: Any = None
+        self,
+        settings: Any,
+        context: Any = None,
+        *,
+        opener: Any = open_sink,
+        deliveries: Any = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.context = context
@@ -54,6 +66,8 @@ class Publisher:
         self._sinks: dict[str, Sink] = {}
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
+        self._clock = clock
+        self._benched: dict[str, float] = {}  # best-effort sink URL → when it may be tried again
         # the idempotency store: it records deliveries per sink and keeps the robots' rate windows
         self.store = deliveries
         self.deliveries = deliveries if hasattr(deliveries, "mark_delivered") else None
@@ -114,14 +128,19 @@ class Publisher:
 
     def _deliver(self, route: Route, job: tuple[Any, ...]) -> tuple[Route, str, PlaygateError | None]:
         setting, event, deadline, record, done = job
+        if route.best_effort and self._is_benched(route.url):
+            get_logger().info("message.skipped", id=event["id"], sink=display_url(route.url), why="benched")
+            return route, "", SinkUnavailable(f"sink {display_url(route.url)} failed a moment ago: skipped")
         try:
             sink = self.sink(setting, route.url)
             if sink.url not in done:
-                self._send(sink, event, deadline)
+                self._send(sink, event, self._send_by(deadline) if route.best_effort else deadline)
                 if record:
                     record.mark_delivered(event["id"], sink.url, ttl_s=self.settings.completed_ttl_s)
             return route, sink.url, None
         except PlaygateError as error:
+            if route.best_effort and error.retryable:
+                self._bench(route.url)
             get_logger().warning(
                 "message.not_sent",
                 message_type=event["type"],
@@ -133,6 +152,22 @@ class Publisher:
             )
             return route, "", error
 
+    def _send_by(self, deadline: float | None) -> float:
+        """The deadline of a best-effort send: a share of the time left, never the whole of it."""
+        now = self._clock()
+        if deadline is None:
+            return now + BEST_EFFORT_S
+        return now + min(max(0.0, deadline - now) * BEST_EFFORT_SHARE, BEST_EFFORT_S)
+
+    def _is_benched(self, url: str) -> bool:
+        with self._lock:
+            return self._benched.get(url, 0.0) > self._clock()
+
+    def _bench(self, url: str) -> None:
+        with self._lock:
+            self._benched[url] = self._clock() + BENCH_S
+        get_logger().warning("sink.benched", sink=display_url(url), for_s=BENCH_S)
+
     def _pool(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._executor is None:
@@ -142,7 +177,7 @@ class Publisher:
     def _send(self, sink: Sink, event: dict[str, Any], deadline: float | None) -> None:
         timeout_s = None
         if deadline is not None:
-            timeout_s = deadline - time.monotonic()
+            timeout_s = deadline - self._clock()
             if timeout_s < MIN_SEND_S:
                 raise DeadlineExceeded(
                     f"no time left to send {event['type']} to {sink.url} before the function times out; "
@@ -152,24 +187,25 @@ class Publisher:
         get_logger().debug("message.sent", message_type=event["type"], id=event["id"], sink=sink.url)
 
     def flush(self, *, deadline: float | None = None) -> None:
-        """Send what sinks hold back (a robot's digest of a burst); called at the end of an invocation."""
+        """Send what sinks hold back (a robot's digest of a burst); called at the end of an invocation.
+        A digest is best effort: a share of the time left, and not to a benched sink."""
         with self._lock:
-            sinks = list(self._sinks.values())
-        for sink in sinks:
+            sinks = list(self._sinks.items())
+        for url, sink in sinks:
             flush = getattr(sink, "flush", None)
-            if flush is None:
+            if flush is None or self._is_benched(url):
                 continue
-            timeout_s = None if deadline is None else deadline - time.monotonic()
+            timeout_s = None if deadline is None else self._send_by(deadline) - self._clock()
             if timeout_s is not None and timeout_s < MIN_SEND_S:
                 return
             try:
                 flush(timeout_s=timeout_s)
-            except (
-                PlaygateError
-            ) as error:  # the digest waits for the next flush; the alerts are elsewhere too
+            except PlaygateError as error:  # the digest waits for the next flush; the alerts are elsewhere
                 get_logger().warning(
                     "digest.not_sent", sink=sink.url, reason=error.reason, error=error.message
                 )
+                if error.retryable:
+                    self._bench(url)
 
     def dead_letter(
         self,

@@ -145,6 +145,7 @@ class RobotSink:
 
     name = "robot"
     default_per_minute = 20
+    max_text_bytes = 4096  # of a message's markdown, as the robot takes it
 
     def __init__(self, url: SinkUrl, templates: Templates) -> None:
         self.url = url.display
@@ -192,11 +193,33 @@ class RobotSink:
         if not events:  # another instance sent them a moment ago
             return 0
         try:
-            self._post(*self.templates.render_digest(events), events[-1], timeout_s)
+            self._post(*self.digest(events), events[-1], timeout_s)
         except Exception:
             self.held.put_back(events)  # the next flush tries again
             raise
         return len(events)
+
+    def digest(self, events: list[dict[str, Any]]) -> tuple[str, str]:
+        """The digest's title and text. Cut to the robot's limit, it lists the first events that fit and
+        says how many it left out (every one is in the primary sink)."""
+        title, text = self.templates.render_digest(events)
+        if _fits(text, self.max_text_bytes):
+            return title, text
+        low, high = 1, len(events) - 1  # the most events listed that fit with the note
+        while low < high:
+            middle = (low + high + 1) // 2
+            if _fits(self._cut_digest(events, middle), self.max_text_bytes):
+                low = middle
+            else:
+                high = middle - 1
+        return title, self._cut_digest(events, low)
+
+    def _cut_digest(self, events: list[dict[str, Any]], shown: int) -> str:
+        text = self.templates.render_digest(events[:shown], total=len(events))[1]
+        return (
+            f"{text}\n\n… and {len(events) - shown} more not listed here (cut to fit the robot's limit); "
+            "every alert is in the primary sink"
+        )
 
     def share_window(self, store: Any) -> None:
         """Keep this robot's window and digest in ``store``: one per robot across every instance."""
@@ -230,6 +253,10 @@ class RobotSink:
             "settings; the message is not retried.",
             code=str(code),
         )
+
+
+def _fits(text: str, max_bytes: int) -> bool:
+    return len(text.encode("utf-8")) <= max_bytes
 
 
 def fit_text(text: str, max_bytes: int) -> str:

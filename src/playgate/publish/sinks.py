@@ -12,7 +12,8 @@
 ``eventbridge://BUS``       EventBridge custom bus, PutEvents (:mod:`.eventbridge`)
 ==========================  ==========================================================================
 
-In the HTTP sinks' URLs ``${NAME}`` is the environment variable ``NAME`` (:mod:`.sink_url`).
+playgate's options follow ``#`` (the HTTP sinks pass their query to the receiver whole); in the HTTP
+sinks' URLs ``${NAME}`` is the environment variable ``NAME`` (:mod:`.sink_url`).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ def open_sink(
 ) -> Sink:
     """Open the sink ``url`` names. ``credentials`` overrides the chain (settings → FC context → env)."""
     url = url.strip()
-    if url in {"stdout", "stdout:", "stdout://"}:
+    if url.removesuffix("#") in {"stdout", "stdout:", "stdout://"}:
         from playgate.publish.stdout import StdoutSink
 
         return StdoutSink()

@@ -120,10 +120,11 @@ class Templates:
             values["findings"] += "\n\n"
         return template.title.format_map(values), template.text.format_map(values)
 
-    def render_digest(self, events: list[dict[str, Any]]) -> tuple[str, str]:
+    def render_digest(self, events: list[dict[str, Any]], *, total: int | None = None) -> tuple[str, str]:
+        """One message for ``events``; ``total`` (default: as many) is the count it says it stands for."""
         template = self.templates["digest"]
         items = "\n".join(template.item.format_map(self.fields(e)) for e in events)
-        values = {**self.fields(events[-1]), "count": len(events), "items": items}
+        values = {**self.fields(events[-1]), "count": total or len(events), "items": items}
         return template.title.format_map(values), template.text.format_map(values)
 
     def fields(self, event: dict[str, Any]) -> dict[str, Any]:

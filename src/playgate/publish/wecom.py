@@ -22,6 +22,7 @@ BAD_KEY = frozenset({93000, 40001, 40014})
 
 class WeComSink(RobotSink):
     name = "WeCom"
+    max_text_bytes = MAX_TEXT_BYTES
 
     def request(self, title: str, text: str, event: dict[str, Any]) -> Request:
         body = {"msgtype": "markdown", "markdown": {"content": fit_text(text, MAX_TEXT_BYTES)}}

@@ -110,6 +110,7 @@ class IceEmulator:
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._access_keys = {TEST_ACCESS_KEY_ID: TEST_ACCESS_KEY_SECRET}
+        self._security_tokens: dict[str, str] = {}  # an STS key's current token
 
     # --- state -------------------------------------------------------------------------------------
     def add_media(
@@ -251,10 +252,15 @@ class IceEmulator:
         except IceError as err:
             return self._error(err, host)
 
-    def add_access_key(self, access_key_id: str, access_key_secret: str) -> None:
-        """Let requests signed with this AccessKey in (the test key is known from the start)."""
+    def add_access_key(
+        self, access_key_id: str, access_key_secret: str, *, security_token: str | None = None
+    ) -> None:
+        """Let requests signed with this AccessKey in (the test key is known from the start). An STS key
+        (``security_token``) must also send that token; any other is refused as expired."""
         with self._lock:
             self._access_keys[access_key_id] = access_key_secret
+            if security_token is not None:
+                self._security_tokens[access_key_id] = security_token
 
     def _check_signature(
         self,
@@ -269,9 +275,13 @@ class IceEmulator:
             keys = dict(self._access_keys)
         signed = query if headers.get("authorization") else {**query, **form}  # v2 signs form fields too
         try:
-            verify(keys, method, path, signed, headers, body)
+            key_id = verify(keys, method, path, signed, headers, body)
         except SignatureRefused as refused:
             raise IceError(refused.status, refused.code, refused.message) from None
+        with self._lock:
+            token = self._security_tokens.get(key_id)
+        if token is not None and headers.get("x-acs-security-token") != token:
+            raise IceError(400, "InvalidSecurityToken.Expired", "Specified SecurityToken is expired.")
 
     def _fault_reply(self, kind: str, host: str) -> Reply:
         if kind == "throttling":

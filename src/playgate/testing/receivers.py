@@ -2,14 +2,16 @@
 
 ``Receiver()`` answers 200 ``{"errcode": 0, "code": 0}`` (what DingTalk, WeCom and Lark say when a
 message is sent). ``script(answer, …)`` queues answers for the next requests (an outage, a 429, a slow
-answer, a robot's error code); ``fail_rate`` fails that share of requests with 503. Verifying signatures
-is the caller's business (the tests verify each documented signature independently).
+answer, a robot's error code); ``fail_rate`` fails that share of requests with 503; ``tls`` (a server
+``ssl.SSLContext``) serves HTTPS with the caller's certificate. Verifying signatures is the caller's
+business (the tests verify each documented signature independently).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -43,7 +45,14 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, *, fail_rate: float = 0.0, seed: int | None = None, ok: Answer | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        fail_rate: float = 0.0,
+        seed: int | None = None,
+        ok: Answer | None = None,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.fail_rate = fail_rate
         self.ok = ok or Answer()
         self.requests: list[Received] = []
@@ -52,11 +61,14 @@ class Receiver:
         self._lock = threading.Lock()
         self._server = _Server((HOST, 0), _Handler)
         self._server.receiver = self
+        self.tls = tls
+        if tls is not None:  # HTTPS with the caller's certificate
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="receiver")
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self._server.server_address[1]}"
+        return f"{'https' if self.tls else 'http'}://{HOST}:{self._server.server_address[1]}"
 
     def script(self, *answers: Answer) -> Receiver:
         with self._lock:
