@@ -3,9 +3,9 @@
 ffmpeg runs with ``-loglevel repeat+level+info`` (every line tagged with its level) and ``-progress
 pipe:1`` (frame count and decoded time on stdout). Times are relative to the window's start. ffmpeg's
 decoded time follows whichever stream runs longest, so the video's own time comes from the clock
-output (command.py): its first and last frame. The
-input's description (duration, the video stream's declared size and rate) and the outputs (is there
-video, how many audio tracks) come from ffmpeg's own header lines, so no ffprobe run is needed.
+output (command.py): its first and last frame. The input's description (duration, the video stream's
+declared size and rate) and the outputs (is there video, how many audio tracks) come from ffmpeg's own
+header lines, so no ffprobe run is needed.
 """
 
 from __future__ import annotations
