@@ -82,6 +82,10 @@ done
 rm -f "$zip_path"
 (cd "$stage" && python -m zipfile -c "$zip_path" python)
 
-unpacked="$(du -sh "$stage/python" | cut -f1)"
-zipped="$(du -h "$zip_path" | cut -f1)"
+unpacked="$(du -sh --apparent-size "$stage/python" | cut -f1)"
+zipped="$(du -h --apparent-size "$zip_path" | cut -f1)"
 echo "layer for python${version}: ${zip_path} (${zipped} zipped, ${unpacked} unpacked)"
+figures="python${version}: ${zipped} zipped, ${unpacked} unpacked"
+if ! grep -qF "    ${figures}" "$root/layers/README.md"; then
+  echo "layer: layers/README.md does not quote these figures; update its line to: ${figures}" >&2
+fi

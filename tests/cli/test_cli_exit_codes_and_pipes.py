@@ -38,6 +38,7 @@ COMMANDS = {
     "status": ["status", "job-cli-1"],
     "check": ["check", "media-ladder-ok"],
     "report": ["report", "--since", "1d"],
+    "completion": ["completion", "bash"],
 }
 
 

@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 SIZE, RATE = "320x240", 25
 PICTURE = f"testsrc2=s={SIZE}:r={RATE}"
 BLACK = f"color=black:s={SIZE}:r={RATE}"
+STILL = f"smptebars=s={SIZE}:r={RATE}"
 TONE = "sine=frequency=440:sample_rate=48000"
 
 
@@ -56,7 +57,7 @@ def build_media(folder: Path) -> dict[str, Path]:
     media["black_start"] = _make(folder / "black_start.mp4", [*inputs, tone], graph, ["[v]", "2:a"], 8)
     inputs, graph = _concat([(PICTURE, 3), (BLACK, 3), (PICTURE, 3)])
     media["black_middle"] = _make(folder / "black_middle.mp4", [*inputs, tone], graph, ["[v]", "3:a"], 9)
-    still = f"smptebars=s={SIZE}:r={RATE}:d=8"
+    still = f"{STILL}:d=8"
     media["still"] = _make(folder / "still.mp4", [still, tone], "", ["0:v", "1:a"], 8)
     silent = "anullsrc=r=48000:cl=stereo"
     media["silent_track"] = _make(
@@ -86,6 +87,31 @@ def build_media(folder: Path) -> dict[str, Path]:
         2,
     )
     return media
+
+
+def black_clip(folder: Path, black_s: float, before_s: float = 0, after_s: float = 0) -> Path:
+    """Picture for ``before_s``, black for ``black_s``, picture for ``after_s``; a tone throughout."""
+    out = folder / f"black-{before_s:g}-{black_s:g}-{after_s:g}.mp4"
+    seconds = before_s + black_s + after_s
+    parts = [(src, d) for src, d in ((PICTURE, before_s), (BLACK, black_s), (PICTURE, after_s)) if d]
+    inputs, graph = _concat(parts)
+    tone = f"{TONE}:duration={seconds}"
+    return _make(out, [*inputs, tone], graph, ["[v]", f"{len(parts)}:a"], seconds)
+
+
+def audio_offset_clip(
+    folder: Path, video_s: float, audio_from_s: float, audio_to_s: float, still_s: float = 0
+) -> Path:
+    """``video_s`` of picture at 25 fps from 0 s (its last ``still_s`` a still one), and a tone from
+    ``audio_from_s`` to ``audio_to_s``."""
+    out = folder / f"audio-{audio_from_s:g}-{audio_to_s:g}-still-{still_s:g}.mp4"
+    parts = [(src, d) for src, d in ((PICTURE, video_s - still_s), (STILL, still_s)) if d]
+    inputs, graph = _concat(parts)
+    tone = len(parts)
+    delay = f"[{tone}:a]adelay={round(audio_from_s * 1000)}:all=1[a]"
+    seconds = max(video_s, audio_to_s)
+    audio = f"{TONE}:duration={audio_to_s - audio_from_s}"
+    return _make(out, [*inputs, audio], f"{graph};{delay}", ["[v]", "[a]"], seconds)
 
 
 def _with_cover(folder: Path, clean: Path) -> Path:

@@ -130,3 +130,18 @@ def test_every_s_yaml_magic_variable_is_one_the_readme_says_to_set(s_config):
     assert "s preview" in readme
     for name in used:
         assert name in readme, f"README does not say to set {name} before `s preview`"
+
+
+def test_s_yaml_role_policy_names_the_queues_region_and_account_from_the_vars(s_config):
+    """Serverless Devs fills magic variables inside vars too (parse-spec compiles every top-level key
+    but resources with ``vars`` in scope), so the policy follows the vars a user edits."""
+    variables = {**s_config["vars"], "region": "cn-beijing", "playbackQueue": "pb", "deadLetterQueue": "dl"}
+    variables["alertTopic"] = "al"
+    policy = _render(s_config["vars"]["rolePolicy"], variables)
+    resources = [r for statement in policy["Statement"] for r in statement["Resource"] if r != "*"]
+    assert resources == [
+        "acs:mns:cn-beijing:1234567890:/queues/pb/messages",
+        "acs:mns:cn-beijing:1234567890:/queues/dl/messages",
+        "acs:mns:cn-beijing:1234567890:/topics/al/messages",
+        "acs:log:cn-beijing:1234567890:project/playgate-logs/logstore/functions",
+    ]

@@ -147,3 +147,31 @@ def test_the_readmes_early_closed_pipe_ends_quietly_as_it_says(shell):
         done = shell(f"set +e -o pipefail; {pipe.replace('| head', '| head -c 1')} > /dev/null; echo $?")
         # 1 when head had gone before the schema was written (tests/cli closes the pipe first, always)
         assert done.stdout.split() in (["0"], ["1"]) and done.stderr == ""
+
+
+def test_the_readme_operates_the_gate_on_what_the_demo_did_as_it_says(shell):
+    block = _bash_block("Operating the gate: status, check, report", "playgate check")
+    block = block.replace("8790", str(_free_port()))
+    before, background, after = re.split(r"^(playgate emulator [^\n]*&)[^\n]*$", block, flags=re.M)
+    done = shell(f"set +e\n{before}")  # pasted into a terminal, status's exit 1 stops nothing
+    assert "The report of this run" in done.stdout
+    assert "media-broken-rendition: fail (qc_failed)" in done.stdout
+    status = shell.folder / "status.html"
+    report = shell.folder / "report.html"
+    assert "playgate status: media-broken-rendition" in status.read_text()
+    assert (shell.folder / "playgate-demo" / "report.html").read_text().startswith("<!DOCTYPE html>")
+    assert "Rules that fail most" in report.read_text()
+    emulator = shell(background.removesuffix("&").strip(), stdout=subprocess.PIPE)
+    try:
+        banner = []
+        while not banner or banner[-1] != "Ctrl-C stops it.":
+            line = emulator.stdout.readline()
+            assert line, f"the emulator ended early: {banner}"
+            banner.append(line.rstrip("\n"))
+        assert _exports(after) == _exports("\n".join(banner))
+        done = shell(f"export PLAYGATE_STORE=sqlite:///playgate-demo/store.sqlite3\n{after}")
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "media-ladder-ok: pass" in done.stdout and "(re-check)" in done.stdout

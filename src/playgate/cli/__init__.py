@@ -51,6 +51,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "playgate.cli.samples",
         "Write sample trigger payloads and ICE responses that match the emulator's catalog.",
     ),
+    "completion": ("playgate.cli.completion", "Print a shell completion script ('completion bash|zsh')."),
 }
 
 # FC's only writable folder is /tmp, so that is the function's default store. A command keeps its records

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
     out: Path = args.out.resolve()
     _prepare(out, keep=args.keep)
+    started = time.time()
     emulator = IceEmulator()
     emulator.load_catalog(sample_catalog_path())
     with EmulatorServer(emulator) as server:
@@ -68,8 +70,26 @@ def run(args: argparse.Namespace) -> int:
         finally:
             runtime.close()
     _explain(rows, out / "alerts.jsonl", dead_letter_sink=settings.dead_letter_sink)
-    print_report(rows, result.as_dict(), out, ice_calls=len(emulator.calls))
+    report = _write_report(settings.store, out / "report.html", since=started)
+    print_report(rows, result.as_dict(), out, ice_calls=len(emulator.calls), report=report)
     return 0
+
+
+def _write_report(store_url: str, path: Path, *, since: float) -> Path:
+    """The ledger's report of this run (``playgate report``'s HTML page)."""
+    from playgate.store import Ledger, open_store
+    from playgate.verdicts.html import report_page
+    from playgate.verdicts.summary import summarize
+
+    store = open_store(store_url)
+    try:
+        assert isinstance(store, Ledger), "the demo's SQLite store keeps the verdicts"
+        end = time.time() + 1
+        rows = store.verdict_summaries(since, end)
+    finally:
+        store.close()
+    path.write_text(report_page(summarize(rows, start=since, end=end)), encoding="utf-8")
+    return path
 
 
 def _send_payloads(runtime: Any, emulator: Any) -> list[dict[str, Any]]:
@@ -172,7 +192,7 @@ def _prepare(out: Path, *, keep: bool) -> None:
 
 
 def print_report(
-    rows: list[dict[str, Any]], sweep_result: dict[str, Any], out: Path, *, ice_calls: int
+    rows: list[dict[str, Any]], sweep_result: dict[str, Any], out: Path, *, ice_calls: int, report: Path
 ) -> None:
     """One row per delivery: what it carried, what became of it and why, fitted to the terminal."""
     from rich.console import Console
@@ -195,7 +215,7 @@ def print_report(
     for path in sorted(out.iterdir()):
         lines = sum(1 for _ in path.open()) if path.suffix == ".jsonl" else None
         console.print(Text(f"  {path.name}" + (f"  ({lines} messages)" if lines is not None else "")))
-    for hint in _hints(out):
+    for hint in _hints(out, report):
         console.print(Text(hint))
 
 
@@ -229,7 +249,7 @@ def _sweep_line(r: dict[str, Any]) -> str:
     )
 
 
-def _hints(out: Path) -> list[str]:
+def _hints(out: Path, report: Path) -> list[str]:
     """Where to look next: the files that hold the messages, and the commands that read them."""
     return [
         "",
@@ -239,6 +259,9 @@ def _hints(out: Path) -> list[str]:
         f"  {out / 'playback.jsonl'}: playback.ready (data.renditions: the play URLs) and qc.passed",
         f"  {out / 'dead-letters.jsonl'}: what could not be gated, with the reason and the redacted payload;"
         f" read it with: playgate dead-letters list {out / 'dead-letters.jsonl'}",
+        f"The report of this run (every verdict, the rules that failed most, the alerts): {report}",
+        f"Ask what was decided about one media: PLAYGATE_STORE=sqlite:///{out / 'store.sqlite3'} "
+        "playgate status media-broken-rendition",
         "Next: send events one at a time as FC would: start 'playgate emulator' (it prints the environment "
         "to paste), then 'playgate samples' and "
         "'playgate run playgate-samples/events/transcode-complete.json'; "

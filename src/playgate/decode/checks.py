@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from playgate.decode.parse import Decoded, Interval
-from playgate.decode.spec import DecodeChecks, Severity
+from playgate.decode.spec import BlackCheck, DecodeChecks, Severity
 from playgate.rules.report import Finding, Outcome
 
 
@@ -57,6 +57,10 @@ def _where(run: WindowRun) -> str:
     return f"{run.subject} (window {run.start_s:g}–{run.start_s + run.seconds:g} s)"
 
 
+def _long(intervals: list[Interval], min_s: float) -> list[Interval]:
+    return [i for i in intervals if i.duration_s >= min_s - 1e-3]
+
+
 def _shifted(run: WindowRun, intervals: list[Interval], min_s: float) -> list[dict[str, float]]:
     """Intervals at least ``min_s`` long, in media time, rounded for people."""
     return [
@@ -65,8 +69,7 @@ def _shifted(run: WindowRun, intervals: list[Interval], min_s: float) -> list[di
             "end_s": round(run.start_s + i.end_s, 3),
             "duration_s": round(i.duration_s, 3),
         }
-        for i in intervals
-        if i.duration_s >= min_s - 1e-3
+        for i in _long(intervals, min_s)
     ]
 
 
@@ -92,24 +95,15 @@ def _intervals(run: WindowRun, rule: str, what: str, found: list[dict[str, float
 def window_findings(run: WindowRun, checks: DecodeChecks, *, timed_out: bool = False) -> list[Finding]:
     findings: list[Finding] = []
     d = run.decoded
-    if run.has_video and checks.video_black.enabled:
-        spec = checks.video_black
-        found = _shifted(run, d.black, spec.min_duration_s)
-        findings.append(
-            _intervals(
-                run,
-                "video-black",
-                "black picture",
-                found,
-                spec=spec,
-                threshold=f"{spec.picture_threshold:.0%} of pixels below "
-                f"{spec.pixel_threshold:.0%} luminance",
-            )
-        )
+    # Black edges are found to within one sample, so a black interval measured one sample short of the
+    # threshold may be as long as the threshold: it counts (never more lenient than documented).
+    black_spec = checks.video_black
+    black = _long(d.black, black_spec.min_duration_s - black_spec.look_s()) if black_spec.enabled else []
+    if run.has_video and black_spec.enabled:
+        findings.append(_black(run, black_spec, black))
     if run.has_video and checks.video_frozen.enabled:
         spec = checks.video_frozen
         # a black picture is also a still one: report it once, as black (when black is checked)
-        black = d.black if checks.video_black.enabled else []
         frozen = [f for f in d.frozen if not any(_covers(b, f) for b in black)]
         found = _shifted(run, frozen, spec.min_duration_s)
         findings.append(
@@ -140,6 +134,16 @@ def window_findings(run: WindowRun, checks: DecodeChecks, *, timed_out: bool = F
             )
         )
     return findings
+
+
+def _black(run: WindowRun, spec: BlackCheck, black: list[Interval]) -> Finding:
+    threshold = f"{spec.picture_threshold:.0%} of pixels below {spec.pixel_threshold:.0%} luminance"
+    if look := spec.look_s():
+        threshold += (
+            f"; on {spec.sample_fps:g} pictures a second, so ≥ {spec.min_duration_s - look:g} s measured"
+        )
+    found = _shifted(run, black, 0)
+    return _intervals(run, "video-black", "black picture", found, spec=spec, threshold=threshold)
 
 
 def _covers(outer: Interval, inner: Interval, slack_s: float = 0.2) -> bool:

@@ -9,11 +9,13 @@ Decoding and filtering run on one thread: on 2 cores the threads cost ≈ 0.1 s 
 480p than they save in wall time, and FC bills the instance, not the cores (bench/bench_decode.py).
 Black is looked for in ``sample_fps`` pictures a second (a second video output of the same decoded
 stream): blackdetect reads every pixel and was the dearest filter; intervals of 2 s or more are found
-all the same, their edges to within one sample.
+all the same, their edges to within one sample. A third video output is the video's own clock: the
+first and the last frame's time, so the frame rate does not depend on how long the audio runs.
 """
 
 from __future__ import annotations
 
+from playgate.decode.parse import CLOCK_OFFSET_S
 from playgate.decode.spec import BlackCheck, DecodeChecks
 
 # Local files may only be files; remote inputs only the network (an HLS playlist must not reach file:).
@@ -35,21 +37,40 @@ def input_options(remote: bool) -> list[str]:
 
 
 def _black(b: BlackCheck) -> str:
-    return f"blackdetect=d={b.min_duration_s:g}:pic_th={b.picture_threshold:g}:pix_th={b.pixel_threshold:g}"
+    """blackdetect on every frame or on ``sample_fps`` pictures a second.
+
+    A white picture follows the last one, so black that runs to the end of the window ends where the
+    last picture ends (blackdetect alone ends it where the last picture starts); the output's times
+    are then moved back, so that the white picture does not lengthen ffmpeg's decoded time. A sampled
+    interval can still come out up to one sample short, so it is reported from one sample below the
+    threshold and judged in checks.py; a millisecond below, as blackdetect compares in its own time
+    base.
+    """
+    look = b.look_s()
+    if look:  # the white pad lasts long enough to be sampled
+        head = f"tpad=stop_duration={2 * look:g}:color=white,fps={b.sample_fps:g}"
+    else:
+        head = "tpad=stop=1:color=white"
+    floor = max(0.0, b.min_duration_s - look - 0.001)
+    black = f"blackdetect=d={floor:g}:pic_th={b.picture_threshold:g}:pix_th={b.pixel_threshold:g}"
+    return f"{head},{black},setpts=PTS-{CLOCK_OFFSET_S}/TB"
+
+
+# The video's clock: blackdetect with every picture counted as black (pic_th=0), on a 2x2 corner so that
+# it costs nothing, prints one interval from the first frame to the last when ffmpeg ends. Its times
+# are moved 1000 s back, then put back, so that its line cannot be taken for the black check's.
+CLOCK = f"crop=2:2:0:0,setpts=PTS-{CLOCK_OFFSET_S}/TB,blackdetect=d=0:pic_th=0,setpts=PTS+{CLOCK_OFFSET_S}/TB"
 
 
 def _video_outputs(checks: DecodeChecks) -> list[str]:
-    """The filter chain of each video output; the first sees every frame (it is the one counted)."""
-    black, frozen = checks.video_black, checks.video_frozen
-    main = []
-    if black.enabled and not black.sample_fps:
-        main.append(_black(black))
-    if frozen.enabled:
-        main.append(f"freezedetect=n={frozen.noise_db:g}dB:d={frozen.min_duration_s:g}")
-    outputs = [",".join(main) or "null"]
-    if black.enabled and black.sample_fps:
-        outputs.append(f"fps={black.sample_fps:g},{_black(black)}")
-    return outputs
+    """The filter chain of each video output: the first is the one counted, the last the clock."""
+    frozen = checks.video_frozen
+    outputs = [
+        f"freezedetect=n={frozen.noise_db:g}dB:d={frozen.min_duration_s:g}" if frozen.enabled else "null"
+    ]
+    if checks.video_black.enabled:
+        outputs.append(_black(checks.video_black))
+    return [*outputs, CLOCK]
 
 
 def _audio_chain(track: int, checks: DecodeChecks) -> str:

@@ -1,9 +1,11 @@
 """Reading what ffmpeg printed: the filters' results, the decoded streams, and the decode errors.
 
 ffmpeg runs with ``-loglevel repeat+level+info`` (every line tagged with its level) and ``-progress
-pipe:1`` (frame count and decoded time on stdout). Times are relative to the window's start. The
-input's description (duration, the video stream's declared size and rate) and the outputs (is there
-video, how many audio tracks) come from ffmpeg's own header lines, so no ffprobe run is needed.
+pipe:1`` (frame count and decoded time on stdout). Times are relative to the window's start. ffmpeg's
+decoded time follows whichever stream runs longest, so the video's own time comes from the clock
+output (command.py): its first and last frame. The input's description (duration, the video stream's
+declared size and rate) and the outputs (is there video, how many audio tracks) come from ffmpeg's own
+header lines, so no ffprobe run is needed.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ _LAYOUTS = {
 # Warnings that mean the picture or sound the viewer gets is damaged.
 _DAMAGE = re.compile(r"corrupt|concealing|partial file|invalid|missing picture|error", re.IGNORECASE)
 MAX_ERROR_LINES = 5
+CLOCK_OFFSET_S = 1000  # the clock's times, moved back by this, cannot be a window's (command.py)
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,9 @@ class Decoded:
     """What one ffmpeg run saw in one window."""
 
     frames: int | None = None
-    decoded_s: float | None = None
+    decoded_s: float | None = None  # the longest stream's decoded time
+    first_frame_s: float | None = None  # the video's own clock: its first and last frame's time
+    last_frame_s: float | None = None
     width: int | None = None
     height: int | None = None
     channels: dict[int, int] = field(default_factory=dict)  # audio track → decoded channel count
@@ -76,9 +81,24 @@ class Decoded:
 
     @property
     def fps(self) -> float | None:
+        """Frames ÷ the video's own time; frames ÷ decoded time when ffmpeg was stopped before its end."""
+        if fps := self._clock_fps():
+            return fps
         if self.frames and self.decoded_s:
             return self.frames / self.decoded_s
         return None
+
+    @property
+    def video_end_s(self) -> float | None:
+        """Where the video ends (after its last frame), else where decoding ended."""
+        fps = self._clock_fps()
+        return self.last_frame_s + 1 / fps if fps and self.last_frame_s is not None else self.decoded_s
+
+    def _clock_fps(self) -> float | None:
+        if self.first_frame_s is None or self.last_frame_s is None or not self.frames or self.frames < 2:
+            return None
+        span = self.last_frame_s - self.first_frame_s
+        return (self.frames - 1) / span if span > 0 else None
 
 
 def parse_progress(stdout: str, decoded: Decoded) -> None:
@@ -110,14 +130,14 @@ class _Reader:
             names = _CTX.findall(m["ctx"])
             self._line(names[0] if names else "", m["level"], m["msg"])
 
-    def close(self, end_s: float | None) -> None:
-        """Intervals still open when decoding stopped end where decoding ended."""
-        if end_s is None:
-            return
-        if self.open_freeze is not None:
-            self.d.frozen.append(Interval(self.open_freeze, end_s))
+    def close(self) -> None:
+        """Intervals still open when decoding stopped end where their stream ended."""
+        video_end, end = self.d.video_end_s, self.d.decoded_s
+        if self.open_freeze is not None and video_end is not None:
+            self.d.frozen.append(Interval(self.open_freeze, video_end))
         for track, start in self.open_silence.items():
-            self.d.silence.setdefault(track, []).append(Interval(start, end_s))
+            if end is not None:
+                self.d.silence.setdefault(track, []).append(Interval(start, end))
 
     def _continuation(self, raw: str) -> None:
         m = _LOUDNESS.match(raw)
@@ -129,10 +149,7 @@ class _Reader:
             self._header(msg)
         filt, _, instance = ctx.partition("@")
         if filt == "blackdetect":
-            m = _BLACK.search(msg)
-            start, end = (_number(m["start"]), _number(m["end"])) if m else (None, None)
-            if start is not None and end is not None:
-                self.d.black.append(Interval(start, end))
+            self._black(msg)
         elif filt == "freezedetect":
             self._freeze(msg)
         elif filt == "ametadata" and (track := _track(instance)) is not None:
@@ -180,6 +197,19 @@ class _Reader:
                 count = int(n[1])
             if count is not None:
                 self.d.channels[track] = count
+
+    def _black(self, msg: str) -> None:
+        m = _BLACK.search(msg)
+        start, end = (_number(m["start"]), _number(m["end"])) if m else (None, None)
+        if start is None or end is None:
+            return
+        if start > -CLOCK_OFFSET_S / 2:
+            self.d.black.append(Interval(start, end))
+            return
+        start, end = start + CLOCK_OFFSET_S, end + CLOCK_OFFSET_S  # the clock (once per graph set-up)
+        d = self.d
+        d.first_frame_s = start if d.first_frame_s is None else min(d.first_frame_s, start)
+        d.last_frame_s = end if d.last_frame_s is None else max(d.last_frame_s, end)
 
     def _freeze(self, msg: str) -> None:
         m = _FREEZE.search(msg)
@@ -233,5 +263,5 @@ def parse_run(stdout: str, stderr: str) -> Decoded:
     reader = _Reader(decoded)
     reader.read(stderr)
     parse_progress(stdout, decoded)
-    reader.close(decoded.decoded_s)
+    reader.close()
     return decoded

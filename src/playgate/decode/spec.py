@@ -64,6 +64,11 @@ class BlackCheck(_Check):
         5.0, gt=0, le=120, description="Pictures a second looked at for black; null: every frame."
     )
 
+    def look_s(self) -> float:
+        """How far apart the pictures looked at are (0: every frame). An interval's edges are found to
+        within this, so a measured interval can come out this much shorter than the black it saw."""
+        return 1 / self.sample_fps if self.sample_fps else 0.0
+
 
 class FrozenCheck(_Check):
     min_duration_s: float = Field(2.0, gt=0, description="Shortest frozen interval reported.")

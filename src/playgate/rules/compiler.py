@@ -668,6 +668,15 @@ _TYPE_WORDS = {"str", "int", "float", "bool", "list", "dict", "Selector", "none"
 
 
 # --- pydantic errors in words ---------------------------------------------------------------------
+def _unknown_decode_check(name: str) -> str:
+    from playgate.decode.spec import DecodeChecks
+
+    known = ", ".join(str(f.alias) for f in DecodeChecks.model_fields.values())
+    if name == "decode-incomplete":  # a finding about the run, not a check of the media
+        return f"'decode-incomplete' cannot be set: it is always reported, as a warning; checks: {known}"
+    return f"unknown decode check {name!r}; checks: {known}"
+
+
 def _explain(err: dict[str, Any], in_rule: bool = False) -> tuple[str, str]:
     typ, loc = err["type"], err["loc"]
     last = str(loc[-1]) if loc else ""
@@ -677,6 +686,8 @@ def _explain(err: dict[str, Any], in_rule: bool = False) -> tuple[str, str]:
                 f"unknown operator or field {last!r}; operators: {', '.join(OPERATORS)}; "
                 f"fields: {', '.join(_RULE_FIELDS)}"
             )
+        if tuple(loc[:2]) == ("decode", "checks") and len(loc) == 3:
+            return "unknown_field", _unknown_decode_check(last)
         return "unknown_field", f"unknown field {last!r}"
     if typ == "missing":
         return "missing_field", f"{last!r} is required"

@@ -7,6 +7,7 @@ each key/item, so a validation error at ``profiles.premium.rules[3].within`` can
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,13 +102,29 @@ def load_yaml(text: str, file: str) -> tuple[Any, list[Problem]]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        return None, [Problem("yaml_syntax", f"not valid YAML: {exc.problem or exc}", file, line)]
+        message = f"not valid YAML: {exc.problem or exc}{_bracket_hint(text, line)}"
+        return None, [Problem("yaml_syntax", message, file, line)]
     except yaml.YAMLError as exc:
         return None, [Problem("yaml_syntax", f"not valid YAML: {exc}", file)]
     finally:
         loader.dispose()
     problems = [Problem("duplicate_key", msg, file, line) for line, msg in loader.problems]
     return data, problems
+
+
+# An unquoted path with brackets inside a flow mapping: {check: video[*].fps, …}
+_UNQUOTED_BRACKETS = r"\{[^}\"']*\w\["
+
+
+def _bracket_hint(text: str, line: int | None) -> str:
+    """The quoting rule of docs/rules.md, when the line that fails holds an unquoted path like video[*]."""
+    lines = text.splitlines()
+    if line is None or not 0 < line <= len(lines) or not re.search(_UNQUOTED_BRACKETS, lines[line - 1]):
+        return ""
+    return (
+        '; inside {…} a path with [ ] must be quoted, e.g. {check: "video[*].fps", …} '
+        "(docs/rules.md: YAML flow mappings cannot hold unquoted [*])"
+    )
 
 
 def line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
