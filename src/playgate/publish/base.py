@@ -22,8 +22,9 @@ class Sink(Protocol):
     def close(self) -> None: ...
 
 
+# Methods only: a check against one is quick (Python < 3.12 lists a Protocol's members on every check)
 @runtime_checkable
-class HoldsBack(Sink, Protocol):
+class HoldsBack(Protocol):
     """A sink that holds messages back (a robot's digest of a burst) until ``flush``."""
 
     def flush(self, *, timeout_s: float | None = None) -> int:

@@ -200,15 +200,15 @@ class Publisher:
         """Send what sinks hold back (a robot's digest of a burst); called at the end of an invocation.
         A digest is best effort: a share of the time left, and not to a benched sink."""
         with self._lock:
-            sinks = list(self._holding.items())
-        for url, sink in sinks:
+            sinks = [(url, self._sinks[url], holding) for url, holding in self._holding.items()]
+        for url, sink, holding in sinks:
             if self._is_benched(url):
                 continue
             timeout_s = None if deadline is None else self._send_by(deadline) - self._clock()
             if timeout_s is not None and timeout_s < MIN_SEND_S:
                 return
             try:
-                sink.flush(timeout_s=timeout_s)
+                holding.flush(timeout_s=timeout_s)
             except PlaygateError as error:  # the digest waits for the next flush; the alerts are elsewhere
                 get_logger().warning(
                     "digest.not_sent", sink=sink.url, reason=error.reason, error=error.message
