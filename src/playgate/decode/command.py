@@ -16,19 +16,23 @@ from __future__ import annotations
 
 from playgate.decode.spec import BlackCheck, DecodeChecks
 
-# Local files may only be files; remote inputs only the network (an HLS playlist must not reach file:).
+# Local files may only be files. Remote inputs get plain http and nothing that opens a socket of its
+# own: the http protocol goes to the guard (``-http_proxy``), tcp is only what http runs on (the HLS and
+# DASH demuxers open no URL whose protocol does not start with "http"), crypto and data open nothing.
 LOCAL_PROTOCOLS = "file,crypto"
-REMOTE_PROTOCOLS = "http,https,tcp,tls,crypto,httpproxy"  # httpproxy: https through the guard
+REMOTE_PROTOCOLS = "http,tcp,crypto,data"
 READ_TIMEOUT_US = 10_000_000
 MAX_AUDIO_TRACKS = 8
 VIDEO = "0:V:0?"  # the first video stream that is not an attached picture, if there is one
 
 
-def input_options(remote: bool) -> list[str]:
-    if not remote:
+def input_options(proxy: str | None) -> list[str]:
+    """A local file's options (``proxy`` None), else a remote input's, read through the guard at ``proxy``."""
+    if proxy is None:
         return ["-protocol_whitelist", LOCAL_PROTOCOLS]
     return [
         "-protocol_whitelist", REMOTE_PROTOCOLS,
+        "-http_proxy", proxy,
         "-rw_timeout", str(READ_TIMEOUT_US),
         "-user_agent", "playgate-decode",
     ]  # fmt: skip
@@ -64,7 +68,7 @@ def _audio_chain(track: int, checks: DecodeChecks) -> str:
 
 
 def ffmpeg_argv(
-    ffmpeg: str, source: str, *, start_s: float, seconds: float, checks: DecodeChecks, remote: bool
+    ffmpeg: str, source: str, *, start_s: float, seconds: float, checks: DecodeChecks, proxy: str | None
 ) -> list[str]:
     streams: list[str] = []
     for i, chain in enumerate(_video_outputs(checks)):
@@ -75,6 +79,6 @@ def ffmpeg_argv(
     return [
         ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-loglevel", "repeat+level+info",
         "-progress", "pipe:1", "-filter_threads", "1",
-        *input_options(remote), "-threads", "1", *seek, "-t", f"{seconds:.3f}", "-i", source,
+        *input_options(proxy), "-threads", "1", *seek, "-t", f"{seconds:.3f}", "-i", source,
         *streams, "-f", "null", "-",
     ]  # fmt: skip

@@ -39,6 +39,7 @@ class Target:
     source: str
     label: str = ""  # 'rendition[2] 720p hls'
     declared: Declared = field(default_factory=Declared)
+    refusal: str = ""  # why it is not opened at all (e.g. a file: variant in a fetched master)
 
     @property
     def remote(self) -> bool:
@@ -71,24 +72,36 @@ def decode_target(
 ) -> list[Finding]:
     """Every window of ``target`` decoded and checked. Never raises for a bad input: it is a finding.
 
-    A remote target is fetched through ``guard`` (the probe's fetching rules) when one is given. One
-    ffmpeg run per window describes the input as it decodes it; ffprobe runs only when a window starts
-    later than 0 s and the media's duration is not known yet (it places the window).
+    ffmpeg reads a remote target only through ``guard`` (one with the probe's default rules when none is
+    given). One ffmpeg run per window describes the input as it decodes it; ffprobe runs only when a
+    window starts later than 0 s and the media's duration is not known yet (it places the window).
     """
+    if target.refusal:
+        return [_unreadable(target, [target.refusal], spec)]
+    if target.remote and guard is None:
+        from playgate.decode.guard import GuardProxy
+        from playgate.probe.fetch import Fetcher
+
+        with Fetcher(deadline=deadline) as fetcher, GuardProxy(fetcher) as own:
+            return decode_target(
+                target, spec, tools, timeout_s=timeout_s, deadline=deadline, windows=windows, guard=own
+            )
 
     def budget() -> float:
         left = timeout_s if deadline is None else min(timeout_s, deadline - time.monotonic())
         return max(left, 0.0)
 
     guarded = guard if target.remote else None
-    env = child_env(guarded.url if guarded else None)
+    proxy = guarded.url if guarded else None
+    source = guarded.local_form(target.source) if guarded else target.source
+    env = child_env(proxy)
     duration = target.declared.duration_s
     findings: list[Finding] = []
     for window in windows or spec.windows:
         mark = len(guarded.refusals) if guarded else 0
         if duration is None and window.start != 0:
             try:
-                duration = _duration(target, tools, min(PROBE_TIMEOUT_S, budget()), env)
+                duration = _duration(source, proxy, tools, min(PROBE_TIMEOUT_S, budget()), env)
             except ffprobe.Unreadable as exc:
                 return [_unreadable(target, [*_refused(guarded, mark), str(exc)], spec)]
         start = window.start_s(duration)
@@ -97,9 +110,8 @@ def decode_target(
             findings.append(_no_time(target, start, window.seconds, left))
             continue
         argv = ffmpeg_argv(
-            tools.ffmpeg, target.source, start_s=start, seconds=window.seconds, checks=spec.checks,
-            remote=target.remote,
-        )  # fmt: skip
+            tools.ffmpeg, source, start_s=start, seconds=window.seconds, checks=spec.checks, proxy=proxy
+        )
         began = time.monotonic()
         ran = run(argv, left, env=env)
         decoded = parse_run(ran.stdout, ran.stderr)
@@ -118,8 +130,10 @@ def decode_target(
     return findings
 
 
-def _duration(target: Target, tools: Tools, timeout_s: float, env: dict[str, str]) -> float | None:
-    return ffprobe.probe(tools, target.source, input_options(target.remote), timeout_s, env=env).duration_s
+def _duration(
+    source: str, proxy: str | None, tools: Tools, timeout_s: float, env: dict[str, str]
+) -> float | None:
+    return ffprobe.probe(tools, source, input_options(proxy), timeout_s, env=env).duration_s
 
 
 def _refused(guarded: GuardProxy | None, mark: int) -> list[str]:
