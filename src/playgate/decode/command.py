@@ -16,11 +16,15 @@ from __future__ import annotations
 
 from playgate.decode.spec import BlackCheck, DecodeChecks
 
-# Local files may only be files. Remote inputs get plain http and nothing that opens a socket of its
-# own: the http protocol goes to the guard (``-http_proxy``), tcp is only what http runs on (the HLS and
-# DASH demuxers open no URL whose protocol does not start with "http"), crypto and data open nothing.
+# Local files may only be files. Remote inputs get plain http to the guard (``-http_proxy``) and the tcp
+# it runs on, and crypto (HLS's AES-128). tcp could be named by a playlist too (ffmpeg opens a variant
+# with any whitelisted protocol): the guard refuses every playlist naming anything but http(s), and
+# demuxers that open URLs of their own (concat, imf, sdp…) are not allowed at all.
 LOCAL_PROTOCOLS = "file,crypto"
-REMOTE_PROTOCOLS = "http,tcp,crypto,data"
+REMOTE_PROTOCOLS = "http,tcp,crypto"
+REMOTE_FORMATS = (
+    "hls,dash,mov,mpegts,mpegps,flv,live_flv,matroska,avi,mp3,aac,ac3,eac3,wav,flac,ogg,webvtt,h264,hevc"
+)
 READ_TIMEOUT_US = 10_000_000
 MAX_AUDIO_TRACKS = 8
 VIDEO = "0:V:0?"  # the first video stream that is not an attached picture, if there is one
@@ -32,6 +36,7 @@ def input_options(proxy: str | None) -> list[str]:
         return ["-protocol_whitelist", LOCAL_PROTOCOLS]
     return [
         "-protocol_whitelist", REMOTE_PROTOCOLS,
+        "-format_whitelist", REMOTE_FORMATS,
         "-http_proxy", proxy,
         "-rw_timeout", str(READ_TIMEOUT_US),
         "-user_agent", "playgate-decode",

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from playgate.decode import ffprobe
 from playgate.decode.checks import Declared, WindowRun, window_findings
 from playgate.decode.command import ffmpeg_argv, input_options
-from playgate.decode.ffmpeg import Ran, Tools, child_env, run, strip_queries
+from playgate.decode.ffmpeg import MEMORY_LIMIT_BYTES, Ran, Tools, child_env, run, strip_queries
 from playgate.decode.parse import Decoded, parse_run
 from playgate.decode.spec import DecodeSpec, Renditions, Window
 from playgate.log import get_logger
@@ -30,6 +30,7 @@ PROBE_TIMEOUT_S = 10.0
 MIN_WINDOW_BUDGET_S = 1.0  # not worth starting ffmpeg with less
 T = TypeVar("T")
 _ERROR_LINE = re.compile(r"\[(?:error|fatal)\] ")
+_OUT_OF_MEMORY = "Cannot allocate memory"  # ENOMEM: ffmpeg reached its memory ceiling
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,10 @@ def decode_target(
         ran = run(argv, left, env=env)
         decoded = parse_run(ran.stdout, ran.stderr)
         refused = _refused(guarded, mark)
+        if _OUT_OF_MEMORY in ran.stderr:
+            findings.append(_out_of_memory(target, start, window.seconds, refused))
+            if not (decoded.has_video or decoded.audio_tracks):
+                continue
         if not decoded.opened or not (decoded.has_video or decoded.audio_tracks):
             return [_unreadable(target, [*refused, _why_unreadable(ran, left)], spec)]
         decoded.errors[:0] = refused
@@ -193,16 +198,30 @@ def _unreadable(target: Target, reasons: list[str], spec: DecodeSpec) -> Finding
 
 
 def _no_time(target: Target, start: float, seconds: float, left: float) -> Finding:
+    expected = f"at least {MIN_WINDOW_BUDGET_S:g} s left before the deadline"
+    why = f"only {left:.3g} s were left before the deadline"
+    return _incomplete(target, start, seconds, round(left, 3), expected, why)
+
+
+def _out_of_memory(target: Target, start: float, seconds: float, refused: list[str]) -> Finding:
+    mib = MEMORY_LIMIT_BYTES // 2**20
+    why = "; ".join([f"ffmpeg ran out of memory at its ceiling of {mib} MiB", *refused])
+    return _incomplete(target, start, seconds, {"memory_ceiling_mib": mib}, f"at most {mib} MiB", why)
+
+
+def _incomplete(
+    target: Target, start: float, seconds: float, actual: Any, expected: str, why: str
+) -> Finding:
     return Finding.model_construct(
         rule="decode-incomplete",
         severity="warning",
         outcome="warn",
         subject=f"{target.subject} (window {start:g}–{start + seconds:g} s)",
         check="decode.decode-incomplete",
-        actual=round(left, 3),
-        expected=f"at least {MIN_WINDOW_BUDGET_S:g} s left before the deadline",
-        message=f"decode-incomplete: {target.subject}: the window at {start:g} s was not decoded, "
-        f"only {left:.3g} s were left before the deadline",
+        actual=actual,
+        expected=expected,
+        message=f"decode-incomplete: {target.subject}: the window at {start:g} s was not decoded "
+        f"completely: {strip_queries(why)}",
         source=None,
         error=None,
     )

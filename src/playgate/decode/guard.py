@@ -38,6 +38,8 @@ CHUNK = 65536
 _REQUEST_LINE = re.compile(rb"(GET|HEAD) (.+) HTTP/1\.[01]")
 _CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
 _HTTPS_ORIGIN = re.compile(rb"https://([^/?#\s\"'<>\\&]+)", re.IGNORECASE)
+_HLS_LINES = re.compile(rb"[\r\n\x00]")  # where ffmpeg ends a playlist line
+_HLS_URI = re.compile(rb"URI=(\"[^\"]*\"?|[^,]*)", re.IGNORECASE)
 _FORWARDED = ("range",)
 _RELAYED = ("content-type", "content-range", "accept-ranges", "last-modified", "etag")
 
@@ -63,7 +65,12 @@ class GuardProxy:
         self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler, bind_and_activate=False)
         self._server.daemon_threads = True
         self._server.allow_reuse_address = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="decode-guard", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="decode-guard",
+            daemon=True,
+        )
 
     @property
     def url(self) -> str:
@@ -145,8 +152,12 @@ class GuardProxy:
             headers["location"] = self._redirect(url, response.headers["location"])
             return _send_head(client, response.status, headers, 0)
         first = b"" if method == "HEAD" else response.read(64)
-        if response.status == 200 and _is_playlist(first):
-            body = self._rewrite(_read_capped(response, first, url))
+        if 200 <= response.status < 300 and _is_playlist(first):
+            body = _read_capped(response, first, url)
+            if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"#EXTM3U"):
+                _check_hls(body, url)
+            body = self._rewrite(body)
+            headers.pop("content-range", None)  # the whole playlist, rewritten
             _send_head(client, 200, headers, len(body))
             return client.sendall(body)
         length = response.headers.get("content-length", "")
@@ -207,6 +218,25 @@ def _is_playlist(first: bytes) -> bool:
     """An HLS playlist or an XML document (a DASH manifest): their https URLs are rewritten."""
     start = first.lstrip(b"\xef\xbb\xbf \t\r\n")
     return start.startswith((b"#EXTM3U", b"<"))
+
+
+def _check_hls(body: bytes, url: str) -> None:
+    """Every URI of an HLS playlist is relative or http(s): ffmpeg opens a variant or rendition with any
+    protocol it is allowed (tcp included, which http needs), so no other may reach it."""
+    for line in _HLS_LINES.split(body):
+        uris = _HLS_URI.findall(line) if line.startswith(b"#") else [line]
+        for uri in uris:
+            if not _relative_or_http(uri.strip().strip(b'"')):
+                shown = uri.split(b":", 1)[0][:20].decode("latin-1", "replace")
+                raise Refused(f"{public_url(url)}: a playlist naming a URL that is not http(s) ({shown}:…)")
+
+
+def _relative_or_http(uri: bytes) -> bool:
+    if _CONTROL.search(uri):
+        return False
+    if uri.lower().startswith((b"http://", b"https://")):
+        return True
+    return b":" not in re.split(rb"[/?#]", uri, maxsplit=1)[0]  # no scheme: resolved against an http URL
 
 
 def _read_capped(response: Any, first: bytes, url: str) -> bytes:
