@@ -171,3 +171,37 @@ def test_a_demuxer_that_opens_urls_of_its_own_is_not_used(stream_server, canary,
     assert "/mp4/faststart.mp4" not in stream_server.paths_requested()
     (finding,) = findings
     assert (finding.rule, finding.outcome) == ("decode-clean", "fail")
+
+
+@pytest.fixture
+def upstream() -> Iterator[Listener]:
+    """A raw listener on 127.0.0.1, an address the guard may fetch from: it must still get nothing."""
+    listener = Listener("127.0.0.1")
+    yield listener
+    listener.close()
+
+
+SMUGGLED = ["&#13;&#10;", "&#10;", "&#13;", "&#9;"]
+
+
+@pytest.mark.parametrize("bytes_", SMUGGLED)
+def test_control_bytes_in_a_manifest_url_never_reach_a_server_and_are_reported(
+    stream_server, upstream, bytes_
+):
+    base = f"http://{upstream.address()}/x{bytes_}SET pwned 1{bytes_}/"
+    stream_server.virtual["/attack/list.mpd"] = dash(stream_server.base, base=base)
+    findings, refusals = decode(stream_server.url("/attack/list.mpd"))
+    assert upstream.reached() == []
+    assert refusals and all("control bytes" in r for r in refusals)
+    clean = next(f for f in findings if f.rule == "decode-clean")
+    assert clean.outcome == "fail" and "control bytes" in clean.message
+
+
+def test_control_bytes_in_a_playlist_uri_never_reach_a_server_and_are_reported(stream_server, upstream):
+    segment = f"http://{upstream.address()}/seg\x0bSET pwned 1.m4s"
+    stream_server.virtual["/attack/list.m3u8"] = hls_media(stream_server.base, segment=segment)
+    findings, refusals = decode(stream_server.url("/attack/list.m3u8"))
+    assert upstream.reached() == []
+    assert any("not http(s)" in r or "control bytes" in r for r in refusals), refusals
+    clean = next(f for f in findings if f.rule == "decode-clean")
+    assert clean.outcome == "fail" and "refused" in clean.message

@@ -1,12 +1,14 @@
 """ffmpeg's only way out: an HTTP proxy on 127.0.0.1 that makes every request itself.
 
 ffmpeg follows playlists, segments and redirects on its own, so the fetching rules cannot be checked
-before it starts. It is caged instead (DESIGN.md): its protocol whitelist leaves it plain ``http`` (with
-the ``tcp`` under it, and ``crypto``/``data``, which open nothing of their own), and ``http_proxy``
-sends every http request here. The guard reads the request strictly (GET or HEAD of an absolute http
-URL, no control bytes: a CR/LF from a playlist is refused, never passed on), then makes the request
-itself with the probe's ``Fetcher`` (addresses checked after DNS, the deadline, certificates verified)
-and streams the answer back. Nothing ffmpeg sends but the URL and its Range reaches a server.
+before it starts. It is caged instead (DESIGN.md): its protocol whitelist leaves it plain ``http``,
+the ``tcp`` under it and ``crypto`` (which opens nothing of its own), and ``http_proxy`` sends every
+http request here. The guard reads the request strictly (GET or HEAD of an absolute http URL, no
+control bytes, raw or %-encoded: a CR/LF from a playlist is refused, never passed on), then makes the
+request itself with the probe's ``Fetcher`` (addresses checked after DNS, the deadline, certificates
+verified) and streams the answer back. Nothing ffmpeg sends but the URL and its Range reaches a server.
+Every HLS playlist it relays must name only relative or http(s) URLs: ffmpeg opens a variant with any
+whitelisted protocol, tcp included.
 
 https: ffmpeg gets no TLS of its own (tls, https and httpproxy are not whitelisted). An https URL is
 handed to it in an http form with an explicit port (``https://cdn/a.m3u8`` → ``http://cdn:443/a.m3u8``)
@@ -36,10 +38,12 @@ MAX_HEAD_BYTES = 64 * 1024
 IO_TIMEOUT_S = 30.0  # longer than ffmpeg's own -rw_timeout: ffmpeg decides when a server is too slow
 CHUNK = 65536
 _REQUEST_LINE = re.compile(rb"(GET|HEAD) (.+) HTTP/1\.[01]")
-_CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(rb"[\x00-\x1f\x7f]|%[01][0-9a-f]|%7f", re.IGNORECASE)  # raw or %-encoded
 _HTTPS_ORIGIN = re.compile(rb"https://([^/?#\s\"'<>\\&]+)", re.IGNORECASE)
-_HLS_LINES = re.compile(rb"[\r\n\x00]")  # where ffmpeg ends a playlist line
-_HLS_URI = re.compile(rb"URI=(\"[^\"]*\"?|[^,]*)", re.IGNORECASE)
+_LINE_ENDS = bytes.maketrans(b"\r\x00", b"\n\n")  # where ffmpeg ends a playlist line
+_CONTROL_IN_PLAYLIST = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|%[01][0-9a-fA-F]|%7[fF]")
+_SCHEME_LINE = re.compile(rb"\n(?![#\n])[ \t]*(?!(?i:https?)://)[^/?#\n]*:")  # a URI line: tcp://…
+_SCHEME_ATTRIBUTE = re.compile(rb'URI=[ \t]*"?[ \t]*(?!(?i:https?)://)[^/?#",\n]*:')  # URI="tcp://…"
 _FORWARDED = ("range",)
 _RELAYED = ("content-type", "content-range", "accept-ranges", "last-modified", "etag")
 
@@ -221,22 +225,11 @@ def _is_playlist(first: bytes) -> bool:
 
 
 def _check_hls(body: bytes, url: str) -> None:
-    """Every URI of an HLS playlist is relative or http(s): ffmpeg opens a variant or rendition with any
-    protocol it is allowed (tcp included, which http needs), so no other may reach it."""
-    for line in _HLS_LINES.split(body):
-        uris = _HLS_URI.findall(line) if line.startswith(b"#") else [line]
-        for uri in uris:
-            if not _relative_or_http(uri.strip().strip(b'"')):
-                shown = uri.split(b":", 1)[0][:20].decode("latin-1", "replace")
-                raise Refused(f"{public_url(url)}: a playlist naming a URL that is not http(s) ({shown}:…)")
-
-
-def _relative_or_http(uri: bytes) -> bool:
-    if _CONTROL.search(uri):
-        return False
-    if uri.lower().startswith((b"http://", b"https://")):
-        return True
-    return b":" not in re.split(rb"[/?#]", uri, maxsplit=1)[0]  # no scheme: resolved against an http URL
+    """Every URI of an HLS playlist is relative or http(s), and no control bytes: ffmpeg opens a variant
+    or rendition with any protocol it is allowed (tcp included, which http needs)."""
+    lines = b"\n" + body.translate(_LINE_ENDS)
+    if _CONTROL_IN_PLAYLIST.search(body) or _SCHEME_LINE.search(lines) or _SCHEME_ATTRIBUTE.search(lines):
+        raise Refused(f"{public_url(url)}: a playlist naming a URL that is not http(s) or has control bytes")
 
 
 def _read_capped(response: Any, first: bytes, url: str) -> bytes:
