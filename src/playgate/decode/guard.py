@@ -41,7 +41,8 @@ _REQUEST_LINE = re.compile(rb"(GET|HEAD) (.+) HTTP/1\.[01]")
 _CONTROL = re.compile(rb"[\x00-\x1f\x7f]|%[01][0-9a-f]|%7f", re.IGNORECASE)  # raw or %-encoded
 _HTTPS_ORIGIN = re.compile(rb"https://([^/?#\s\"'<>\\&]+)", re.IGNORECASE)
 _LINE_ENDS = bytes.maketrans(b"\r\x00", b"\n\n")  # where ffmpeg ends a playlist line
-_CONTROL_IN_PLAYLIST = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|%[01][0-9a-fA-F]|%7[fF]")
+_NOT_CONTROL = bytes(sorted(set(range(256)) - {*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F}))
+_ENCODED_CONTROL = re.compile(rb"%(?:[01][0-9a-fA-F]|7[fF])")
 _SCHEME_LINE = re.compile(rb"\n(?![#\n])[ \t]*(?!(?i:https?)://)[^/?#\n]*:")  # a URI line: tcp://…
 _SCHEME_ATTRIBUTE = re.compile(rb'URI=[ \t]*"?[ \t]*(?!(?i:https?)://)[^/?#",\n]*:')  # URI="tcp://…"
 _FORWARDED = ("range",)
@@ -127,7 +128,7 @@ class GuardProxy:
             except ValueError:  # a port that is not a number: left as it is, ffmpeg refuses https
                 return match.group(0)
 
-        return _HTTPS_ORIGIN.sub(local, body)
+        return _HTTPS_ORIGIN.sub(local, body) if b"https:" in body.lower() else body
 
     # --- one client connection ----------------------------------------------------------------------
     def _serve(self, client: socket.socket) -> None:
@@ -228,7 +229,8 @@ def _check_hls(body: bytes, url: str) -> None:
     """Every URI of an HLS playlist is relative or http(s), and no control bytes: ffmpeg opens a variant
     or rendition with any protocol it is allowed (tcp included, which http needs)."""
     lines = b"\n" + body.translate(_LINE_ENDS)
-    if _CONTROL_IN_PLAYLIST.search(body) or _SCHEME_LINE.search(lines) or _SCHEME_ATTRIBUTE.search(lines):
+    controls = body.translate(None, _NOT_CONTROL) or _ENCODED_CONTROL.search(body)
+    if controls or _SCHEME_LINE.search(lines) or _SCHEME_ATTRIBUTE.search(lines):
         raise Refused(f"{public_url(url)}: a playlist naming a URL that is not http(s) or has control bytes")
 
 
