@@ -140,8 +140,12 @@ class GuardProxy:
                 response = self.fetcher.open(method, url, headers, timeout_s=IO_TIMEOUT_S)
             except FetchError as error:
                 raise Refused(f"{urlsplit(url).hostname}: {error.detail or error.kind}") from None
-            with contextlib.closing(response):
+            try:
                 self._answer(client, method, url, response)
+            finally:
+                if not response.closed:  # not read to the end: the connection cannot be reused
+                    response.close()
+                response.release_conn()
         except Refused as refusal:
             self._refuse(client, str(refusal))
         except (OSError, ValueError):
