@@ -208,7 +208,8 @@ def _parse(head: bytes) -> tuple[str, str, dict[str, str]]:
     first, *lines = head.split(b"\r\n")
     match = _REQUEST_LINE.fullmatch(first)
     if match is None or _CONTROL.search(match.group(2)):
-        shown = public_url(first.split(b" ")[1].decode("latin-1")) if first.count(b" ") else "?"
+        raw = first.split(b" ")[1] if first.count(b" ") else b""
+        shown = public_url(_CONTROL.sub(b"?", raw).decode("latin-1")) if raw else "a request"
         raise Refused(f"{shown}: a URL with CR, LF or other control bytes (from a playlist?) is not fetched")
     target = quote(match.group(2), safe=bytes(range(0x21, 0x7F)))  # non-ASCII bytes %-encoded
     headers = {}
