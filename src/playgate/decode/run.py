@@ -28,7 +28,7 @@ def decode_sources(
     findings: list[Finding] = []
     with (
         Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher,
-        GuardProxy(fetcher.guard) as proxy,
+        GuardProxy(fetcher) as proxy,
     ):
         for source in sources:
             for target in targets_for(source, spec.renditions, fetcher):

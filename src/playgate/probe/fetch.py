@@ -224,11 +224,12 @@ class Fetcher:
         left = self.time_left()
         return left is not None and left < self.min_request_s
 
-    def _request_timeout(self, url: str) -> tuple[float, bool]:
+    def _request_timeout(self, url: str, timeout_s: float | None = None) -> tuple[float, bool]:
         """The timeout for a request starting now, and whether the deadline cut it short."""
+        timeout_s = timeout_s or self.timeout_s
         left = self.time_left()
-        if left is None or left >= self.timeout_s:
-            return self.timeout_s, False
+        if left is None or left >= timeout_s:
+            return timeout_s, False
         if left < self.min_request_s:
             with self._lock:
                 self.not_started += 1
@@ -291,14 +292,18 @@ class Fetcher:
                     raise FetchError("no-time", url, "stopped at the deadline") from None
                 raise
 
-    def _send(
-        self, method: str, url: str, headers: dict[str, str], max_bytes: int, truncate: bool, timeout: float
-    ) -> Response:
-        started = time.monotonic()
+    def open(self, method: str, url: str, headers: dict[str, str], timeout_s: float | None = None) -> Any:
+        """One request under the same rules, no redirect followed, the body left unread: for relaying
+        (the decode guard). The caller reads the urllib3 response and closes it."""
+        self.guard.check_url(url)
+        timeout, _ = self._request_timeout(url, timeout_s)
+        return self._start(method, url, headers, timeout)
+
+    def _start(self, method: str, url: str, headers: dict[str, str], timeout: float) -> Any:
         with self._lock:
             self.requests_made += 1
         try:
-            raw = self._manager.request(
+            return self._manager.request(
                 method,
                 url,
                 headers={"User-Agent": USER_AGENT, **headers},
@@ -311,6 +316,12 @@ class Fetcher:
             raise
         except Exception as exc:
             raise _fetch_error(exc, url) from None
+
+    def _send(
+        self, method: str, url: str, headers: dict[str, str], max_bytes: int, truncate: bool, timeout: float
+    ) -> Response:
+        started = time.monotonic()
+        raw = self._start(method, url, headers, timeout)
         try:
             if raw.status in REDIRECTS:  # a redirect's body is not wanted; keep the connection if small
                 max_bytes, truncate = 65536, True
