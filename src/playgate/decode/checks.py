@@ -57,6 +57,15 @@ def _where(run: WindowRun) -> str:
     return f"{run.subject} (window {run.start_s:g}–{run.start_s + run.seconds:g} s)"
 
 
+def intervals(finding: Finding) -> list[dict[str, float]]:
+    """The intervals in media time (``start_s``, ``end_s``) a black, frozen or silence finding reports;
+    empty for any other finding."""
+    actual = finding.actual
+    if not isinstance(actual, list):
+        return []
+    return [i for i in actual if isinstance(i, dict) and {"start_s", "end_s"} <= i.keys()]
+
+
 def _long(intervals: list[Interval], min_s: float) -> list[Interval]:
     return [i for i in intervals if i.duration_s >= min_s - 1e-3]
 

@@ -12,18 +12,11 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
+from playgate.decode.checks import intervals
 from playgate.rules.report import Finding, Report
 from playgate.verdicts.html import badge, finding_row, page, table, text
 
 _INTERVAL_COLOURS = {"video-black": "#24292f", "video-frozen": "#0969da", "audio-silence": "#8250df"}
-
-
-def intervals(finding: Finding) -> list[dict[str, float]]:
-    """The [start_s, end_s] intervals a decode finding reports (empty for any other finding)."""
-    actual = finding.actual
-    if not isinstance(actual, list):
-        return []
-    return [i for i in actual if isinstance(i, dict) and {"start_s", "end_s"} <= i.keys()]
 
 
 def qc_page(
@@ -39,7 +32,7 @@ def qc_page(
     by_subject: dict[str, list[Finding]] = defaultdict(list)
     for finding in report.findings:
         by_subject[finding.subject or "media"].append(finding)
-    counts = report.summary
+    counts = report.summary()
     parts = [
         f"<h1>{escape(title)}</h1>",
         '<ul class="facts">',
