@@ -5,6 +5,7 @@ Every finding carries media times (the window's start added), so an editor can j
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,15 @@ def _finding(rule: str, severity: Severity, ok: bool, subject: str, **fields: An
 
 def _where(run: WindowRun) -> str:
     return f"{run.subject} (window {run.start_s:g}–{run.start_s + run.seconds:g} s)"
+
+
+_WINDOW = re.compile(r"\(window (\d+(?:\.\d+)?)–(\d+(?:\.\d+)?) s\)")
+
+
+def window_of(subject: str) -> tuple[float, float] | None:
+    """The media-time window a decode finding's subject names (``_where``'s words), or None."""
+    found = _WINDOW.search(subject or "")
+    return (float(found[1]), float(found[2])) if found else None
 
 
 def _shifted(run: WindowRun, intervals: list[Interval], min_s: float) -> list[dict[str, float]]:
