@@ -41,6 +41,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.text import Text
+
+    from playgate.cli import demo_ice
     from playgate.handler import Runtime
     from playgate.reconcile import sweep
     from playgate.testing import EmulatorServer, IceEmulator, sample_catalog_path
@@ -59,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
             ice_timeout_s=2.0,
             callback_auth_key=DEMO_CALLBACK_KEY,
             callback_url=DEMO_CALLBACK_URL,
+            alert_sink=demo_ice.with_ice(f"jsonl://{out / 'alerts.jsonl'}"),  # the verdict in ICE too
+            playback_sink=demo_ice.with_ice(f"jsonl://{out / 'playback.jsonl'}"),
         )
         runtime = Runtime.build(settings)
         try:
@@ -67,9 +72,17 @@ def run(args: argparse.Namespace) -> int:
             result = sweep(runtime, start=start, end=end)
         finally:
             runtime.close()
+        skipped = demo_ice.gate_black_start(server.url, emulator, out)
     _explain(rows, out / "alerts.jsonl", dead_letter_sink=settings.dead_letter_sink)
     print_report(rows, result.as_dict(), out, ice_calls=len(emulator.calls))
+    _console().print(Text("\n".join(demo_ice.ice_lines(emulator, skipped))))
     return 0
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=int(os.environ.get("COLUMNS") or 180))
 
 
 def _send_payloads(runtime: Any, emulator: Any) -> list[dict[str, Any]]:
