@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 
 import pytest
 
@@ -173,3 +174,23 @@ def test_a_config_or_job_error_alert_blocks_nothing(world):
     [alert] = world.messages("alerts")
     assert alert["data"]["reason"] == "job_failed"
     assert writes(world.emulator) == [] and world.emulator.audit(BROKEN) is None
+
+
+@pytest.mark.parametrize("store", ["redis", "postgresql"])
+def test_playgates_own_block_is_remembered_in_the_redis_and_postgresql_stores_too(
+    make_world, tmp_path, request, store
+):
+    if store == "redis":
+        url = f"{request.getfixturevalue('redis_url')}?prefix=wb-{uuid.uuid4().hex}:"
+    else:
+        url = request.getfixturevalue("postgresql_url")
+    world = make_world(
+        store=url,
+        alert_sink=f"jsonl://{tmp_path / 'alerts.jsonl'},{ICE}",
+        playback_sink=f"jsonl://{tmp_path / 'playback.jsonl'},{ICE}",
+    )
+    world.send(callback("MediaConvertComplete", f"job-wb-{store}-a", BROKEN))
+    assert world.emulator.audit(BROKEN)["Status"] == "Blocked"
+    retranscode(world.emulator, BROKEN)
+    world.send(callback("MediaConvertComplete", f"job-wb-{store}-b", BROKEN))
+    assert world.emulator.audit(BROKEN)["Status"] == "Normal"
