@@ -73,8 +73,6 @@ def _deadline(timeout_s: float | None) -> float | None:
 
 
 class _IceSink:
-    kind = ""
-
     def __init__(self, url: str, client: Any) -> None:
         self.url = url
         self.client = client
@@ -93,8 +91,6 @@ class _IceSink:
 
 
 class BlockSink(_IceSink):
-    kind = "block"
-
     def __init__(self, url: str, client: Any) -> None:
         super().__init__(url, client)
         self.store: Any = None
@@ -145,8 +141,6 @@ def block_texts(event: dict[str, Any]) -> dict[str, str]:
 
 
 class TagSink(_IceSink):
-    kind = "tag"
-
     def __init__(self, url: str, client: Any, prefix: str) -> None:
         super().__init__(url, client)
         self.prefix = prefix
@@ -174,8 +168,6 @@ class TagSink(_IceSink):
 
 
 class MarksSink(_IceSink):
-    kind = "marks"
-
     def apply(self, event: dict[str, Any], outcome: str, media_id: str, deadline: float | None) -> None:
         wanted = media_marks.marks_for(event)
         if not wanted:

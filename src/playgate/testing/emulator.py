@@ -424,7 +424,8 @@ class IceEmulator:
                     raise _invalid("MediaTags", tag, f"each tag at most {TAG_MAX_BYTES} bytes")
             if (append or "").lower() == "true":
                 basic = (media_info or {}).get("MediaInfo", {}).get("MediaBasicInfo") or {}
-                current = self._basic.get(media_id, {}).get("MediaTags", basic.get("MediaTags") or "")
+                with self._lock:
+                    current = self._basic.get(media_id, {}).get("MediaTags", basic.get("MediaTags") or "")
                 had = [t for t in str(current).split(",") if t]
                 tags = had + [t for t in dict.fromkeys(tags) if t not in had]
             if len(tags) > MAX_TAGS:
