@@ -42,6 +42,7 @@ class IceWriteback(IceClient):
             protocol=protocol,
             region_id=region,
             policy=policy,
+            credentials=credentials(),  # what an error names as their source; each call asks again
             credentials_source=credentials,
         )
 
