@@ -5,6 +5,7 @@ Every finding carries media times (the window's start added), so an editor can j
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -68,6 +69,15 @@ def intervals(finding: Finding) -> list[dict[str, float]]:
 
 def _long(intervals: list[Interval], min_s: float) -> list[Interval]:
     return [i for i in intervals if i.duration_s >= min_s - 1e-3]
+
+
+_WINDOW = re.compile(r"\(window (\d+(?:\.\d+)?)–(\d+(?:\.\d+)?) s\)")
+
+
+def window_of(subject: str) -> tuple[float, float] | None:
+    """The media-time window a decode finding's subject names (``_where``'s words), or None."""
+    found = _WINDOW.search(subject or "")
+    return (float(found[1]), float(found[2])) if found else None
 
 
 def _shifted(run: WindowRun, intervals: list[Interval], min_s: float) -> list[dict[str, float]]:

@@ -91,6 +91,9 @@ class Publisher:
                 share = getattr(sink, "share_window", None)
                 if share is not None and self.store is not None:  # one rate window for all instances
                     share(self.store)
+                remember = getattr(sink, "use_store", None)
+                if remember is not None and self.store is not None:  # what ice://block blocked
+                    remember(self.store)
                 self._sinks[url] = sink
             return self._sinks[url]
 
