@@ -130,42 +130,48 @@ def add_signed_media(emulator, cdn: StreamServer, prefix: str, media_id: str) ->
 
 
 @pytest.mark.parametrize("signing", sorted(SIGNED))
-def test_a_gate_alert_its_robot_message_and_the_log_never_show_the_signature(
-    make_world, signed_cdn, signing, capfd, tmp_path
+@pytest.mark.parametrize("verdict", ["alerts", "playback"])
+def test_the_gate_shows_people_no_signature_and_the_hostile_title_as_text(
+    make_world, signed_cdn, signing, verdict, capfd, tmp_path
 ):
     prefix, media_id = SIGNED[signing], f"media-signed-{signing[-1]}"
-    signed_cdn.status[f"{prefix}/hls/v1/seg_002.m4s"] = 404
+    if verdict == "alerts":
+        signed_cdn.status[f"{prefix}/hls/v1/seg_002.m4s"] = 404
     with Receiver() as robot:
         host = robot.url.removeprefix("http://")
+        sink = f"jsonl://{tmp_path}/{verdict}.jsonl,dingtalk+http://{host}/robot/send?access_token=t"
         world = make_world(
             probe=None,
             probe_allow_hosts="127.0.0.1",
             log_level="debug",
-            alert_sink=f"jsonl://{tmp_path}/alerts.jsonl,dingtalk+http://{host}/robot/send?access_token=t",
+            **{"alert_sink" if verdict == "alerts" else "playback_sink": sink},
         )
         add_signed_media(world.emulator, signed_cdn, prefix, media_id)
         capfd.readouterr()
-        summary = world.send(
-            callback(
-                "MediaConvertComplete", f"job-{media_id}", media_id, user_data={"qcProfile": "hls-ladder"}
-            )
+        event = callback(
+            "MediaConvertComplete", f"job-{media_id}", media_id, user_data={"qcProfile": "hls-ladder"}
         )
+        summary = world.send(event)
         logs = capfd.readouterr()
         [request] = robot.requests
     assert summary["results"][0]["status"] == "published", summary
-    [alert] = world.messages("alerts")
-    failing = [f for f in alert["data"]["findings"] if f["outcome"] == "fail"]
-    assert any("seg_002.m4s" in json.dumps(f) for f in failing)
+    [message] = world.messages(verdict)
     robot_text = request.json()["markdown"]["text"]
-    for where, text in {
-        "alert": json.dumps(alert),
-        "robot": json.dumps(request.json()),
-        "log": logs.out + logs.err,
-    }.items():
+    shown = {"robot": json.dumps(request.json(), ensure_ascii=False), "log": logs.out + logs.err}
+    if verdict == "alerts":
+        failing = [f for f in message["data"]["findings"] if f["outcome"] == "fail"]
+        assert any("seg_002.m4s" in json.dumps(f) for f in failing)
+        shown["alert"] = json.dumps(message)
+    else:  # a system plays the URL: the playback message keeps it whole; people see the title, as text
+        assert all(MD5 in r["url"] for r in message["data"]["renditions"])
+        assert "［Re-run QC here］(https:∕∕evil․example/sso)" in robot_text
+    for where, text in shown.items():
         assert MD5 not in text, where
     tokens = [
         t
-        for block in MarkdownIt("commonmark", {"html": True}).parse(robot_text)
+        for block in MarkdownIt("commonmark", {"html": True, "linkify": True})
+        .enable("linkify")
+        .parse(robot_text)
         for t in [block, *(block.children or [])]
     ]
     assert [t.attrs["href"] for t in tokens if t.type == "link_open"] == [
