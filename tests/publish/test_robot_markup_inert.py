@@ -16,10 +16,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from playgate.publish import open_sink
 from playgate.publish.cloudevents import DEAD_LETTER, PLAYBACK_READY, QC_ALERT, make_event
+from playgate.publish.markup import MarkdownFormatter, inert, one_line
 from playgate.publish.templates import Templates
 from playgate.settings import Settings
 from playgate.testing.receivers import Receiver
@@ -204,3 +207,25 @@ def test_a_value_a_custom_template_puts_at_the_start_of_a_line_opens_no_block(tm
     _, expected = templates.render(events(plain)["alert"])
     assert shape(got) == shape(expected), got
     assert "QC passed" in got
+
+
+MARKUP_PIECES = st.sampled_from(
+    ["[", "]", "(", ")", "<", ">", "!", "#", "*", "_", "~", "`", "\\", "&", ";", ":", "/", ".", "@", "|",
+     "-", "+", "=", " ", "\n", "\t", "\r", "http", "www", "lt", "#60", "at id=all", "font", "x", "0", "é"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(MARKUP_PIECES | st.characters(), max_size=40).map("".join))
+def test_no_value_becomes_markup_wherever_a_template_puts_it(value):
+    shown = inert(one_line(value))
+    plain_shape = shape(_in_a_template("x", "x"))
+    assert shape(_in_a_template(f"x{shown}", shown or "x")) == plain_shape, shown
+    assert not _TAG_LIKE.search(" ".join(t.content for t in flat(_in_a_template(shown, shown)) if t.content))
+
+
+def _in_a_template(inline: str, first: str) -> str:
+    """A value mid-line, in a code span, in bold, at the start of a list item and of a line."""
+    return MarkdownFormatter().fill(
+        "### ❌ {a} failed\n\n- **{a}** on {a}: actual `{a}`\n- {b}\n\n{b}\n{b}\n", {"a": inline, "b": first}
+    )

@@ -27,7 +27,7 @@ _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?@])")
 _ENTITY_AMP = re.compile(r"&(?=[#A-Za-z0-9])")
 _EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
 _SCHEME_SLASHES = re.compile(r"(?<=:)//")
-_DOMAIN_DOT = re.compile(r"(?<=[\w-])\.(?=[^\W\d_])")  # "evil.example", not "29.97" or "end. "
+_DOMAIN_DOT = re.compile(r"\.(?=[^\W\d_])")  # "evil.example", ".lt"; not "29.97" or "end. "
 _BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 _BLOCK_START = re.compile(r"^(?:[-+>=|]|\d{1,9}[.)](?=\s|$))")
