@@ -88,17 +88,23 @@ LITERALS = {
 }
 
 
-@pytest.mark.parametrize("answer", [Answer(), Answer(401, {"message": "no"})], ids=["taken", "refused"])
-def test_sinks_test_never_prints_literal_credentials_of_the_url(answer):
+@pytest.mark.parametrize(
+    ("answer", "options", "exit_code"),
+    [
+        (Answer(), "&unsigned=true", 0),
+        (Answer(401, {"message": "no"}), "&unsigned=true", 1),
+        (Answer(), "", 2),
+    ],
+    ids=["taken", "refused", "configuration error"],
+)
+def test_sinks_test_never_prints_literal_credentials_of_the_url(answer, options, exit_code):
     query = "&".join(f"{name}={value}" for name, value in LITERALS.items())
     with Receiver(ok=answer) as receiver:
         host = receiver.url.removeprefix("http://")
-        done = playgate(
-            "sinks", "test", f"webhook+http://editor:{PASSWORD}@{host}/hook?{query}&unsigned=true"
-        )
-        assert len(receiver.requests) >= 1  # the receiver got the credentials; the operator's screen did not
+        done = playgate("sinks", "test", f"webhook+http://editor:{PASSWORD}@{host}/hook?{query}{options}")
+        assert len(receiver.requests) == (exit_code < 2)  # the receiver gets the credentials, not the screen
     printed = done.stdout + done.stderr
-    assert done.returncode == (0 if answer.status == 200 else 1), printed
+    assert done.returncode == exit_code, printed
     assert "webhook+http://" in printed
     for secret in [PASSWORD, *LITERALS.values()]:
         assert secret not in printed

@@ -12,6 +12,11 @@ characters are dropped, so a value stays on its line. URLs and domain names are 
 (``https:∕∕evil․example``) so that no client turns them into links: the only links in a message are the
 ones playgate builds. A value that a template puts at the start of a line also has a leading ``-``,
 ``+``, ``>``, ``=``, ``|`` or ``1.`` replaced, so it opens no list, quote, table or setext heading.
+A plain ``@all`` notifies nobody: DingTalk mentions only whom a message's ``at`` field names, WeCom and
+Lark only their tags, and playgate sends neither. What each robot renders (their documentation):
+DingTalk headings, quotes, emphasis, links, images, lists and ``<font>``; WeCom headings, bold, links,
+inline code, quotes, ``<font color>`` and ``<@userid>``; Lark's card markdown the same and more
+(``<at>``, ``<link>``, tables, code blocks, images by key), its card header plain text.
 """
 
 from __future__ import annotations
