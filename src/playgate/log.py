@@ -28,11 +28,14 @@ _SECRET_QUERY = re.compile(
     r"x-amz-signature|x-amz-credential|x-amz-security-token|token|access_token|sign|sig|key|secret|"
     r"api_key|apikey|api-key|password|passwd|pwd)=)(?!\$\{\w+\}(?![^&#\s\"'<>\\]))[^&#\s\"'<>\\]*"
 )  # a ``${NAME}`` reference (a sink URL as configured) names the variable, not the secret: it stays
-# A URL's user info (``http://editor:Pa55w0rd@host/``), up to the authority's last ``@``.
-_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#\"'<>]*@")
+# A URL's user info (``http://editor:Pa55w0rd@host/``), up to the authority's last ``@``: the password
+# goes (all of it when there is no ``:``: a token can stand as the user).
+_USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)([^\s/?#\"'<>]*)@")
 # Alibaba Cloud CDN URL signing types B and C carry the signature in the path: type B
 # ``/{YYYYMMDDHHMM}/{md5}/file``, type C ``/{md5}/{unix time in hex}/file``. The md5 goes.
-_CDN_PATH_SIGNATURE = re.compile(r"(?i)(/\d{12}/)[0-9a-f]{32}(?![0-9a-z])|/[0-9a-f]{32}(?=/[0-9a-f]{8}/)")
+_CDN_PATH_SIGNATURE = re.compile(
+    r"(/[0-9]{12}/)[0-9a-fA-F]{32}(?![0-9A-Za-z])|/[0-9a-fA-F]{32}(?=/[0-9a-fA-F]{8}/)"
+)
 _ACCESS_KEY_ID = re.compile(r"\b(?:LTAI|STS\.)[0-9A-Za-z._-]{8,}")
 # Before the key id pattern: ``MNS <id>:<signature>`` goes whole, signature included.
 _AUTH_HEADER = re.compile(
@@ -68,12 +71,17 @@ def redact_text(text: str) -> str:
         return text
     text = _AUTH_HEADER.sub(lambda m: (m.group(1) or m.group(2)) + " " + REDACTED, text)
     text = _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
-    text = _USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", text)
+    text = _USERINFO.sub(_redact_userinfo, text)
     text = _CDN_PATH_SIGNATURE.sub(lambda m: (m.group(1) or "/") + REDACTED, text)
     text = _ACCESS_KEY_ID.sub(REDACTED, text)
     if "%" in text:
         text = _PERCENT_RUN.sub(_redact_percent_encoded, text)
     return _BASE64_RUN.sub(_redact_base64, text)
+
+
+def _redact_userinfo(match: re.Match[str]) -> str:
+    user, colon, _password = match.group(2).partition(":")
+    return f"{match.group(1)}{user}:{REDACTED}@" if colon else f"{match.group(1)}{REDACTED}@"
 
 
 def _redact_percent_encoded(match: re.Match[str]) -> str:

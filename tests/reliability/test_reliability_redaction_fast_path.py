@@ -51,8 +51,9 @@ MD5 = "0123456789abcdef0123456789abcdef"
     [
         (f"http://cdn.example.com/202412031200/{MD5}/hls/v.m3u8", "http://cdn.example.com/202412031200/***/hls/v.m3u8"),
         (f"http://cdn.example.com/{MD5}/6750a1b2/hls/v.m3u8", "http://cdn.example.com/***/6750a1b2/hls/v.m3u8"),
-        ("ffmpeg: http://editor:Pa55w0rd@10.0.0.1/a.mp4: 404", "ffmpeg: http://***@10.0.0.1/a.mp4: 404"),
-        ("rtmp://u:p@ss@h:1935/live", "rtmp://***@h:1935/live"),
+        ("ffmpeg: http://editor:Pa55w0rd@10.0.0.1/a.mp4", "ffmpeg: http://editor:***@10.0.0.1/a.mp4"),
+        ("rtmp://u:p@ss@h:1935/live", "rtmp://u:***@h:1935/live"),
+        ("https://ghp_t0ken@git.example/r", "https://***@git.example/r"),
         ("https://h/x?api_key=A1&apikey=B2&sig=C3&password=D4", "https://h/x?api_key=***&apikey=***&sig=***&password=***"),
         ("https://h/robot/send?access_token=E5&key=F6&sign=G7&time=1", "https://h/robot/send?access_token=***&key=***&sign=***&time=1"),
         ("mail a@b.example, v1.2, 29.97 fps", "mail a@b.example, v1.2, 29.97 fps"),

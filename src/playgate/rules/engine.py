@@ -6,6 +6,7 @@ Everything here is built once by the compiler; evaluation only walks the snapsho
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -331,10 +332,13 @@ def make_finding(**values: Any) -> Finding:
     return finding
 
 
+_SECRET_MARK = re.compile(r"=|LTAI|STS\.|MNS |ACS3")
+
+
 def _safe(value: Any) -> Any:
-    """JSON-ready and redacted (the redaction's own pre-check spares the plain strings its passes)."""
+    """JSON-ready and redacted: only strings that could hold a signed query or key id pay for the regexes."""
     if isinstance(value, str):
-        return redact(value)
+        return redact(value) if _SECRET_MARK.search(value) else value
     if isinstance(value, int | float) or value is None:
         return value
     if isinstance(value, list | tuple):
