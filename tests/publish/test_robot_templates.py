@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from publish_helpers import alert_event
 
 from playgate.errors import ConfigError
@@ -107,3 +110,32 @@ def test_a_template_that_fails_to_render_gives_way_to_the_built_in_one_with_a_lo
     assert title == Templates().render(alert_event())[0]  # the whole built-in template, not half of each
     assert "**What to do:**" in text
     assert "templates.render_failed" in capsys.readouterr().out
+
+
+SPEC = st.lists(
+    st.sampled_from([">", "<", "^", "=", "d", "s", ",", ".", "3", "1000", "x", "%", "{title}"]), max_size=4
+)
+FIELD = st.builds(
+    lambda name, conversion, spec: "{" + name + conversion + ("" if spec is None else ":" + spec) + "}",
+    st.sampled_from(["title", "count", "media_id", "nope"]),
+    st.sampled_from(["", "!r", "!s", "!x"]),
+    st.none() | SPEC.map("".join),
+)
+TEMPLATE = st.lists(FIELD | st.sampled_from(["x", " ", "\n", "- ", "{{", "}}", "{", "}"]), max_size=6).map(
+    "".join
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(TEMPLATE)
+def test_a_template_file_that_loads_renders_every_message_without_the_fallback(tmp_path, capsys, text):
+    path = tmp_path / "templates.yml"
+    path.write_text(yaml.safe_dump({"qc.alert": {"title": text, "text": text}, "digest": {"text": text}}))
+    try:
+        templates = Templates(str(path))
+    except ConfigError:
+        return
+    capsys.readouterr()
+    templates.render(alert_event(long=5000))
+    templates.render_digest([alert_event(), alert_event(failing=3)])
+    assert "templates.render_failed" not in capsys.readouterr().out
