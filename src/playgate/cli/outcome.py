@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from playgate.errors import RuleFileError
+from playgate.log import redact_text
 
 EXIT_OK, EXIT_FAIL, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -22,10 +23,10 @@ def run_reporting(name: str, command: Callable[[argparse.Namespace], int], args:
     try:
         return command(args)
     except RuleFileError as exc:
-        print(exc.message, file=sys.stderr)
+        print(redact_text(exc.message), file=sys.stderr)
         return EXIT_BAD_INPUT
     except BadInput as exc:
-        print(f"playgate {name}: {exc}", file=sys.stderr)
+        print(redact_text(f"playgate {name}: {exc}"), file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -36,6 +36,8 @@ from urllib3.exceptions import (
 )
 from urllib3.util.connection import create_connection
 
+from playgate.log import redact_text
+
 METADATA_SERVICE = ipaddress.ip_address("100.100.100.200")
 REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = "playgate-probe/1"
@@ -44,7 +46,8 @@ R = TypeVar("R")
 
 
 def public_url(url: str) -> str:
-    """The URL without user info, query or fragment: safe to log and to put in a finding."""
+    """The URL without user info, query or fragment, and a signature in its path (CDN URL signing types
+    B and C) redacted: safe to log and to put in a finding."""
     parts = urlsplit(url)
     host = parts.hostname or ""
     if ":" in host:
@@ -53,7 +56,7 @@ def public_url(url: str) -> str:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
         port = ""
-    return f"{parts.scheme}://{host}{port}{parts.path}"
+    return redact_text(f"{parts.scheme}://{host}{port}{parts.path}")
 
 
 class FetchError(Exception):
