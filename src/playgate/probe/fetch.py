@@ -6,14 +6,20 @@
   checked (no second lookup a DNS rebinding could change), unless the host is in ``allow_hosts``.
 - Never starts a request that cannot finish before the deadline: each request's timeout is cut to the
   time left, and none starts with less than ``min_request_s`` left (``FetchError("no-time")``).
+- Each request ends by one absolute time, whatever the server does: the DNS lookup waits no longer, and
+  an alarm shuts the request's socket then (TLS handshake, headers and body alike), so a server that
+  sends a byte now and then cannot hold it (urllib3's read timeout starts again with every byte).
 - Bodies are read up to a cap; connections are kept alive per host; URLs are used exactly as given.
 - Nothing here logs or raises a URL's query string (signed URLs): see :func:`public_url`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
+import os
+import re
 import socket
 import ssl
 import threading
@@ -39,6 +45,8 @@ from urllib3.util.connection import create_connection
 METADATA_SERVICE = ipaddress.ip_address("100.100.100.200")
 REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = "playgate-probe/1"
+DNS_TIMEOUT_S = 5.0  # a lookup made outside a Fetcher's request (GuardProxy) waits no longer
+_LENGTH = re.compile(r"[0-9]{1,18}")  # ASCII digits only ("²".isdigit()); 10^18 bytes is plenty
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -86,10 +94,14 @@ class Response:
         """The whole resource's size: Content-Range's total for a ranged answer, else Content-Length."""
         content_range = self.headers.get("content-range", "")
         if "/" in content_range:
-            total = content_range.rsplit("/", 1)[1].strip()
-            return int(total) if total.isdigit() else None
-        length = self.headers.get("content-length", "")
-        return int(length) if length.isdigit() else None
+            return _length(content_range.rsplit("/", 1)[1])
+        return _length(self.headers.get("content-length", ""))
+
+
+def _length(text: str) -> int | None:
+    """A header's byte count, or None when it is not a plain decimal number of sane length."""
+    text = text.strip()
+    return int(text) if _LENGTH.fullmatch(text) else None
 
 
 # --- where a connection may go ---------------------------------------------------------------------
@@ -127,12 +139,9 @@ class HostGuard:
         if not host:
             raise FetchError("bad-url", url, "no host")
 
-    def resolve(self, host: str, port: int) -> str:
+    def resolve(self, host: str, port: int, timeout: float = DNS_TIMEOUT_S) -> str:
         """The address to connect to: the first one resolved, after every resolved address passed."""
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise FetchError("dns", f"http://{host}/", f"{host} does not resolve ({exc})") from None
+        infos = _lookup(host, port, timeout)
         addresses = [str(info[4][0]) for info in infos]
         if host.lower() not in self.allow_hosts:
             for address in addresses:
@@ -147,25 +156,112 @@ class HostGuard:
         return addresses[0]
 
 
+def _lookup(host: str, port: int, timeout: float) -> list[Any]:
+    """getaddrinfo, given up after ``timeout`` (it has no timeout of its own; the lookup's thread is
+    left to finish on its own, a daemon that cannot hold the process)."""
+    done = threading.Event()
+    answer: list[Any] = []
+
+    def look_up() -> None:
+        try:
+            answer.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as exc:
+            answer.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=look_up, name="probe-dns", daemon=True).start()
+    if not done.wait(max(timeout, 0.0)):
+        raise FetchError("timeout", f"http://{host}/", f"the DNS lookup of {host} took over {timeout:.1f} s")
+    if isinstance(answer[0], Exception):
+        raise FetchError("dns", f"http://{host}/", f"{host} does not resolve ({answer[0]})")
+    return answer[0]
+
+
+class _Alarm:
+    """One request's absolute end: at ``until`` every socket it uses is shut down, which ends a blocked
+    handshake or read at once. Watches a duplicate of each socket's descriptor (shutting one down shuts
+    the connection; a TLS socket's own descriptor is taken over while it is being wrapped)."""
+
+    def __init__(self, until: float) -> None:
+        self.until = until
+        self.fired = False
+        self._watched: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(max(until - time.monotonic(), 0.0), self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def left(self) -> float:
+        return max(self.until - time.monotonic(), 0.0)
+
+    def watch(self, sock: socket.socket) -> None:
+        duplicate = socket.socket(fileno=os.dup(sock.fileno()))
+        with self._lock:
+            self._watched.append(duplicate)
+            if self.fired:
+                _shut(duplicate)
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            for sock in self._watched:
+                _shut(sock)
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            for sock in self._watched:
+                sock.close()  # the duplicate only: the connection stays open for the next request
+            self._watched.clear()
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # not connected (yet, or any more)
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+_request = threading.local()  # .alarm: the alarm of the request this thread is making
+
+
+def _current_alarm() -> _Alarm | None:
+    return getattr(_request, "alarm", None)
+
+
 class _GuardedConnection:
     """Connects to the address the guard checked, not to a second lookup's answer. ``self.host`` stays
-    the URL's name, so TLS still sends and verifies it (SNI, certificate)."""
+    the URL's name, so TLS still sends and verifies it (SNI, certificate). Every socket it uses is
+    watched by the current request's alarm."""
 
     guard: HostGuard
 
     def _new_conn(self) -> socket.socket:
-        address = self.guard.resolve(self.host, self.port)  # type: ignore[attr-defined]
+        conn: Any = self  # an urllib3 HTTPConnection, by the class this is mixed into
+        alarm = _current_alarm()
+        own = conn.timeout if isinstance(conn.timeout, int | float) else DNS_TIMEOUT_S
+        address = self.guard.resolve(conn.host, conn.port, own if alarm is None else alarm.left())
+        timeout = own if alarm is None else min(own, alarm.left())
         try:
-            return create_connection(
-                (address, self.port),  # type: ignore[attr-defined]
-                self.timeout,  # type: ignore[attr-defined]
-                source_address=self.source_address,  # type: ignore[attr-defined]
-                socket_options=self.socket_options,  # type: ignore[attr-defined]
+            sock = create_connection(
+                (address, conn.port),
+                timeout,
+                source_address=conn.source_address,
+                socket_options=conn.socket_options,
             )
         except TimeoutError as exc:
             raise ConnectTimeoutError(self, "connect timed out") from exc
         except OSError as exc:
             raise NewConnectionError(self, f"Failed to establish a new connection: {exc}") from exc
+        if alarm is not None:
+            alarm.watch(sock)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        conn: Any = self
+        alarm = _current_alarm()
+        if alarm is not None and conn.sock is not None:  # a kept-alive connection's next request
+            alarm.watch(conn.sock)
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
 def _default_ca_certs() -> str | None:
@@ -294,9 +390,29 @@ class Fetcher:
     def _send(
         self, method: str, url: str, headers: dict[str, str], max_bytes: int, truncate: bool, timeout: float
     ) -> Response:
-        started = time.monotonic()
         with self._lock:
             self.requests_made += 1
+        alarm = _request.alarm = _Alarm(time.monotonic() + timeout)
+        try:
+            return self._exchange(method, url, headers, max_bytes, truncate, timeout, alarm)
+        except FetchError:
+            if alarm.fired:  # the shut socket's error says less than this
+                raise FetchError("timeout", url, f"no complete answer within {timeout:.1f} s") from None
+            raise
+        finally:
+            alarm.cancel()
+            _request.alarm = None
+
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        max_bytes: int,
+        truncate: bool,
+        timeout: float,
+        alarm: _Alarm,
+    ) -> Response:
         try:
             raw = self._manager.request(
                 method,
@@ -314,18 +430,21 @@ class Fetcher:
         try:
             if raw.status in REDIRECTS:  # a redirect's body is not wanted; keep the connection if small
                 max_bytes, truncate = 65536, True
-            body = self._read(raw, url, max_bytes, started + timeout, truncate) if method != "HEAD" else b""
+            body = self._read(raw, url, max_bytes, truncate) if method != "HEAD" else b""
+            if alarm.fired:  # a shut socket reads as the end of the body: this one is cut short
+                raw.close()
+                raise FetchError("timeout", url)
         finally:
             raw.release_conn()
         return Response(url, raw.status, {k.lower(): v for k, v in raw.headers.items()}, body)
 
     @staticmethod
-    def _read(raw: Any, url: str, max_bytes: int, until: float, truncate: bool) -> bytes:
+    def _read(raw: Any, url: str, max_bytes: int, truncate: bool) -> bytes:
         chunks: list[bytes] = []
         size = 0
         try:
             while True:
-                chunk = raw.read1(65536)  # what has arrived: a slow drip cannot outlast ``until`` by much
+                chunk = raw.read1(65536)
                 if not chunk:
                     break
                 size += len(chunk)
@@ -337,9 +456,6 @@ class Fetcher:
                     raw.close()
                     raise FetchError("too-large", url, f"more than {max_bytes} bytes")
                 chunks.append(chunk)
-                if time.monotonic() > until:
-                    raw.close()
-                    raise FetchError("timeout", url, "the body took longer than the timeout")
         except FetchError:
             raise
         except Exception as exc:

@@ -6,6 +6,7 @@
         cdn.bandwidth_factor = 1 / 3              # masters declare a third of their BANDWIDTH
         cdn.redirect["/a.m3u8"] = "/b.m3u8"       # redirects (a loop when they point at each other)
         cdn.stall["/hls/master.m3u8"] = 5.0       # answer after 5 s
+        cdn.drip["/hls/master.m3u8"] = 0.5        # send the response headers one byte every 0.5 s, for ever
         cdn.rewrite["/hls/v1/index.m3u8"] = fn    # change a body on the way out (bytes → bytes)
         cdn.latency_s = 0.02                      # every request
         cdn.virtual["/big/seg_0001.ts"] = 750_000 # a file of that many zero bytes, not on disk
@@ -16,6 +17,7 @@ It answers GET and HEAD, honours ``Range: bytes=a-b`` (206), keeps connections a
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
@@ -52,6 +54,7 @@ class StreamServer(BackgroundServer):
         self.status: dict[str, int] = {}
         self.redirect: dict[str, str] = {}
         self.stall: dict[str, float] = {}
+        self.drip: dict[str, float] = {}
         self.rewrite: dict[str, Callable[[bytes], bytes]] = {}
         self.virtual: dict[str, int | bytes] = {}
         self.bandwidth_factor: float | None = None
@@ -92,11 +95,14 @@ class StreamServer(BackgroundServer):
             with self._lock:
                 self._in_flight -= 1
 
+    def record(self, method: str, path: str) -> None:
+        with self._lock:
+            self.requests.append((method, path))
+
     def _answer(self, method: str, target: str) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(target)
         path = parts.path
-        with self._lock:
-            self.requests.append((method, path))
+        self.record(method, path)
         if self.latency_s:
             time.sleep(self.latency_s)
         if path in self.stall:
@@ -179,6 +185,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         headers = {k.lower(): v for k, v in self.headers.items()}
+        interval = self.server.cdn.drip.get(urlsplit(self.path).path)
+        if interval is not None:
+            self._drip(interval)
+            return
         status, extra, body = self.server.cdn.answer(self.command, self.path, headers)
         status, extra, body = _ranged(status, extra, body, headers.get("range"))
         try:
@@ -192,6 +202,18 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _drip(self, interval: float) -> None:
+        """A status line and then headers that never end, one byte at a time, until the client leaves."""
+        self.close_connection = True
+        self.server.cdn.record(self.command, urlsplit(self.path).path)
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nX-Pad: "
+        try:
+            for byte in itertools.chain(head, itertools.repeat(ord("a"))):
+                self.wfile.write(bytes([byte]))
+                time.sleep(interval)
+        except OSError:  # the client shut the connection
+            pass
 
     do_GET = _serve
     do_HEAD = _serve
