@@ -22,6 +22,7 @@ class ProbeContext:
     max_segments: int = 30
     not_started: int = 0
     failed: str | None = None  # the exception that stopped the probe of this subject, if any
+    parsing: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one playlist at a time
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def fetch(
@@ -66,6 +67,13 @@ class ProbeContext:
             actual={"url": public_url(url), "status": status},
             expected="2xx within the timeout",
             message=message,
+        )
+
+    def incomplete(self, actual: dict[str, object], message: str) -> None:
+        """Part of the input was left unchecked by a bound (``probe-incomplete``)."""
+        self.results.ran("probe-incomplete", self.subject)
+        self.results.problem(
+            "probe-incomplete", self.subject, actual=actual, expected="every part checked", message=message
         )
 
     def finish(self) -> None:
