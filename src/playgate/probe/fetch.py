@@ -105,20 +105,82 @@ def _length(text: str) -> int | None:
 
 
 # --- where a connection may go ---------------------------------------------------------------------
+# Not globally reachable per IANA's special-purpose address registries (and multicast, reserved), spelt
+# out rather than taken from ``ipaddress.is_global``, whose tables differ between Python 3.10 and 3.12
+# patch releases (3.12.1 calls 192.0.0.8, 64:ff9b:1::/48 and ::ffff:0:0:0/96 global).
+_V4_REFUSED = tuple(
+    ipaddress.ip_network(n)
+    for n in [
+        "0.0.0.0/8",
+        "10.0.0.0/8",
+        "100.64.0.0/10",
+        "127.0.0.0/8",
+        "169.254.0.0/16",
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",
+        "240.0.0.0/4",
+    ]
+)
+_V6_REFUSED = tuple(
+    ipaddress.ip_network(n)
+    for n in [
+        "64:ff9b:1::/48",
+        "100::/64",
+        "100:0:0:1::/64",
+        "2001::/23",
+        "2001:db8::/32",
+        "3fff::/20",
+        "5f00::/16",
+        "fc00::/7",
+        "fe80::/10",
+        "fec0::/10",
+        "ff00::/8",
+    ]
+)
+_V6_UNICAST = ipaddress.ip_network("2000::/3")  # the only IPv6 space allocated for global unicast
+# IPv6 forms that carry an IPv4 address in their last 32 bits: IPv4-compatible, -mapped, -translated, NAT64
+_V4_IN_LAST_32_BITS = tuple(
+    ipaddress.ip_network(n) for n in ("::/96", "::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b::/96")
+)
+
+
 def address_refusal(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """Why the probe must not connect to this address, or None when it is public."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if ip == METADATA_SERVICE:
-        return "Alibaba Cloud's metadata service"
+    """Why the probe must not connect to this address, or None when it is globally reachable.
+
+    An IPv6 address that embeds an IPv4 one (``[::127.0.0.1]``, ``::ffff:…``, NAT64, 6to4) is judged by
+    the IPv4 address it leads to."""
     if ip.is_loopback:
         return "a loopback address"
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            why = address_refusal(embedded)
+            return None if why is None else f"an IPv6 address leading to {embedded}, {why}"
+    if ip == METADATA_SERVICE:
+        return "Alibaba Cloud's metadata service"
     if ip.is_link_local:
         return "a link-local address"
     if ip.is_private:
         return "a private address"
-    if not ip.is_global or ip.is_multicast:
-        return "a non-public address"
+    if isinstance(ip, ipaddress.IPv4Address):
+        refused = any(ip in network for network in _V4_REFUSED)
+    else:
+        refused = ip not in _V6_UNICAST or any(ip in network for network in _V6_REFUSED)
+    return "a non-public address" if refused or ip.is_multicast else None
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.sixtofour is not None:  # 2002::/16
+        return ip.sixtofour
+    if any(ip in network for network in _V4_IN_LAST_32_BITS):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return None
 
 
