@@ -77,6 +77,11 @@ CHECKS: dict[str, CheckDef] = {
             "the MPD parses; every Representation has bandwidth, codecs (and width and height for video); "
             "its segment template resolves and its first segment is reachable",
         ),
+        _def(
+            "file-is-media",
+            "error",
+            "a progressive file's first bytes are of the format its URL or Content-Type names",
+        ),
         _def("mp4-faststart", "warning", "progressive MP4 keeps moov before mdat"),
         _def(
             "probe-incomplete",

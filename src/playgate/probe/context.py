@@ -52,7 +52,9 @@ class ProbeContext:
                 with self._lock:
                     self.not_started += 1
                 return None
-            self.unreachable(url, error.kind, f"{method} {error.url}: {error.kind}" + _detail(error), check)
+            reason = {"reason": error.detail} if error.kind == "blocked" and error.detail else {}
+            message = f"{method} {error.url}: {error.kind}" + _detail(error)
+            self.unreachable(url, error.kind, message, check, **reason)
             return None
         if not response.ok:
             message = f"{method} {public_url(url)} answered {response.status}"
@@ -60,11 +62,13 @@ class ProbeContext:
             return None
         return response
 
-    def unreachable(self, url: str, status: int | str, message: str, check: str = "url-reachable") -> None:
+    def unreachable(
+        self, url: str, status: int | str, message: str, check: str = "url-reachable", **more: str
+    ) -> None:
         self.results.problem(
             check,
             self.subject,
-            actual={"url": public_url(url), "status": status},
+            actual={"url": public_url(url), "status": status, **more},
             expected="2xx within the timeout",
             message=message,
         )

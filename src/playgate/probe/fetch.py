@@ -193,7 +193,9 @@ class HostGuard:
     def check_url(self, url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
-            raise FetchError("blocked", url, f"only http and https are fetched, not {parts.scheme or '?'}:")
+            raise FetchError(
+                "blocked", url, f"the probe fetches only http and https URLs, not {parts.scheme or '?'}:"
+            )
         try:
             host, _ = parts.hostname, parts.port
         except ValueError:
@@ -212,8 +214,9 @@ class HostGuard:
                     raise FetchError(
                         "blocked",
                         f"http://{host}/",
-                        f"{host} is {why} ({address}); not fetched. "
-                        "Allow a host with PLAYGATE_PROBE_ALLOW_HOSTS",
+                        f"{host} is {why}" + (f" ({address})" if address != host else "") + ": "
+                        "the probe fetches only public addresses, "
+                        "and the hosts listed in PLAYGATE_PROBE_ALLOW_HOSTS",
                     )
         return addresses[0]
 
@@ -457,8 +460,8 @@ class Fetcher:
         alarm = _request.alarm = _Alarm(time.monotonic() + timeout)
         try:
             return self._exchange(method, url, headers, max_bytes, truncate, timeout, alarm)
-        except FetchError:
-            if alarm.fired:  # the shut socket's error says less than this
+        except FetchError as error:
+            if alarm.fired and error.kind != "timeout":  # the shut socket's error says less than this
                 raise FetchError("timeout", url, f"no complete answer within {timeout:.1f} s") from None
             raise
         finally:

@@ -7,6 +7,8 @@
         cdn.redirect["/a.m3u8"] = "/b.m3u8"       # redirects (a loop when they point at each other)
         cdn.stall["/hls/master.m3u8"] = 5.0       # answer after 5 s
         cdn.drip["/hls/master.m3u8"] = 0.5        # send the response headers one byte every 0.5 s, for ever
+        cdn.headers["/v"] = {"Content-Type": "video/mp4"}  # add or replace response headers (a replaced
+                                                  # Content-Length: the body then ends with the connection)
         cdn.rewrite["/hls/v1/index.m3u8"] = fn    # change a body on the way out (bytes → bytes)
         cdn.latency_s = 0.02                      # every request
         cdn.virtual["/big/seg_0001.ts"] = 750_000 # a file of that many zero bytes, not on disk
@@ -55,6 +57,7 @@ class StreamServer(BackgroundServer):
         self.redirect: dict[str, str] = {}
         self.stall: dict[str, float] = {}
         self.drip: dict[str, float] = {}
+        self.headers: dict[str, dict[str, str]] = {}
         self.rewrite: dict[str, Callable[[bytes], bytes]] = {}
         self.virtual: dict[str, int | bytes] = {}
         self.bandwidth_factor: float | None = None
@@ -118,7 +121,8 @@ class StreamServer(BackgroundServer):
         body = self._body(path)
         if body is None:
             return 404, {}, b"not found"
-        return 200, {"Content-Type": _TYPES.get(Path(path).suffix, "application/octet-stream")}, body
+        content_type = _TYPES.get(Path(path).suffix, "application/octet-stream")
+        return 200, {"Content-Type": content_type, **self.headers.get(path, {})}, body
 
     def _body(self, path: str) -> bytes | None:
         if path in self.virtual:
@@ -195,7 +199,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_response(status)
             for name, value in extra.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            if "content-length" in {name.lower() for name in extra}:
+                self.close_connection = True  # a replaced length cannot delimit the body
+            else:
+                self.send_header("Content-Length", str(len(body)))
             self.send_header("Accept-Ranges", "bytes")
             self.end_headers()
             if self.command != "HEAD":
@@ -232,4 +239,5 @@ def _ranged(
     end = min(int(match.group(2)) if match.group(2) else len(body) - 1, len(body) - 1)
     if start >= len(body):
         return 416, {"Content-Range": f"bytes */{len(body)}"}, b""
-    return 206, {**headers, "Content-Range": f"bytes {start}-{end}/{len(body)}"}, body[start : end + 1]
+    # a Content-Range the test set (cdn.headers) wins over the true one
+    return 206, {"Content-Range": f"bytes {start}-{end}/{len(body)}", **headers}, body[start : end + 1]
