@@ -93,7 +93,9 @@ CHECKS: dict[str, CheckDef] = {
 
 # Severities a check may give a single problem when the rule file does not set one (RFC 8216: a
 # missing BANDWIDTH is an error, missing CODECS / RESOLUTION only SHOULD be there).
+# A probe stopped by an internal error fails: hostile input that trips a bug must not pass as a warning.
 SUB_SEVERITY: dict[tuple[str, str], Severity] = {
+    ("probe-incomplete", "internal-error"): "error",
     ("hls-variant-attributes", "CODECS"): "warning",
     ("hls-variant-attributes", "RESOLUTION"): "warning",
 }

@@ -90,6 +90,7 @@ class ProbeContext:
                 actual={"error": self.failed},
                 expected="every planned request made",
                 message=f"the probe of {self.subject} stopped on an internal error ({self.failed})",
+                part="internal-error",
             )
         if self.not_started:
             self.results.problem(

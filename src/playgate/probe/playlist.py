@@ -7,7 +7,7 @@ and renditions and, of the segments, only those a sample picks (their places and
 arrays until the count is known). A tag the checks read whose value is not a usable number is a
 ``problem`` naming the line; ``m3u8`` raises on the same lines (tests/probe/test_probe_playlist_parser.py
 holds the two equal), and also refuses what it accepts but a player cannot use: an EXTINF or
-TARGETDURATION that is negative or infinite, an EXT-X-MAP without URI.
+TARGETDURATION that is negative or infinite, an EXT-X-MAP without URI, master and media tags mixed.
 """
 
 from __future__ import annotations
@@ -227,6 +227,8 @@ class _Reader:
         if self.pending is not None:  # an EXTINF (or BYTERANGE) with no URI line after it
             self._count(self.pending, -1, -1)
         out = self.out
+        if out.is_variant and out.segment_count:  # RFC 8216 4.1: a playlist is one or the other
+            out.problem("mixes master tags (EXT-X-STREAM-INF) with media segments (EXTINF)")
         for i in sample(min(out.segment_count, MAX_SEGMENTS)):
             offset, length = self.ranges[2 * i], self.ranges[2 * i + 1]
             duration = out.durations[i]
