@@ -49,8 +49,7 @@ class ProbeContext:
                 )
         except FetchError as error:
             if error.kind == "no-time":
-                with self._lock:
-                    self.not_started += 1
+                self.not_made(1)
                 return None
             reason = {"reason": error.detail} if error.kind == "blocked" and error.detail else {}
             message = f"{method} {error.url}: {error.kind}" + _detail(error)
@@ -61,6 +60,11 @@ class ProbeContext:
             self.unreachable(url, response.status, message, check)
             return None
         return response
+
+    def not_made(self, count: int) -> None:
+        """Work the deadline stopped (a request, the reading of a playlist): for ``probe-incomplete``."""
+        with self._lock:
+            self.not_started += count
 
     def unreachable(
         self, url: str, status: int | str, message: str, check: str = "url-reachable", **more: str

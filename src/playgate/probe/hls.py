@@ -134,7 +134,10 @@ def _parse(ctx: ProbeContext, url: str, body: bytes) -> Playlist | None:
     if not text.startswith("#EXTM3U"):
         _invalid(ctx, where, "no #EXTM3U", f"{where} does not start with #EXTM3U")
         return None
-    playlist = parse(text, lambda count: sample(count, ctx.max_segments))
+    playlist = parse(text, lambda count: sample(count, ctx.max_segments), stop=ctx.fetcher.out_of_time)
+    if playlist.stopped:  # the deadline came while reading: the checks would judge half a playlist
+        ctx.not_made(1)
+        return None
     for problem in playlist.problems:
         _invalid(ctx, where, problem, f"{where}: {problem}")
     if playlist.problem_count > len(playlist.problems):

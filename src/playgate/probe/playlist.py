@@ -7,7 +7,8 @@ and renditions and, of the segments, only those a sample picks (their places and
 arrays until the count is known). A tag the checks read whose value is not a usable number is a
 ``problem`` naming the line; ``m3u8`` raises on the same lines (tests/probe/test_probe_playlist_parser.py
 holds the two equal), and also refuses what it accepts but a player cannot use: an EXTINF or
-TARGETDURATION that is negative or infinite, an EXT-X-MAP without URI, master and media tags mixed.
+TARGETDURATION that is negative or infinite, an EXT-X-MAP without URI, master and media tags mixed, a
+master without variants.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from __future__ import annotations
 import math
 import re
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 MAX_VARIANTS = 64
 MAX_SEGMENTS = 100_000
 MAX_PROBLEMS = 5
+STOP_EVERY = 4096  # lines between two questions to ``stop``
 # str.splitlines' line boundaries (m3u8 splits with it); empty lines are skipped like m3u8 skips them
 _LINE = re.compile(r"[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
 _ATTRIBUTES = re.compile(r"""((?:[^,"']|"[^"]*"|'[^']*')+)""")  # m3u8's ATTRIBUTELISTPATTERN
@@ -68,6 +70,7 @@ class Playlist:
     durations: array = field(default_factory=lambda: array("d"))  # every segment's, NaN when unknown
     problems: list[str] = field(default_factory=list)  # the first MAX_PROBLEMS
     problem_count: int = 0
+    stopped: bool = False  # ``stop`` ended the reading before the end of the text
 
     def problem(self, text: str) -> None:
         self.problem_count += 1
@@ -75,19 +78,14 @@ class Playlist:
             self.problems.append(text)
 
 
-def parse(text: str, sample: Callable[[int], list[int]]) -> Playlist:
-    """The playlist; ``sample(count)`` picks which segment indices to keep (at most MAX_SEGMENTS counted)."""
+def parse(text: str, sample: Callable[[int], list[int]], stop: Callable[[], bool] | None = None) -> Playlist:
+    """The playlist; ``sample(count)`` picks which segment indices to keep (at most MAX_SEGMENTS counted).
+
+    ``stop()`` is asked every few thousand lines: when it says so (the deadline), reading ends there and
+    the playlist comes back with ``stopped`` set."""
     reader = _Reader(text)
-    for start, line in _lines(text):
-        reader.line(start, line)
+    reader.read(stop)
     return reader.finish(sample)
-
-
-def _lines(text: str) -> Iterator[tuple[int, str]]:
-    for match in _LINE.finditer(text):
-        line = match.group().strip()
-        if line:
-            yield match.start(), line
 
 
 class _Reader:
@@ -96,7 +94,10 @@ class _Reader:
     def __init__(self, text: str) -> None:
         self.text = text
         self.out = Playlist()
-        self.pending: dict[str, object] | None = None  # the segment EXTINF/BYTERANGE began
+        # the segment an EXTINF or BYTERANGE began, until its URI line
+        self.pending = False
+        self.duration: float | None = None
+        self.byterange_text: str | None = None
         self.expect_segment = False
         self.stream_inf: dict[str, str] | None = None
         self.map_at = -1  # where the EXT-X-MAP in force starts in the text
@@ -107,27 +108,39 @@ class _Reader:
         self.maps_at = array("q")
         self.ranges = array("q")  # offset, length pairs; -1, -1 for none
 
-    def line(self, start: int, line: str) -> None:
-        self.at = start
-        if not line.startswith("#"):
-            if self.expect_segment:
-                self._segment(start)
-            elif self.stream_inf is not None:
-                self._variant(line)
-            return
-        tag = line.split(":", 1)[0]
-        handler = _TAGS.get(tag)
-        if handler is not None:
-            handler(self, line)
+    def read(self, stop: Callable[[], bool] | None) -> None:
+        """Every line, the two a segment takes (EXTINF, its URI) on the short path."""
+        for n, match in enumerate(_LINE.finditer(self.text)):
+            if not n % STOP_EVERY and stop is not None and stop():
+                self.out.stopped = True
+                return
+            line = match.group().strip()
+            if not line:
+                continue
+            self.at = match.start()
+            if line[0] != "#":
+                if self.expect_segment:
+                    self._segment(self.at)
+                elif self.stream_inf is not None:
+                    self._variant(line)
+            elif line.startswith("#EXTINF:"):
+                self.extinf(line)
+            else:
+                handler = _TAGS.get(line.split(":", 1)[0])
+                if handler is not None:
+                    handler(self, line)
 
     # --- media playlists ----------------------------------------------------------------------------
     def extinf(self, line: str) -> None:
-        duration = line.replace("#EXTINF:", "").split(",", 1)[0]
-        self._pending()["duration"] = _number(self, line, duration, float, "a finite duration ≥ 0 s")
+        text = line.replace("#EXTINF:", "").split(",", 1)[0]
+        duration = _DURATIONS.get(text)  # most playlists repeat a few durations
+        if duration is None:
+            duration = _number(self, line, text, float, "a finite duration ≥ 0 s")
+        self.pending, self.duration = True, duration
         self.expect_segment = True
 
     def byterange(self, line: str) -> None:
-        self._pending()["byterange"] = line.replace("#EXT-X-BYTERANGE:", "")
+        self.pending, self.byterange_text = True, line.replace("#EXT-X-BYTERANGE:", "")
         self.expect_segment = True
 
     def target_duration(self, line: str) -> None:
@@ -158,28 +171,24 @@ class _Reader:
         elif set(attributes) - {"URI", "BYTERANGE"}:
             self.out.problem(f"line {_cut(line)!r}: EXT-X-MAP has attributes other than URI and BYTERANGE")
 
-    def _pending(self) -> dict[str, object]:
-        if self.pending is None:
-            self.pending = {}
-        return self.pending
-
     def _segment(self, start: int) -> None:
-        pending, self.pending, self.expect_segment = self.pending or {}, None, False
-        self._count(pending, start, self.map_at)
+        self.expect_segment = False
+        self._count(start, self.map_at)
 
-    def _count(self, pending: dict[str, object], uri_at: int, map_at: int) -> None:
+    def _count(self, uri_at: int, map_at: int) -> None:
         out = self.out
+        duration, text = self.duration, self.byterange_text
+        self.pending, self.duration, self.byterange_text = False, None, None
         out.segment_count += 1
         if out.segment_count > MAX_SEGMENTS:
             return
-        duration = pending.get("duration")
-        out.durations.append(duration if isinstance(duration, float) else math.nan)
+        out.durations.append(math.nan if duration is None else duration)
         self.uri_at.append(uri_at)
         self.maps_at.append(map_at)
-        byterange = _byterange(pending.get("byterange"), self.range_end)
+        byterange = None if text is None else _byterange(text, self.range_end)
         if byterange is not None:
             self.range_end = byterange[0] + byterange[1]
-        self.ranges.extend(byterange or (-1, -1))
+        self.ranges.extend(byterange or _NO_RANGE)
 
     # --- master playlists ---------------------------------------------------------------------------
     def stream_inf_tag(self, line: str) -> None:
@@ -224,11 +233,13 @@ class _Reader:
 
     # --- the end ------------------------------------------------------------------------------------
     def finish(self, sample: Callable[[int], list[int]]) -> Playlist:
-        if self.pending is not None:  # an EXTINF (or BYTERANGE) with no URI line after it
-            self._count(self.pending, -1, -1)
+        if self.pending:  # an EXTINF (or BYTERANGE) with no URI line after it
+            self._count(-1, -1)
         out = self.out
         if out.is_variant and out.segment_count:  # RFC 8216 4.1: a playlist is one or the other
             out.problem("mixes master tags (EXT-X-STREAM-INF) with media segments (EXTINF)")
+        if out.is_variant and not out.variant_count:
+            out.problem("no EXT-X-STREAM-INF is followed by a URI line: the master lists no variant")
         for i in sample(min(out.segment_count, MAX_SEGMENTS)):
             offset, length = self.ranges[2 * i], self.ranges[2 * i + 1]
             duration = out.durations[i]
@@ -254,6 +265,8 @@ class _Reader:
         return None if line is None else _unquoted(_attribute_list("#EXT-X-MAP", line).get("URI"))
 
 
+_DURATIONS = {f"{n}{tail}": float(n) for n in range(1, 13) for tail in ("", ".0", ".000", ".000000")}
+_NO_RANGE = (-1, -1)
 _TAGS: dict[str, Callable[[_Reader, str], None]] = {
     "#EXTINF": _Reader.extinf,
     "#EXT-X-BYTERANGE": _Reader.byterange,
