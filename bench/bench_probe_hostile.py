@@ -1,13 +1,13 @@
 """`playgate probe` against a hostile CDN: worst-case wall time and peak memory of the whole command.
 
-    python bench/bench_probe_hostile.py [--case variants|segments|drip|all] [-n 3] [--src DIR] [--kill-after 300]
+    python bench/bench_probe_hostile.py [--case NAME|all] [-n 3] [--src DIR] [--kill-after 300]
 
 Cases (served by playgate.testing's StreamServer on 127.0.0.1 in this process; the probe runs as the
 CLI in a child process, whose peak RSS is read from wait4):
 
 - ``variants``: a master of 30,000 ``#EXT-X-STREAM-INF:`` lines (570 KB) and no URI lines;
 - ``segments``: a master of 64 variants, each a media playlist of 100,000 segments (2.1 MB, under the
-  4 MiB cap); the sampled segments answer 1 kB;
+  4 MiB cap); the sampled segments answer 1 kB; ``segments4``: the same with longer URIs (4.0 MB each);
 - ``drip``: a master whose response headers come one byte every 0.5 s, for ever, with ``--time-limit 10``.
 
 Prints, per case, each run's outcome, wall time and peak RSS, then the median. ``--src`` runs the CLI
@@ -31,6 +31,7 @@ from pathlib import Path
 CASES = {
     "variants": ("/variants/master.m3u8", 60.0),
     "segments": ("/segments/master.m3u8", 60.0),
+    "segments4": ("/segments4/master.m3u8", 60.0),
     "drip": ("/drip/master.m3u8", 10.0),
 }
 
@@ -38,14 +39,17 @@ CASES = {
 def hostile_files() -> dict[str, bytes | int]:
     files: dict[str, bytes | int] = {}
     files["/variants/master.m3u8"] = b"#EXTM3U\n" + b"#EXT-X-STREAM-INF:\n" * 30_000
-    media = b"#EXTM3U\n#EXT-X-TARGETDURATION:1\n" + b"#EXTINF:1,\nseg.ts\n" * 100_000 + b"#EXT-X-ENDLIST\n"
-    master = [b"#EXTM3U"]
-    for i in range(64):
-        master += [f'#EXT-X-STREAM-INF:BANDWIDTH=8000,RESOLUTION=64x36,CODECS="avc1.4d401e"'.encode()]
-        master += [f"v{i}/index.m3u8".encode()]
-        files[f"/segments/v{i}/index.m3u8"] = media
-        files[f"/segments/v{i}/seg.ts"] = 1000
-    files["/segments/master.m3u8"] = b"\n".join(master) + b"\n"
+    for case, uri in (("segments", b"seg.ts"), ("segments4", b"seg.ts?p=" + b"x" * 19)):
+        segments = (b"#EXTINF:1,\n" + uri + b"\n") * 100_000
+        media = b"#EXTM3U\n#EXT-X-TARGETDURATION:1\n" + segments + b"#EXT-X-ENDLIST\n"
+        assert len(media) <= 4 * 1024 * 1024, len(media)  # under the probe's cap: read whole
+        master = [b"#EXTM3U"]
+        for i in range(64):
+            master += [b'#EXT-X-STREAM-INF:BANDWIDTH=8000,RESOLUTION=64x36,CODECS="avc1.4d401e"']
+            master += [f"v{i}/index.m3u8".encode()]
+            files[f"/{case}/v{i}/index.m3u8"] = media
+            files[f"/{case}/v{i}/seg.ts"] = 1000
+        files[f"/{case}/master.m3u8"] = b"\n".join(master) + b"\n"
     return files
 
 

@@ -22,7 +22,6 @@ class ProbeContext:
     max_segments: int = 30
     not_started: int = 0
     failed: str | None = None  # the exception that stopped the probe of this subject, if any
-    parsing: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one playlist at a time
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def fetch(

@@ -8,6 +8,7 @@ EXT-X-BYTERANGE, never from a full download.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
@@ -22,6 +23,8 @@ from playgate.probe.fetch import public_url
 from playgate.probe.playlist import Playlist, Variant, parse
 from playgate.probe.results import MAX_PER_CHECK, StreamFacts
 
+# Media playlists fetched and read at once, in this process (reading holds the GIL: more would not be faster)
+_PLAYLISTS_IN_MEMORY = threading.BoundedSemaphore(2)
 # RESOLUTION "SHOULD be present if the Variant Stream includes video": these CODECS mean video
 _VIDEO_CODEC = re.compile(r"\b(avc[1-4]|hvc1|hev1|dvh1|dvhe|dva1|dvav|vp0[89]|av01|mp4v)\b", re.I)
 
@@ -157,10 +160,10 @@ def _invalid(ctx: ProbeContext, where: str, actual: str, message: str) -> None:
 
 
 def _load_media(ctx: ProbeContext, url: str, stream_info: Variant | None) -> _Media | None:
-    response = ctx.fetch(url, max_bytes=MAX_PLAYLIST_BYTES)
-    if response is None:
-        return None
-    with ctx.parsing:  # one playlist's text and arrays in memory at a time (reading holds the GIL anyway)
+    with _PLAYLISTS_IN_MEMORY:  # a 4 MiB body, its text and its arrays: a few at a time, not 8 or 64
+        response = ctx.fetch(url, max_bytes=MAX_PLAYLIST_BYTES)
+        if response is None:
+            return None
         playlist = _parse(ctx, response.url, response.body)
         return None if playlist is None else _media_from(ctx, response.url, playlist, stream_info)
 
