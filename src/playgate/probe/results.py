@@ -71,6 +71,12 @@ class Results:
             if len(problems) < MAX_PER_CHECK:
                 problems.append(_Problem(severity, actual, expected, message))
 
+    def more(self, check: str, subject: str, count: int) -> None:
+        """``count`` more problems like the last one, counted in its message but not kept."""
+        if count > 0 and self.checks[check].enabled:
+            with self._lock:
+                self._counts[(check, subject)] = self._counts.get((check, subject), 0) + count
+
     def findings(self) -> list[Finding]:
         """Grouped by subject (in the order first seen), then by check (in CHECKS order)."""
         out: list[Finding] = []
