@@ -59,6 +59,7 @@ def _probe(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from playgate.probe.gate import checks_for
+    from playgate.probe.results import Results
     from playgate.probe.runner import deadline_in, probe_urls
     from playgate.rules import load_rules
     from playgate.settings import Settings
@@ -85,13 +86,14 @@ def _probe(args: argparse.Namespace) -> int:
         raise BadInput(f"--profile {args.profile!r} is not a profile; known: {', '.join(book.order)}")
     tools = _decoder(settings) if args.decode else None
     frames: dict[tuple[str, float], str] | None = {} if args.format == "html" else None
+    results = Results(checks_for(book.profiles[args.profile]))
     report = probe_urls(
         remote,
         settings=settings,
-        checks=checks_for(book.profiles[args.profile]),
         max_segments=args.max_segments,
         deadline=deadline_in(args.time_limit),
         profile=args.profile,
+        results=results,
     )
     if tools is not None:
         report = _with_decode(report, args, tools, settings, book.profiles[args.profile], windows, frames)
@@ -104,7 +106,9 @@ def _probe(args: argparse.Namespace) -> int:
         from playgate.verdicts.qc_page import qc_page
 
         span = (windows[0].start, windows[0].start + windows[0].seconds) if windows else None
-        page = qc_page(report, title=f"playgate probe {subject}", window=span, thumbnails=frames)
+        page = qc_page(
+            report, title=f"playgate probe {subject}", window=span, thumbnails=frames, rates=results.rates
+        )
         write_output(page, args.out)
     else:
         draw = functools.partial(

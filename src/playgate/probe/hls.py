@@ -315,6 +315,7 @@ def _check_bandwidth(ctx: ProbeContext, media: _Media, audio: list[_Media | None
     tolerance = float(ctx.results.param(check, "tolerance"))
     where, count = public_url(media.url), len(media.segments)
     declared = info.bandwidth
+    ctx.results.measured(where, declared, rates.peak, rates.average)
     # a sample's peak can miss the real one: it proves BANDWIDTH too low, and too high only when complete
     peak = rates.peak
     if peak is not None and (

@@ -123,9 +123,11 @@ def probe_urls(
     max_segments: int | None = None,
     deadline: float | None = None,
     profile: str = "probe",
+    results: Results | None = None,
 ) -> Report:
-    """Probe the URLs with the settings' fetching rules; a Report shaped like ``rules check``'s."""
-    results = Results(checks or effective_checks())
+    """Probe the URLs with the settings' fetching rules; a Report shaped like ``rules check``'s.
+    ``results``: the caller's, to read what else was measured (each variant's bit rates)."""
+    results = results or Results(checks or effective_checks())
     targets = [Target(url) for url in urls]
     with make_fetcher(settings, results, deadline) as fetcher:
         probe_targets(targets, fetcher, results, max_segments=max_segments or settings.probe_max_segments)

@@ -20,6 +20,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _CSS = """
 body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:64rem;padding:1rem;
 color:#1b1f23;background:#fff}
+h1,h2,h3,p,li,figcaption{overflow-wrap:anywhere}
 h1{font-size:1.4rem;margin:.2rem 0 .8rem}h2{font-size:1.15rem;margin:1.6rem 0 .5rem}h3{font-size:1rem}
 table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem;font-size:.92rem}
 th,td{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top;
@@ -34,6 +35,8 @@ color:#fff}
 @media (max-width:40rem){body{padding:.6rem;font-size:15px}table{font-size:.85rem}
 .side{grid-template-columns:1fr}}
 svg{max-width:100%;height:auto}
+.frames{display:flex;flex-wrap:wrap;gap:.6rem;margin:.4rem 0}figure{margin:0}
+figure img{display:block;max-width:100%;height:auto}
 """
 _OUTCOME_COLOURS = {"pass": "#1a7f37", "warn": "#9a6700", "failed": "#cf222e"}
 
