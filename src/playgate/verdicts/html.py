@@ -28,7 +28,7 @@ overflow-wrap:break-word}
 th{background:#f6f8fa}.num{text-align:right;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;white-space:nowrap;padding:.1rem .55rem;border-radius:.8rem;font-weight:600;
 color:#fff}
-.pass{background:#1a7f37}.warn{background:#9a6700}.fail,.error,.dead_letter{background:#cf222e}
+.pass{background:#1a7f37}.not_applicable{background:#6e7781}.warn{background:#9a6700}.fail,.error,.dead_letter{background:#cf222e}
 .facts{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;margin:.3rem 0 1rem;padding:0;list-style:none}
 .side{display:grid;grid-template-columns:1fr 1fr;gap:.5rem}
 .scroll{overflow-x:auto}.scroll table{min-width:34rem}

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from playgate.decode.checks import intervals
+from playgate.decode.checks import intervals, window_of
 from playgate.rules.report import Finding, Report
 from playgate.verdicts.html import badge, finding_row, page, table, text
 
@@ -57,7 +57,8 @@ def qc_page(
 
 def _timeline(subject: str, timed: list[tuple[Finding, list[dict[str, float]]]], window: Any) -> str:
     ends = [i["end_s"] for _, found in timed for i in found]
-    start, end = window or (min(0.0, *(i["start_s"] for _, found in timed for i in found)), max(ends))
+    first = min(0.0, *(i["start_s"] for _, found in timed for i in found))
+    start, end = window or window_of(subject) or (first, max(ends))
     span = max(end - start, 1e-6)
     width, lane = 640, 22
     rows = []
