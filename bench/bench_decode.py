@@ -65,7 +65,7 @@ def worker(name: str, runs: int, seconds: float, latency_ms: float, black_fps: f
     from playgate.decode.ffmpeg import find_tools
     from playgate.decode.guard import GuardProxy
     from playgate.decode.spec import DecodeSpec, Window
-    from playgate.probe.fetch import HostGuard
+    from playgate.probe.fetch import Fetcher
     from playgate.testing.stream_server import StreamServer
 
     width, height, _ = RUNGS[name]
@@ -73,7 +73,11 @@ def worker(name: str, runs: int, seconds: float, latency_ms: float, black_fps: f
     black = {"video-black": {"sample_fps": black_fps or None}}
     spec = DecodeSpec.model_validate({"windows": [Window(start=0, seconds=seconds)], "checks": black})
     walls, cpus = [], []
-    with StreamServer(CACHE) as server, GuardProxy(HostGuard(frozenset({"127.0.0.1"}))) as proxy:
+    with (
+        StreamServer(CACHE) as server,
+        Fetcher(allow_hosts=["127.0.0.1"]) as fetcher,
+        GuardProxy(fetcher) as proxy,
+    ):
         server.auth_key, server.latency_s = KEY, latency_ms / 1000
         target = Target(server.url(f"/{name}/index.m3u8", signed=True), name, Declared(width, height, 25))
         for _ in range(runs):

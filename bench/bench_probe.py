@@ -95,7 +95,7 @@ def run(base: str, args: argparse.Namespace) -> None:
     from playgate.settings import Settings
 
     settings = Settings(probe_allow_hosts="127.0.0.1", probe_max_segments=args.max_segments)
-    import m3u8  # noqa: F401  (imported once per FC instance, not per probe: keep it out of the figures)
+    import playgate.probe.hls  # noqa: F401  (imported once per FC instance, not per probe: keep it out of the figures)
 
     walls, cpus = [], []
     for i in range(args.n):

@@ -38,6 +38,18 @@ def redis_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """One headless Chromium for the session (tests/browser.py). Missing chromium fails; never skips."""
+    from browser import browser
+
+    try:
+        with browser() as launched:
+            yield launched
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A real PostgreSQL server on 127.0.0.1 for the whole session. Missing binaries fail; never skips."""
     server = PostgresServer()

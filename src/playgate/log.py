@@ -19,12 +19,22 @@ from urllib.parse import quote, unquote
 
 REDACTED = "***"
 
-# Query parameters that are credentials: OSS/CDN signatures, STS tokens, access key ids, auth keys. The
-# separator before the name may be HTML-escaped (``&amp;``) or JSON-escaped (``\u0026``).
+# Query parameters that are credentials: OSS/CDN signatures (CDN type A ``auth_key``, type F ``sign``),
+# STS tokens, access key ids, robot tokens and keys, API keys and passwords. The separator before the
+# name may be HTML-escaped (``&amp;``) or JSON-escaped (``\u0026``).
 _SECRET_QUERY = re.compile(
     r"(?i)((?:[?&;]|\\u0026)(?:signature|security-token|securitytoken|x-oss-signature|x-oss-credential|"
     r"x-oss-security-token|ossaccesskeyid|accesskeyid|accesskeysecret|auth_key|x-acs-security-token|"
-    r"x-amz-signature|x-amz-credential|x-amz-security-token|token)=)[^&#\s\"'<>\\]*"
+    r"x-amz-signature|x-amz-credential|x-amz-security-token|token|access_token|sign|sig|key|secret|"
+    r"api_key|apikey|api-key|password|passwd|pwd)=)(?!\$\{\w+\}(?![^&#\s\"'<>\\]))[^&#\s\"'<>\\]*"
+)  # a ``${NAME}`` reference (a sink URL as configured) names the variable, not the secret: it stays
+# A URL's user info (``http://editor:Pa55w0rd@host/``), up to the authority's last ``@``: the password
+# goes (all of it when there is no ``:``: a token can stand as the user).
+_USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)([^\s/?#\"'<>]*)@")
+# Alibaba Cloud CDN URL signing types B and C carry the signature in the path: type B
+# ``/{YYYYMMDDHHMM}/{md5}/file``, type C ``/{md5}/{unix time in hex}/file``. The md5 goes.
+_CDN_PATH_SIGNATURE = re.compile(
+    r"(/[0-9]{12}/)[0-9a-fA-F]{32}(?![0-9A-Za-z])|/[0-9a-fA-F]{32}(?=/[0-9a-fA-F]{8}/)"
 )
 _ACCESS_KEY_ID = re.compile(r"\b(?:LTAI|STS\.)[0-9A-Za-z._-]{8,}")
 # Before the key id pattern: ``MNS <id>:<signature>`` goes whole, signature included.
@@ -33,7 +43,7 @@ _AUTH_HEADER = re.compile(
     r"|\b(MNS|acs|OSS)\s+[A-Za-z0-9._*-]+:[A-Za-z0-9+/=_-]+"
 )
 _SECRET_KEY_NAME = re.compile(
-    r"(?i)(secret|password|passwd|token|authorization|signature|access_?key|auth_?key|credential)"
+    r"(?i)(secret|password|passwd|token|authorization|signature|access_?key|auth_?key|api_?key|credential)"
 )
 # Secrets can hide in an encoding: a percent-encoded URL inside another URL, a base64 message body.
 _PERCENT_RUN = re.compile(r"[^\s\"'<>]*%[0-9A-Fa-f]{2}[^\s\"'<>]*")
@@ -41,7 +51,7 @@ _BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{16,}={0,2}")
 _PERCENT_SAFE = "/:*"
 # A superset of what any pattern above can match: text without one of these holds no secret they find, so
 # the plain ids and names of most log values skip the passes (every log line goes through here).
-_SUSPECT = re.compile(r"=|%|ACS3-HMAC|LTAI|STS\.|(?:MNS|acs|OSS)\s|[A-Za-z0-9+/]{16}")
+_SUSPECT = re.compile(r"=|%|@|ACS3-HMAC|LTAI|STS\.|(?:MNS|acs|OSS)\s|[A-Za-z0-9+/]{16}")
 
 _known_secrets: set[str] = set()
 
@@ -61,10 +71,17 @@ def redact_text(text: str) -> str:
         return text
     text = _AUTH_HEADER.sub(lambda m: (m.group(1) or m.group(2)) + " " + REDACTED, text)
     text = _SECRET_QUERY.sub(lambda m: m.group(1) + REDACTED, text)
+    text = _USERINFO.sub(_redact_userinfo, text)
+    text = _CDN_PATH_SIGNATURE.sub(lambda m: (m.group(1) or "/") + REDACTED, text)
     text = _ACCESS_KEY_ID.sub(REDACTED, text)
     if "%" in text:
         text = _PERCENT_RUN.sub(_redact_percent_encoded, text)
     return _BASE64_RUN.sub(_redact_base64, text)
+
+
+def _redact_userinfo(match: re.Match[str]) -> str:
+    user, colon, _password = match.group(2).partition(":")
+    return f"{match.group(1)}{user}:{REDACTED}@" if colon else f"{match.group(1)}{REDACTED}@"
 
 
 def _redact_percent_encoded(match: re.Match[str]) -> str:

@@ -57,7 +57,7 @@ def test_bash_offers_every_command_on_an_empty_word(bash_script):
 def test_bash_completes_nested_commands_options_and_choices(bash_script):
     assert complete(bash_script, "rules", "") == ["lint", "check", "schema"]
     assert complete(bash_script, "rules", "check", "--fa") == ["--failures-only"]
-    assert complete(bash_script, "probe", "--format", "") == ["table", "json", "markdown"]
+    assert complete(bash_script, "probe", "--format", "") == ["table", "json", "markdown", "html"]
     assert complete(bash_script, "probe", "./movie.mp4", "--dec") == ["--decode"]
     assert complete(bash_script, "completion", "") == ["bash", "zsh"]
     assert complete(bash_script, "--ver") == ["--version"]

@@ -152,3 +152,23 @@ def test_a_bad_period_is_one_line_and_exit_2(gated, args, problem):
     done = playgate("report", *args, env=gated)
     assert done.returncode == 2
     assert problem in done.stderr and "Traceback" not in done.stderr
+
+
+def test_status_shows_the_ice_write_back_sinks_of_a_verdict(local_env, tmp_path, emulator_server):
+    env = {
+        **local_env,
+        "PLAYGATE_ALERT_SINK": f"jsonl://{tmp_path / 'alerts.jsonl'},ice://block,ice://tag",
+        "PLAYGATE_PLAYBACK_SINK": f"jsonl://{tmp_path / 'playback.jsonl'},ice://block,ice://tag",
+    }
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps(callback("MediaConvertComplete", "job-ops-ice", BROKEN)))
+    assert playgate("run", str(event), env=env).returncode == 0
+    assert emulator_server.emulator.audit(BROKEN)["Status"] == "Blocked"
+    shown = playgate("status", BROKEN, "--format", "json", env=env)
+    sinks = json.loads(shown.stdout)["latest"]["report"]["sinks"]
+    assert {k: v for k, v in sinks.items() if k.startswith("ice://")} == {
+        "ice://block": "delivered",
+        "ice://tag": "delivered",
+    }
+    table = playgate("status", BROKEN, env={**env, "COLUMNS": "120"})
+    assert "ice://block" in table.stdout and "ice://tag" in table.stdout

@@ -6,13 +6,13 @@ from __future__ import annotations
 from playgate.decode.engine import Target, decode_target
 from playgate.decode.guard import GuardProxy
 from playgate.decode.spec import DecodeSpec
-from playgate.probe.fetch import HostGuard
+from playgate.probe.fetch import Fetcher
 
-ALLOW_LOCAL = HostGuard(frozenset({"127.0.0.1"}))
+ALLOW_LOCAL = ("127.0.0.1",)
 
 
-def decode(tools, url: str, guard: HostGuard):
-    with GuardProxy(guard) as proxy:
+def decode(tools, url: str, allow_hosts=()):
+    with Fetcher(allow_hosts=allow_hosts) as fetcher, GuardProxy(fetcher) as proxy:
         findings = decode_target(Target(url, "r"), DecodeSpec(), tools, timeout_s=30, guard=proxy)
     return findings, proxy.refusals
 
@@ -25,7 +25,7 @@ def test_an_allowed_host_is_decoded_through_the_guard(tools, stream_server):
 
 
 def test_loopback_is_refused_unless_allowed(tools, stream_server):
-    findings, refusals = decode(tools, stream_server.url("/hls/v0/index.m3u8"), HostGuard())
+    findings, refusals = decode(tools, stream_server.url("/hls/v0/index.m3u8"))
     assert stream_server.paths_requested() == []  # refused before any connection
     (finding,) = findings
     assert finding.outcome == "fail" and "loopback address" in finding.message

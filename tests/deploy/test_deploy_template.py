@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 from deploy_files import ROOT, fun_events, fun_functions, fun_services, load_entry_module, s_functions
 
 from playgate.decode.engine import PROBE_TIMEOUT_S
+from playgate.publish.ice import ACTIONS as WRITE_BACK_ACTIONS
 from playgate.settings import Settings
 
 ALLOWED_ACTIONS = {
@@ -78,8 +80,56 @@ def _entry_points(functions: dict[str, dict[str, Any]], *, fc3: bool) -> list[tu
     return points
 
 
-def _statements(policy_documents: list[Any]) -> list[dict[str, Any]]:
-    return [s for doc in policy_documents if isinstance(doc, dict) for s in doc["Statement"]]
+def _statements(
+    policy_documents: list[Any], conditions: dict[str, bool] | None = None
+) -> list[dict[str, Any]]:
+    """The statements as ROS leaves them once each Fn::If is decided (every condition false by default)."""
+    found = [s for doc in policy_documents if isinstance(doc, dict) for s in doc["Statement"]]
+    return [_resolve(s, conditions or {}) for s in found if _resolve(s, conditions or {}) is not NO_VALUE]
+
+
+def _resolve(node: Any, conditions: dict[str, bool]) -> Any:
+    """Fn::If by ``conditions`` (absent = false), ALIYUN::NoValue dropped from lists, Fn::Join joined, an
+    Fn::Sub as its template text."""
+    if isinstance(node, list):
+        return [item for item in (_resolve(i, conditions) for i in node) if item is not NO_VALUE]
+    if not isinstance(node, dict):
+        return node
+    if node == NO_VALUE:
+        return NO_VALUE
+    if "Fn::If" in node:
+        name, when_true, when_false = node["Fn::If"]
+        return _resolve(when_true if conditions.get(name, False) else when_false, conditions)
+    if "Fn::Join" in node:
+        separator, parts = node["Fn::Join"]
+        return separator.join(_resolve(parts, conditions))
+    if "Fn::Sub" in node:
+        return node["Fn::Sub"]
+    return {key: _resolve(value, conditions) for key, value in node.items()}
+
+
+def _conditions(template: dict[str, Any], **parameters: str) -> dict[str, bool]:
+    """The template's Conditions for these parameter values (the others at their defaults)."""
+    values = {name: p.get("Default") for name, p in template["Parameters"].items()} | parameters
+
+    def value(node: Any) -> Any:
+        return values[node["Ref"]] if isinstance(node, dict) and "Ref" in node else node
+
+    def truth(node: dict[str, Any]) -> bool:
+        ((function, args),) = node.items()
+        if function == "Fn::Equals":
+            return value(args[0]) == value(args[1])
+        if function == "Fn::Not":
+            return not truth(args[0] if isinstance(args, list) else args)
+        if function == "Fn::Or":
+            return any(truth(a) for a in args)
+        raise AssertionError(f"the test does not evaluate {function}")
+
+    return {name: truth(node) for name, node in template["Conditions"].items()}
+
+
+def _ice_sinks(sink_setting: str) -> set[str]:
+    return {url.removeprefix("ice://") for url in sink_setting.split(",") if url.startswith("ice://")}
 
 
 def _rendered(value: Any) -> str:
@@ -171,16 +221,17 @@ def test_every_setting_an_operator_sets_in_production_is_named_in_both_functions
 
 
 def test_sinks_are_the_named_mns_queues_and_topic(template, s_config):
+    off = _conditions(template)
     for props in fun_functions(template).values():
-        env = props["EnvironmentVariables"]
-        assert env["PLAYGATE_PLAYBACK_SINK"] == {"Fn::Sub": "mns-queue://${PlaybackQueueName}"}
-        assert env["PLAYGATE_ALERT_SINK"] == {"Fn::Sub": "mns-topic://${AlertTopicName}"}
-        assert env["PLAYGATE_DEAD_LETTER_SINK"] == {"Fn::Sub": "mns-queue://${DeadLetterQueueName}"}
+        env = _resolve(props["EnvironmentVariables"], off)
+        assert env["PLAYGATE_PLAYBACK_SINK"] == "mns-queue://${PlaybackQueueName}"
+        assert env["PLAYGATE_ALERT_SINK"] == "mns-topic://${AlertTopicName}"
+        assert env["PLAYGATE_DEAD_LETTER_SINK"] == "mns-queue://${DeadLetterQueueName}"
         assert env["PLAYGATE_STORE"] == {"Ref": "StoreUrl"}
     for props in s_functions(s_config).values():
         env = props["environmentVariables"]
-        assert env["PLAYGATE_PLAYBACK_SINK"] == "mns-queue://${vars.playbackQueue}"
-        assert env["PLAYGATE_ALERT_SINK"] == "mns-topic://${vars.alertTopic}"
+        assert env["PLAYGATE_PLAYBACK_SINK"] == "mns-queue://${vars.playbackQueue}${vars.iceWriteback}"
+        assert env["PLAYGATE_ALERT_SINK"] == "mns-topic://${vars.alertTopic}${vars.iceWriteback}"
         assert env["PLAYGATE_DEAD_LETTER_SINK"] == "mns-queue://${vars.deadLetterQueue}"
 
 
@@ -233,6 +284,33 @@ def test_role_policy_allows_exactly_the_five_actions_on_named_resources(source, 
         kind = "queues" if statement["Action"] == ["mns:SendMessage"] else "topics"
         for resource in resources:
             assert re.fullmatch(rf"acs:mns:[^:*]+:[^:*]+:/{kind}/[^/*]+/messages", resource), resource
+
+
+@pytest.mark.parametrize("switches", list(itertools.product(["off", "on"], repeat=3)))
+def test_the_role_gains_only_the_ice_actions_of_the_write_back_sinks_that_are_on(template, switches):
+    block, tag, marks = switches
+    conditions = _conditions(template, IceBlock=block, IceTag=tag, IceMarks=marks)
+    (service,) = fun_services(template)
+    granted = {
+        a for s in _statements(_as_list(service["Policies"]), conditions) for a in _as_list(s["Action"])
+    }
+    for name, props in fun_functions(template).items():
+        env = _resolve(props["EnvironmentVariables"], conditions)
+        kinds = _ice_sinks(env["PLAYGATE_ALERT_SINK"])
+        assert kinds == _ice_sinks(env["PLAYGATE_PLAYBACK_SINK"]), name  # a pass undoes what a failure did
+        assert kinds == {k for k, on in zip(("block", "tag", "marks"), switches, strict=True) if on == "on"}
+        needed = ALLOWED_ACTIONS | {a for k in kinds for a in WRITE_BACK_ACTIONS[k]}
+        assert granted - {LOG_DELIVERY} == needed, f"{name} with {switches}"
+
+
+def test_s_yaml_grants_the_ice_actions_of_the_write_back_sinks_it_configures(s_config):
+    kinds = _ice_sinks(s_config["vars"]["iceWriteback"])
+    assert kinds <= set(WRITE_BACK_ACTIONS)
+    statements = _statements([s_config["vars"]["rolePolicy"]])
+    granted = {a for s in statements for a in _as_list(s["Action"]) if a.startswith("ice:")}
+    assert granted == {a for a in ALLOWED_ACTIONS if a.startswith("ice:")} | {
+        a for k in kinds for a in WRITE_BACK_ACTIONS[k]
+    }
 
 
 @pytest.mark.parametrize("source", ["template.yml", "s.yaml"])
@@ -300,7 +378,7 @@ def test_dead_letter_queue_is_also_granted_to_the_role(template):
     statements = _statements(_as_list(service["Policies"]))
     sent_to = [r for s in statements if s["Action"] == ["mns:SendMessage"] for r in _as_list(s["Resource"])]
     destination = fun_functions(template)["qc-gate"]["AsyncConfiguration"]["Destination"]["OnFailure"]
-    assert destination in sent_to
+    assert _resolve(destination, {}) in sent_to
 
 
 def test_initializer_and_handler_timeouts_fit_the_work(template, s_config):

@@ -175,3 +175,56 @@ def test_the_readme_operates_the_gate_on_what_the_demo_did_as_it_says(shell):
         emulator.wait(timeout=30)
     assert done.returncode == 0, done.stderr
     assert "media-ladder-ok: pass" in done.stdout and "(re-check)" in done.stdout
+
+
+def _local(block: str, url: str) -> str:
+    """A README block pointed at the local CDN: its example URL becomes ``url`` (signed as the README's)."""
+    return re.sub(r"'https://cdn\.example\.com/[^']*'", f"'{url}'", block)
+
+
+def _ran(done: subprocess.CompletedProcess[str]) -> None:
+    """Each line ran to a verdict: exit 0 (pass) or 1 (a failure found), one headline per line, no trace."""
+    assert done.returncode in (0, 1), done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_readmes_probe_example_runs_against_a_local_cdn(shell, stream_server):
+    stream_server.auth_key = "docs-auth-key"
+    url = stream_server.url("/hls/master.m3u8", signed=True)
+    block = _bash_block("Probing what viewers get", "playgate probe")
+    done = shell(
+        f"cp examples/rules.yml rules.yml\nexport PLAYGATE_PROBE_ALLOW_HOSTS=127.0.0.1\n{_local(block, url)}"
+    )
+    _ran(done)
+    assert "(profile premium)" in done.stdout and "docs-auth-key" not in done.stdout
+
+
+def test_the_readmes_decode_examples_run_on_a_local_movie_and_cdn(shell, stream_server):
+    stream_server.auth_key = "docs-auth-key"
+    url = stream_server.url("/hls/master.m3u8", signed=True)
+    block = _bash_block("Decoding what viewers see and hear", "--decode")
+    movie = (  # 45 s, small: the README seeks to 30 s
+        "ffmpeg -v error -f lavfi -i testsrc2=s=160x90:r=25:d=45 -f lavfi -i sine=d=45 -c:v libx264 "
+        "-pix_fmt yuv420p -c:a aac movie.mp4"
+    )
+    lines = [line for line in _local(block, url).splitlines() if line.strip()]
+    setup = [
+        "set +e",
+        movie,
+        "cp examples/rules.yml rules.yml",
+        "export PLAYGATE_PROBE_ALLOW_HOSTS=127.0.0.1",
+    ]
+    script = "\n".join(setup + [f'{line.split("#")[0].strip()}; echo "exit $?"' for line in lines])
+    done = shell(script)
+    assert done.stdout.count("exit ") == len(lines), done.stdout + done.stderr
+    assert set(re.findall(r"^exit (\d+)$", done.stdout, flags=re.M)) <= {"0", "1"}, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout.count("QC ") >= len(lines)  # each printed its report's headline
+
+
+def test_the_readmes_reconcile_examples_run_against_the_emulator(shell, emulator_server):
+    block = _bash_block("Missed callbacks and media-information jobs", "playgate reconcile")
+    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in emulator_server.env.items())
+    done = shell(f"export {env} PLAYGATE_REGION=cn-shanghai PLAYGATE_LOG_LEVEL=error\n{block}")
+    assert done.returncode == 0, done.stderr
+    assert "would gate" in done.stdout and "Traceback" not in done.stderr

@@ -40,13 +40,21 @@ def reached(report, status):
     return [f.actual for f in findings(report, "url-reachable", "fail") if f.actual["status"] == status]
 
 
+def blocked(report):
+    """(url, reason) of each refused URL: the reason says why and how to allow a host."""
+    return [(a["url"], a["reason"]) for a in reached(report, "blocked")]
+
+
+ALLOW = "the probe fetches only public addresses, and the hosts listed in PLAYGATE_PROBE_ALLOW_HOSTS"
+
+
 def test_a_segment_pointing_at_the_metadata_service_is_refused_without_being_fetched(stream_server, connects):
     target = f"http://{METADATA}/latest/meta-data/ram/security-credentials/"
     stream_server.rewrite[MEDIA] = lambda body: body.replace(b"seg_001.m4s", target.encode())
 
     report = probe(stream_server.url(MASTER))
 
-    assert reached(report, "blocked") == [{"url": target, "status": "blocked"}]
+    assert blocked(report) == [(target, f"{METADATA} is Alibaba Cloud's metadata service: {ALLOW}")]
     assert report.outcome == "fail"
     assert METADATA not in connects and "127.0.0.1" in connects
 
@@ -67,14 +75,14 @@ def test_a_name_resolving_to_loopback_is_refused_even_when_127_0_0_1_is_allowed(
 
     report = probe(stream_server.url(MASTER))
 
-    assert reached(report, "blocked") == [{"url": sneaky, "status": "blocked"}]
+    assert blocked(report) == [(sneaky, f"localhost is a loopback address (127.0.0.1): {ALLOW}")]
     assert "/hls/v0/seg_001.m4s" not in stream_server.paths_requested()
 
 
 def test_without_allowed_hosts_a_loopback_url_is_not_fetched_at_all(stream_server):
     report = probe(stream_server.url(MASTER), probe_allow_hosts="")
 
-    assert reached(report, "blocked") == [{"url": stream_server.url(MASTER), "status": "blocked"}]
+    assert blocked(report) == [(stream_server.url(MASTER), f"127.0.0.1 is a loopback address: {ALLOW}")]
     assert stream_server.requests == []
 
 
@@ -83,7 +91,9 @@ def test_only_http_and_https_are_followed(stream_server):
 
     report = probe(stream_server.url(MASTER))
 
-    assert reached(report, "blocked") == [{"url": "file:///etc/passwd", "status": "blocked"}]
+    assert blocked(report) == [
+        ("file:///etc/passwd", "the probe fetches only http and https URLs, not file:")
+    ]
 
 
 @pytest.mark.parametrize(

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from playgate import log
 
-PATTERNS = (log._AUTH_HEADER, log._SECRET_QUERY, log._ACCESS_KEY_ID, log._PERCENT_RUN, log._BASE64_RUN)
+PATTERNS = (
+    log._AUTH_HEADER,
+    log._SECRET_QUERY,
+    log._USERINFO,
+    log._CDN_PATH_SIGNATURE,
+    log._ACCESS_KEY_ID,
+    log._PERCENT_RUN,
+    log._BASE64_RUN,
+)
 PIECES = st.sampled_from(
-    ["ACS3-HMAC-SHA256 ", "MNS ", "acs ", "OSS ", "LTAI", "STS.", "Signature", "auth_key", "&", "?", ";",
-     "\\u0026", "=", "%2F", "%", ":", "/", "+", " ", "-", ".", "_", "a", "Z", "0", "9", "media-ladder-ok"]
+    ["ACS3-HMAC-SHA256 ", "MNS ", "acs ", "OSS ", "LTAI", "STS.", "Signature", "auth_key", "api_key", "sig",
+     "password", "&", "?", ";", "\\u0026", "=", "%2F", "%", ":", "/", "+", " ", "-", ".", "_", "a", "Z", "0",
+     "9", "media-ladder-ok", "http://", "rtmp://", "@", "editor:Pa55w0rd@", "/202412031200/", "/6750a1b2/",
+     "0123456789abcdef", "0123456789ABCDEF", "/0123456789abcdef0123456789abcdef/", "0123456789abcde"]
 )  # fmt: skip
 TEXTS = st.one_of(
     st.lists(PIECES | st.text(alphabet="abcXYZ019+/=%:&?._- ", max_size=20), max_size=12).map("".join),
@@ -30,3 +41,23 @@ def test_plain_ids_skip_and_secrets_do_not():
     signed = "https://b.oss.example.com/v.m3u8?OSSAccessKeyId=LTAIxxxxxxxxxxxx&Signature=abc"
     assert log.redact_text(signed) == "https://b.oss.example.com/v.m3u8?OSSAccessKeyId=***&Signature=***"
     assert log.redact_text("MNS keyid:c2lnbmF0dXJl") == "MNS ***"
+
+
+MD5 = "0123456789abcdef0123456789abcdef"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (f"http://cdn.example.com/202412031200/{MD5}/hls/v.m3u8", "http://cdn.example.com/202412031200/***/hls/v.m3u8"),
+        (f"http://cdn.example.com/{MD5}/6750a1b2/hls/v.m3u8", "http://cdn.example.com/***/6750a1b2/hls/v.m3u8"),
+        ("ffmpeg: http://editor:Pa55w0rd@10.0.0.1/a.mp4", "ffmpeg: http://editor:***@10.0.0.1/a.mp4"),
+        ("rtmp://u:p@ss@h:1935/live", "rtmp://u:***@h:1935/live"),
+        ("https://ghp_t0ken@git.example/r", "https://***@git.example/r"),
+        ("https://h/x?api_key=A1&apikey=B2&sig=C3&password=D4", "https://h/x?api_key=***&apikey=***&sig=***&password=***"),
+        ("https://h/robot/send?access_token=E5&key=F6&sign=G7&time=1", "https://h/robot/send?access_token=***&key=***&sign=***&time=1"),
+        ("mail a@b.example, v1.2, 29.97 fps", "mail a@b.example, v1.2, 29.97 fps"),
+    ],
+)  # fmt: skip
+def test_cdn_path_signatures_user_info_and_api_keys_are_redacted(text, shown):
+    assert log.redact_text(text) == shown

@@ -5,7 +5,9 @@ values in the places an attacker (or an unlucky ICE error) can put them: a faile
 (which becomes a ``qc.alert``), a malformed MNS message body (a dead letter) and an unknown field — each
 as written, percent-encoded, double percent-encoded and inside base64. The real handler runs with JSONL
 sinks and JSON logs; every byte that comes out (alerts, dead letters, logs, the invocation's summary) is
-searched for every secret, also after percent-decoding it and decoding every base64 run in it.
+searched for every secret, also after percent-decoding it and decoding every base64 run in it. CDN URL
+signing types B and C (the md5 in the path), a URL's user info and API keys, ``sig`` and passwords in a
+query are planted too.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ SECRETS = st.fixed_dictionaries(
         "sts_token": token("CAIS", 40),
         "auth_key": token("1700000000-0-0-", 32, "0123456789abcdef"),
         "mns_signature": token("", 27).map(lambda s: s + "="),
+        "cdn_md5": token("", 32, "0123456789abcdef"),
+        "password": token("Pa55", 12),
+        "api_key": token("", 24),
     }
 )
 
@@ -62,6 +67,21 @@ PLANTS = {
     "MNS Authorization": (
         lambda s: f"Authorization: MNS {s['key_id']}:{s['mns_signature']}",
         ("key_id", "mns_signature"),
+    ),
+    "CDN type B URL": (
+        lambda s: f"https://cdn.example.com/202412031200/{s['cdn_md5']}/hls/v.m3u8",
+        ("cdn_md5",),
+    ),
+    "CDN type C URL": (lambda s: f"https://cdn.example.com/{s['cdn_md5']}/6750a1b2/v.mp4", ("cdn_md5",)),
+    "URL user info": (lambda s: f"http://editor:{s['password']}@10.0.0.7/in.mp4", ("password",)),
+    "API keys in a query": (
+        lambda s: (
+            "https://api.example.com/v1?"
+            + "&".join(
+                f"{name}={s['api_key']}{i}" for i, name in enumerate(("api_key", "apikey", "sig", "password"))
+            )
+        ),
+        ("api_key",),
     ),
 }
 ENCODINGS = {
@@ -124,7 +144,7 @@ def assert_no_secret(outputs: dict[str, str], secrets: dict[str, str], planted: 
 
 
 @settings(
-    max_examples=60,
+    max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -11,7 +11,8 @@ import argparse
 import sys
 from datetime import datetime, timezone
 
-from playgate.cli.ledger import OUTCOME_EXIT, add_output_options, write_output, write_table
+from playgate.cli.ledger import OUTCOME_EXIT
+from playgate.cli.outcome import add_output_options, write_output, write_table
 from playgate.events import MEDIA_INFO_EVENT_TYPE
 from playgate.store.ledger import Ledger
 

@@ -42,6 +42,9 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.text import Text
+
+    from playgate.cli import demo_ice
     from playgate.handler import Runtime
     from playgate.reconcile import sweep
     from playgate.testing import EmulatorServer, IceEmulator, sample_catalog_path
@@ -61,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
             ice_timeout_s=2.0,
             callback_auth_key=DEMO_CALLBACK_KEY,
             callback_url=DEMO_CALLBACK_URL,
+            alert_sink=demo_ice.with_ice(f"jsonl://{out / 'alerts.jsonl'}"),  # the verdict in ICE too
+            playback_sink=demo_ice.with_ice(f"jsonl://{out / 'playback.jsonl'}"),
         )
         runtime = Runtime.build(settings)
         try:
@@ -69,9 +74,11 @@ def run(args: argparse.Namespace) -> int:
             result = sweep(runtime, start=start, end=end)
         finally:
             runtime.close()
+        skipped = demo_ice.gate_black_start(server.url, emulator, out)
     _explain(rows, out / "alerts.jsonl", dead_letter_sink=settings.dead_letter_sink)
     report = _write_report(settings.store, out / "report.html", since=started)
     print_report(rows, result.as_dict(), out, ice_calls=len(emulator.calls), report=report)
+    _console().print(Text("\n".join(demo_ice.ice_lines(emulator, skipped))))
     return 0
 
 
@@ -90,6 +97,12 @@ def _write_report(store_url: str, path: Path, *, since: float) -> Path:
         store.close()
     path.write_text(report_page(summarize(rows, start=since, end=end)), encoding="utf-8")
     return path
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console() if sys.stdout.isatty() else Console(width=int(os.environ.get("COLUMNS") or 180))
 
 
 def _send_payloads(runtime: Any, emulator: Any) -> list[dict[str, Any]]:

@@ -7,12 +7,21 @@ the shape of ``playgate rules check --format json`` (schema playgate.rules.repor
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from playgate.cli.outcome import EXIT_FAIL, EXIT_OK, BadInput, run_reporting
+from playgate.cli.outcome import (
+    EXIT_FAIL,
+    EXIT_OK,
+    BadInput,
+    add_output_options,
+    run_reporting,
+    write_output,
+    write_table,
+)
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +47,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--start", type=float, metavar="S", help="Decode from S seconds (default 0).")
     parser.add_argument("--seconds", type=float, metavar="N", help="Decode N seconds (default 10).")
-    parser.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    add_output_options(parser, ["table", "json", "markdown", "html"], "table")
     parser.add_argument("--failures-only", action="store_true", help="Table/Markdown: hide passing findings.")
 
 
@@ -50,6 +59,7 @@ def _probe(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from playgate.probe.gate import checks_for
+    from playgate.probe.results import Results
     from playgate.probe.runner import deadline_in, probe_urls
     from playgate.rules import load_rules
     from playgate.settings import Settings
@@ -75,23 +85,36 @@ def _probe(args: argparse.Namespace) -> int:
     if args.profile not in book.profiles:
         raise BadInput(f"--profile {args.profile!r} is not a profile; known: {', '.join(book.order)}")
     tools = _decoder(settings) if args.decode else None
+    frames: dict[tuple[str, float], str] | None = {} if args.format == "html" else None
+    results = Results(checks_for(book.profiles[args.profile]))
     report = probe_urls(
         remote,
         settings=settings,
-        checks=checks_for(book.profiles[args.profile]),
         max_segments=args.max_segments,
         deadline=deadline_in(args.time_limit),
         profile=args.profile,
+        results=results,
     )
     if tools is not None:
-        report = _with_decode(report, args, tools, settings, book.profiles[args.profile], windows)
+        report = _with_decode(report, args, tools, settings, book.profiles[args.profile], windows, frames)
     subject = _subject(args.urls)
     if args.format == "json":
-        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        write_output(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", args.out)
     elif args.format == "markdown":
-        print(report.to_markdown(include_passed=not args.failures_only, subject=subject), end="")
+        write_output(report.to_markdown(include_passed=not args.failures_only, subject=subject), args.out)
+    elif args.format == "html":
+        from playgate.verdicts.qc_page import qc_page
+
+        span = (windows[0].start, windows[0].start + windows[0].seconds) if windows else None
+        page = qc_page(
+            report, title=f"playgate probe {subject}", window=span, thumbnails=frames, rates=results.rates
+        )
+        write_output(page, args.out)
     else:
-        report.print_table(include_passed=not args.failures_only, subject=subject, sentences=True)
+        draw = functools.partial(
+            report.print_table, include_passed=not args.failures_only, subject=subject, sentences=True
+        )
+        draw() if args.out is None else write_table(draw, args.out)
     return EXIT_FAIL if report.outcome == "fail" else EXIT_OK
 
 
@@ -135,7 +158,7 @@ def _decoder(settings: Any) -> Any:
 
 
 def _with_decode(
-    report: Any, args: argparse.Namespace, tools: Any, settings: Any, profile: Any, windows: Any
+    report: Any, args: argparse.Namespace, tools: Any, settings: Any, profile: Any, windows: Any, frames: Any
 ) -> Any:
     from playgate.decode.run import decode_sources
     from playgate.decode.spec import DecodeSpec
@@ -144,6 +167,12 @@ def _with_decode(
 
     spec = getattr(profile, "decode", None) or DecodeSpec()
     findings = decode_sources(
-        args.urls, spec, tools, settings, deadline=deadline_in(args.time_limit), windows=windows
+        args.urls,
+        spec,
+        tools,
+        settings,
+        deadline=deadline_in(args.time_limit),
+        windows=windows,
+        frames=frames,
     )
     return Report.from_findings(report.profile, report.media_id, [*report.findings, *findings])

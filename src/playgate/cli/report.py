@@ -8,8 +8,8 @@ import re
 import time
 from datetime import datetime, timezone
 
-from playgate.cli.ledger import add_output_options, opened_ledger, write_output
-from playgate.cli.outcome import BadInput, run_reporting
+from playgate.cli.ledger import opened_ledger
+from playgate.cli.outcome import BadInput, add_output_options, run_reporting, write_output
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")

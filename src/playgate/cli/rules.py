@@ -7,11 +7,20 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 from pathlib import Path
 from typing import Any
 
-from playgate.cli.outcome import EXIT_FAIL, EXIT_OK, BadInput, run_reporting
+from playgate.cli.outcome import (
+    EXIT_FAIL,
+    EXIT_OK,
+    BadInput,
+    add_output_options,
+    run_reporting,
+    write_output,
+    write_table,
+)
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:
@@ -39,7 +48,7 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     check.add_argument("--profile", help="Profile to use (default: chosen by selectors, else 'default').")
     check.add_argument("--event-type", help="ICE EventType for profile selection, e.g. TranscodeComplete.")
     check.add_argument("--user-data", metavar="JSON", help="The job's UserData (JSON or plain text).")
-    check.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    add_output_options(check, ["table", "json", "markdown", "html"], "table")
     check.add_argument("--failures-only", action="store_true", help="Table/Markdown: hide passing findings.")
     sub.add_parser("schema", help="Print the JSON Schema of the rule file (for editors).")
 
@@ -165,11 +174,17 @@ def _check(args: argparse.Namespace) -> int:
     snapshot = _file_snapshot(args.file) if args.file else build_snapshot(media, play, jobs)
     report = book.evaluate(snapshot, profile=args.profile, event_type=args.event_type, user_data=user_data)
     if args.format == "json":
-        print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        write_output(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n", args.out)
     elif args.format == "markdown":
-        print(report.to_markdown(include_passed=not args.failures_only), end="")
+        write_output(report.to_markdown(include_passed=not args.failures_only), args.out)
+    elif args.format == "html":
+        from playgate.verdicts.qc_page import qc_page
+
+        what = args.file or args.media or args.job
+        write_output(qc_page(report, title=f"playgate rules check {what}"), args.out)
     else:
-        report.print_table(include_passed=not args.failures_only)
+        draw = functools.partial(report.print_table, include_passed=not args.failures_only)
+        draw() if args.out is None else write_table(draw, args.out)
     return EXIT_FAIL if report.outcome == "fail" else EXIT_OK
 
 

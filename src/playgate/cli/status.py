@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from playgate.cli.ledger import OUTCOME_EXIT, add_output_options, opened_ledger, write_output, write_table
+from playgate.cli.ledger import OUTCOME_EXIT, opened_ledger
+from playgate.cli.outcome import add_output_options, write_output, write_table
 
 
 def configure_parser(parser: argparse.ArgumentParser) -> None:

@@ -5,6 +5,7 @@ Every finding carries media times (the window's start added), so an editor can j
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,8 +58,26 @@ def _where(run: WindowRun) -> str:
     return f"{run.subject} (window {run.start_s:g}–{run.start_s + run.seconds:g} s)"
 
 
+def intervals(finding: Finding) -> list[dict[str, float]]:
+    """The intervals in media time (``start_s``, ``end_s``) a black, frozen or silence finding reports;
+    empty for any other finding."""
+    actual = finding.actual
+    if not isinstance(actual, list):
+        return []
+    return [i for i in actual if isinstance(i, dict) and {"start_s", "end_s"} <= i.keys()]
+
+
 def _long(intervals: list[Interval], min_s: float) -> list[Interval]:
     return [i for i in intervals if i.duration_s >= min_s - 1e-3]
+
+
+_WINDOW = re.compile(r"\(window (\d+(?:\.\d+)?)–(\d+(?:\.\d+)?) s\)")
+
+
+def window_of(subject: str) -> tuple[float, float] | None:
+    """The media-time window a decode finding's subject names (``_where``'s words), or None."""
+    found = _WINDOW.search(subject or "")
+    return (float(found[1]), float(found[2])) if found else None
 
 
 def _shifted(run: WindowRun, intervals: list[Interval], min_s: float) -> list[dict[str, float]]:

@@ -18,19 +18,28 @@ from __future__ import annotations
 from playgate.decode.parse import CLOCK_OFFSET_S
 from playgate.decode.spec import BlackCheck, DecodeChecks
 
-# Local files may only be files; remote inputs only the network (an HLS playlist must not reach file:).
+# Local files may only be files. Remote inputs get plain http to the guard (``-http_proxy``) and the tcp
+# it runs on, and crypto (HLS's AES-128). tcp could be named by a playlist too (ffmpeg opens a variant
+# with any whitelisted protocol): the guard refuses every playlist naming anything but http(s), and
+# demuxers that open URLs of their own (concat, imf, sdp…) are not allowed at all.
 LOCAL_PROTOCOLS = "file,crypto"
-REMOTE_PROTOCOLS = "http,https,tcp,tls,crypto,httpproxy"  # httpproxy: https through the guard
+REMOTE_PROTOCOLS = "http,tcp,crypto"
+REMOTE_FORMATS = (
+    "hls,dash,mov,mpegts,mpegps,flv,live_flv,matroska,avi,mp3,aac,ac3,eac3,wav,flac,ogg,webvtt,h264,hevc"
+)
 READ_TIMEOUT_US = 10_000_000
 MAX_AUDIO_TRACKS = 8
 VIDEO = "0:V:0?"  # the first video stream that is not an attached picture, if there is one
 
 
-def input_options(remote: bool) -> list[str]:
-    if not remote:
+def input_options(proxy: str | None) -> list[str]:
+    """A local file's options (``proxy`` None), else a remote input's, read through the guard at ``proxy``."""
+    if proxy is None:
         return ["-protocol_whitelist", LOCAL_PROTOCOLS]
     return [
         "-protocol_whitelist", REMOTE_PROTOCOLS,
+        "-format_whitelist", REMOTE_FORMATS,
+        "-http_proxy", proxy,
         "-rw_timeout", str(READ_TIMEOUT_US),
         "-user_agent", "playgate-decode",
     ]  # fmt: skip
@@ -85,7 +94,7 @@ def _audio_chain(track: int, checks: DecodeChecks) -> str:
 
 
 def ffmpeg_argv(
-    ffmpeg: str, source: str, *, start_s: float, seconds: float, checks: DecodeChecks, remote: bool
+    ffmpeg: str, source: str, *, start_s: float, seconds: float, checks: DecodeChecks, proxy: str | None
 ) -> list[str]:
     streams: list[str] = []
     for i, chain in enumerate(_video_outputs(checks)):
@@ -96,6 +105,6 @@ def ffmpeg_argv(
     return [
         ffmpeg, "-nostdin", "-hide_banner", "-nostats", "-loglevel", "repeat+level+info",
         "-progress", "pipe:1", "-filter_threads", "1",
-        *input_options(remote), "-threads", "1", *seek, "-t", f"{seconds:.3f}", "-i", source,
+        *input_options(proxy), "-threads", "1", *seek, "-t", f"{seconds:.3f}", "-i", source,
         *streams, "-f", "null", "-",
     ]  # fmt: skip

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from playgate.decode import ffprobe
 from playgate.decode.checks import Declared, WindowRun, window_findings
 from playgate.decode.command import ffmpeg_argv, input_options
-from playgate.decode.ffmpeg import Ran, Tools, child_env, run, strip_queries
+from playgate.decode.ffmpeg import MEMORY_LIMIT_BYTES, Ran, Tools, child_env, run, strip_queries
 from playgate.decode.parse import Decoded, parse_run
 from playgate.decode.spec import DecodeSpec, Renditions, Window
 from playgate.log import get_logger
@@ -30,6 +30,7 @@ PROBE_TIMEOUT_S = 10.0
 MIN_WINDOW_BUDGET_S = 1.0  # not worth starting ffmpeg with less
 T = TypeVar("T")
 _ERROR_LINE = re.compile(r"\[(?:error|fatal)\] ")
+_OUT_OF_MEMORY = "Cannot allocate memory"  # ENOMEM: ffmpeg reached its memory ceiling
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Target:
     source: str
     label: str = ""  # 'rendition[2] 720p hls'
     declared: Declared = field(default_factory=Declared)
+    refusal: str = ""  # why it is not opened at all (e.g. a file: variant in a fetched master)
 
     @property
     def remote(self) -> bool:
@@ -71,24 +73,36 @@ def decode_target(
 ) -> list[Finding]:
     """Every window of ``target`` decoded and checked. Never raises for a bad input: it is a finding.
 
-    A remote target is fetched through ``guard`` (the probe's fetching rules) when one is given. One
-    ffmpeg run per window describes the input as it decodes it; ffprobe runs only when a window starts
-    later than 0 s and the media's duration is not known yet (it places the window).
+    ffmpeg reads a remote target only through ``guard`` (one with the probe's default rules when none is
+    given). One ffmpeg run per window describes the input as it decodes it; ffprobe runs only when a
+    window starts later than 0 s and the media's duration is not known yet (it places the window).
     """
+    if target.refusal:
+        return [_unreadable(target, [target.refusal], spec)]
+    if target.remote and guard is None:
+        from playgate.decode.guard import GuardProxy
+        from playgate.probe.fetch import Fetcher
+
+        with Fetcher(deadline=deadline) as fetcher, GuardProxy(fetcher) as own:
+            return decode_target(
+                target, spec, tools, timeout_s=timeout_s, deadline=deadline, windows=windows, guard=own
+            )
 
     def budget() -> float:
         left = timeout_s if deadline is None else min(timeout_s, deadline - time.monotonic())
         return max(left, 0.0)
 
     guarded = guard if target.remote else None
-    env = child_env(guarded.url if guarded else None)
+    proxy = guarded.url if guarded else None
+    source = guarded.local_form(target.source) if guarded else target.source
+    env = child_env(proxy)
     duration = target.declared.duration_s
     findings: list[Finding] = []
     for window in windows or spec.windows:
         mark = len(guarded.refusals) if guarded else 0
         if duration is None and window.start != 0:
             try:
-                duration = _duration(target, tools, min(PROBE_TIMEOUT_S, budget()), env)
+                duration = _duration(source, proxy, tools, min(PROBE_TIMEOUT_S, budget()), env)
             except ffprobe.Unreadable as exc:
                 return [_unreadable(target, [*_refused(guarded, mark), str(exc)], spec)]
         start = window.start_s(duration)
@@ -97,13 +111,16 @@ def decode_target(
             findings.append(_no_time(target, start, window.seconds, left))
             continue
         argv = ffmpeg_argv(
-            tools.ffmpeg, target.source, start_s=start, seconds=window.seconds, checks=spec.checks,
-            remote=target.remote,
-        )  # fmt: skip
+            tools.ffmpeg, source, start_s=start, seconds=window.seconds, checks=spec.checks, proxy=proxy
+        )
         began = time.monotonic()
         ran = run(argv, left, env=env)
         decoded = parse_run(ran.stdout, ran.stderr)
         refused = _refused(guarded, mark)
+        if _OUT_OF_MEMORY in ran.stderr:
+            findings.append(_out_of_memory(target, start, window.seconds, refused))
+            if not (decoded.has_video or decoded.audio_tracks):
+                continue
         if not decoded.opened or not (decoded.has_video or decoded.audio_tracks):
             return [_unreadable(target, [*refused, _why_unreadable(ran, left)], spec)]
         decoded.errors[:0] = refused
@@ -118,8 +135,10 @@ def decode_target(
     return findings
 
 
-def _duration(target: Target, tools: Tools, timeout_s: float, env: dict[str, str]) -> float | None:
-    return ffprobe.probe(tools, target.source, input_options(target.remote), timeout_s, env=env).duration_s
+def _duration(
+    source: str, proxy: str | None, tools: Tools, timeout_s: float, env: dict[str, str]
+) -> float | None:
+    return ffprobe.probe(tools, source, input_options(proxy), timeout_s, env=env).duration_s
 
 
 def _refused(guarded: GuardProxy | None, mark: int) -> list[str]:
@@ -179,16 +198,30 @@ def _unreadable(target: Target, reasons: list[str], spec: DecodeSpec) -> Finding
 
 
 def _no_time(target: Target, start: float, seconds: float, left: float) -> Finding:
+    expected = f"at least {MIN_WINDOW_BUDGET_S:g} s left before the deadline"
+    why = f"only {left:.3g} s were left before the deadline"
+    return _incomplete(target, start, seconds, round(left, 3), expected, why)
+
+
+def _out_of_memory(target: Target, start: float, seconds: float, refused: list[str]) -> Finding:
+    mib = MEMORY_LIMIT_BYTES // 2**20
+    why = "; ".join([f"ffmpeg ran out of memory at its ceiling of {mib} MiB", *refused])
+    return _incomplete(target, start, seconds, {"memory_ceiling_mib": mib}, f"at most {mib} MiB", why)
+
+
+def _incomplete(
+    target: Target, start: float, seconds: float, actual: Any, expected: str, why: str
+) -> Finding:
     return Finding.model_construct(
         rule="decode-incomplete",
         severity="warning",
         outcome="warn",
         subject=f"{target.subject} (window {start:g}–{start + seconds:g} s)",
         check="decode.decode-incomplete",
-        actual=round(left, 3),
-        expected=f"at least {MIN_WINDOW_BUDGET_S:g} s left before the deadline",
-        message=f"decode-incomplete: {target.subject}: the window at {start:g} s was not decoded, "
-        f"only {left:.3g} s were left before the deadline",
+        actual=actual,
+        expected=expected,
+        message=f"decode-incomplete: {target.subject}: the window at {start:g} s was not decoded "
+        f"completely: {strip_queries(why)}",
         source=None,
         error=None,
     )

@@ -19,6 +19,10 @@ from pathlib import Path
 from playgate.errors import FinalError
 
 FC_LAYER_FFMPEG = "/opt/bin/ffmpeg"
+# ffmpeg's address space: 720p decoding maps ≈ 270 MiB (most of it shared libraries, 60 MiB resident);
+# a hostile input (a playlist of millions of segments) fails to allocate instead of taking the
+# function's memory (512 MB) from the gate.
+MEMORY_LIMIT_BYTES = 448 * 1024 * 1024
 _URL_QUERY = re.compile(r"((?:https?|tcp|tls|rtmp)://[^\s'\"?#]*)[?#][^\s'\"]*", re.IGNORECASE)
 
 
@@ -91,8 +95,17 @@ def find_tools(configured: str | None = None) -> Tools:
     return Tools(ffmpeg, ffprobe, version)
 
 
-def run(argv: list[str], timeout_s: float, env: dict[str, str] | None = None) -> Ran:
-    """Run ``argv`` for at most ``timeout_s``; on time-out the whole process group is killed."""
+def run(
+    argv: list[str],
+    timeout_s: float,
+    env: dict[str, str] | None = None,
+    memory_bytes: int = MEMORY_LIMIT_BYTES,
+) -> Ran:
+    """Run ``argv`` for at most ``timeout_s`` and ``memory_bytes`` of address space; on time-out the
+    whole process group is killed."""
+    import resource
+
+    ceiling = functools.partial(resource.setrlimit, resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     proc = subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
@@ -100,6 +113,7 @@ def run(argv: list[str], timeout_s: float, env: dict[str, str] | None = None) ->
         stderr=subprocess.PIPE,
         start_new_session=True,
         env=env if env is not None else child_env(),
+        preexec_fn=ceiling,  # a C function: nothing in the forked child needs a lock another thread holds
     )
     timed_out = False
     try:
@@ -122,7 +136,8 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
 
 
 def child_env(proxy: str | None = None) -> dict[str, str]:
-    """A small environment: no proxy or credential variables leak into ffmpeg."""
+    """A small environment: no credential variables, no ``no_proxy``; ``http_proxy`` is the guard (for the
+    requests that do not get the ``-http_proxy`` option)."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
     if proxy:
         env["http_proxy"] = proxy

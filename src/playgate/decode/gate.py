@@ -2,7 +2,8 @@
 
 The renditions GetPlayInfo lists as playable are ordered by height then bit rate; the profile's
 ``decode.renditions`` picks which to decode (default the lowest and the highest rung). Each is read
-through the guard proxy, so ffmpeg obeys the probe's fetching rules.
+through the guard proxy, so ffmpeg obeys the probe's fetching rules. ``deadline`` is the probe step's:
+the time to publish the verdict is already kept back.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def decode_snapshot(
     from playgate.decode.ffmpeg import FfmpegMissing, find_tools
     from playgate.decode.guard import GuardProxy
     from playgate.decode.spec import DecodeSpec
-    from playgate.probe.fetch import HostGuard
+    from playgate.probe.fetch import Fetcher
     from playgate.probe.runner import allow_hosts
     from playgate.publish.messages import playable
 
@@ -61,9 +62,11 @@ def decode_snapshot(
         tools = find_tools(settings.ffmpeg)
     except FfmpegMissing as exc:  # the initializer checks this; a finding rather than a retry loop
         return [_no_ffmpeg(exc)]
-    guard = HostGuard(frozenset(h.strip().lower() for h in allow_hosts(settings)))
     findings: list[Finding] = []
-    with GuardProxy(guard) as proxy:
+    with (
+        Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher,
+        GuardProxy(fetcher) as proxy,
+    ):
         for i, rendition in chosen:
             target = Target(rendition.play_url or "", subject(i, rendition), _declared(rendition))
             findings += decode_target(

@@ -1,5 +1,8 @@
 """Which renditions of a URL to decode: an HLS master's variants (lowest and highest by default, with
 what the master declares for each), else the URL itself. The master is fetched with the probe's rules.
+
+A fetched master's variants are http(s) only: a ``file:`` (or any other) variant is refused, never
+opened. Local files are decoded only when the user names them on the command line.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from playgate.decode.checks import Declared
 from playgate.decode.engine import Target, pick
 from playgate.decode.spec import Renditions
 from playgate.probe.context import MAX_PLAYLIST_BYTES
-from playgate.probe.fetch import Fetcher, FetchError
+from playgate.probe.fetch import Fetcher, FetchError, public_url
 
 if TYPE_CHECKING:
     from m3u8.model import Playlist
@@ -41,7 +44,15 @@ def _variants(url: str, text: str, which: Renditions) -> list[Target]:
         return []
     variants = list(playlist.playlists)
     chosen = pick(variants, which, lambda v: (_height(v), v.stream_info.bandwidth or 0))
-    return [Target(urljoin(url, v.uri), _label(v), _declared(v)) for v in chosen]
+    return [_target(urljoin(url, v.uri), _label(v), _declared(v)) for v in chosen]
+
+
+def _target(url: str, label: str, declared: Declared) -> Target:
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in ("http", "https"):
+        return Target(url, label, declared)
+    refusal = f"refused a variant of a fetched master that is not http(s) ({scheme or '?'}:); not opened"
+    return Target(public_url(url), label, declared, refusal=refusal)
 
 
 def _height(variant: Playlist) -> int:

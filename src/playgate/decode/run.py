@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from playgate.decode.checks import intervals
 from playgate.decode.engine import decode_target
 from playgate.decode.ffmpeg import Tools
 from playgate.decode.spec import DecodeSpec, Window
@@ -19,7 +20,11 @@ def decode_sources(
     *,
     deadline: float | None,
     windows: Sequence[Window] | None = None,
+    frames: dict[tuple[str, float], str] | None = None,
 ) -> list[Finding]:
+    """Every target's findings; with ``frames``, it is filled with a frame at the start of each interval
+    found, keyed by (subject, start in seconds), for the HTML report."""
+    from playgate.decode.frames import grab_frames
     from playgate.decode.guard import GuardProxy
     from playgate.decode.ladder import targets_for
     from playgate.probe.fetch import Fetcher
@@ -28,12 +33,18 @@ def decode_sources(
     findings: list[Finding] = []
     with (
         Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher,
-        GuardProxy(fetcher.guard) as proxy,
+        GuardProxy(fetcher) as proxy,
     ):
         for source in sources:
             for target in targets_for(source, spec.renditions, fetcher):
-                findings += decode_target(
+                found = decode_target(
                     target, spec, tools, timeout_s=settings.decode_timeout_s, deadline=deadline,
                     windows=windows, guard=proxy,
                 )  # fmt: skip
+                if frames is not None:
+                    timed = [(f.subject, i["start_s"]) for f in found for i in intervals(f)]
+                    starts = [at for _, at in timed]
+                    taken = grab_frames(target, starts, tools, guard=proxy, deadline=deadline)
+                    frames.update({(subject, at): taken[at] for subject, at in timed if at in taken})
+                findings += found
     return findings

@@ -77,6 +77,11 @@ CHECKS: dict[str, CheckDef] = {
             "the MPD parses; every Representation has bandwidth, codecs (and width and height for video); "
             "its segment template resolves and its first segment is reachable",
         ),
+        _def(
+            "file-is-media",
+            "error",
+            "a progressive file's first bytes are of the format its URL or Content-Type names",
+        ),
         _def("mp4-faststart", "warning", "progressive MP4 keeps moov before mdat"),
         _def(
             "probe-incomplete",
@@ -88,7 +93,9 @@ CHECKS: dict[str, CheckDef] = {
 
 # Severities a check may give a single problem when the rule file does not set one (RFC 8216: a
 # missing BANDWIDTH is an error, missing CODECS / RESOLUTION only SHOULD be there).
+# A probe stopped by an internal error fails: hostile input that trips a bug must not pass as a warning.
 SUB_SEVERITY: dict[tuple[str, str], Severity] = {
+    ("probe-incomplete", "internal-error"): "error",
     ("hls-variant-attributes", "CODECS"): "warning",
     ("hls-variant-attributes", "RESOLUTION"): "warning",
 }

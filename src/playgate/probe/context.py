@@ -48,10 +48,11 @@ class ProbeContext:
                 )
         except FetchError as error:
             if error.kind == "no-time":
-                with self._lock:
-                    self.not_started += 1
+                self.not_made(1)
                 return None
-            self.unreachable(url, error.kind, f"{method} {error.url}: {error.kind}" + _detail(error), check)
+            reason = {"reason": error.detail} if error.kind == "blocked" and error.detail else {}
+            message = f"{method} {error.url}: {error.kind}" + _detail(error)
+            self.unreachable(url, error.kind, message, check, **reason)
             return None
         if not response.ok:
             message = f"{method} {public_url(url)} answered {response.status}"
@@ -59,13 +60,27 @@ class ProbeContext:
             return None
         return response
 
-    def unreachable(self, url: str, status: int | str, message: str, check: str = "url-reachable") -> None:
+    def not_made(self, count: int) -> None:
+        """Work the deadline stopped (a request, the reading of a playlist): for ``probe-incomplete``."""
+        with self._lock:
+            self.not_started += count
+
+    def unreachable(
+        self, url: str, status: int | str, message: str, check: str = "url-reachable", **more: str
+    ) -> None:
         self.results.problem(
             check,
             self.subject,
-            actual={"url": public_url(url), "status": status},
+            actual={"url": public_url(url), "status": status, **more},
             expected="2xx within the timeout",
             message=message,
+        )
+
+    def incomplete(self, actual: dict[str, object], message: str) -> None:
+        """Part of the input was left unchecked by a bound (``probe-incomplete``)."""
+        self.results.ran("probe-incomplete", self.subject)
+        self.results.problem(
+            "probe-incomplete", self.subject, actual=actual, expected="every part checked", message=message
         )
 
     def finish(self) -> None:
@@ -78,6 +93,7 @@ class ProbeContext:
                 actual={"error": self.failed},
                 expected="every planned request made",
                 message=f"the probe of {self.subject} stopped on an internal error ({self.failed})",
+                part="internal-error",
             )
         if self.not_started:
             self.results.problem(

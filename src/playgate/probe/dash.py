@@ -14,7 +14,8 @@ from playgate.probe.results import StreamFacts
 
 CHECK = "dash-mpd-valid"
 MAX_REPRESENTATIONS = 64
-_IDENTIFIER = re.compile(r"\$(RepresentationID|Number|Bandwidth|Time|SubNumber)?(%0(\d+)d)?\$")
+_IDENTIFIER = re.compile(r"\$(RepresentationID|Number|Bandwidth|Time|SubNumber)?(%0([0-9]+)d)?\$")
+MAX_WIDTH = 64  # a %0Nd width: "%0999999999d" would pad to a gigabyte
 
 
 class TemplateError(ValueError):
@@ -162,6 +163,10 @@ def _fill(text: str, values: dict[str, str]) -> str:
         if name not in values:
             raise TemplateError(f"segment template {text!r} uses ${name}$, which cannot be resolved")
         value = values[name]
+        if width and (len(width) > 3 or int(width) > MAX_WIDTH):
+            raise TemplateError(
+                f"segment template {text!r} pads ${name}$ to {width} digits (at most {MAX_WIDTH})"
+            )
         return value.zfill(int(width)) if width and value.isdigit() else value
 
     if "$" in _IDENTIFIER.sub("", text):

@@ -76,7 +76,7 @@ def probe_snapshot(
     if probe_mode(settings, profile) == "decode":
         from playgate.decode.gate import decode_snapshot
 
-        findings += decode_snapshot(snapshot, profile, settings, deadline, subject)
+        findings += decode_snapshot(snapshot, profile, settings, probe_deadline, subject)
     return Report.from_findings(report.profile, report.media_id, findings)
 
 

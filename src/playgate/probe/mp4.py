@@ -17,16 +17,54 @@ from playgate.probe.results import StreamFacts
 
 MAX_BOXES = 32
 _HEADER = 16
+_LOOKS = {"hls": "an HLS playlist", "dash": "a DASH MPD", "mp4": "an MP4", "flv": "an FLV"}
+# boxes an ISO BMFF / QuickTime file can start with
+_FIRST_BOXES = (
+    b"ftyp",
+    b"moov",
+    b"free",
+    b"mdat",
+    b"wide",
+    b"skip",
+    b"styp",
+    b"sidx",
+    b"uuid",
+    b"pdin",
+    b"pnot",
+)
 
 
 def probe_progressive(ctx: ProbeContext, url: str, first: Response, kind: str) -> StreamFacts:
     """``first`` is the answer to a ranged GET of the file's first bytes."""
     facts = StreamFacts(kind=kind)
+    if not _is_media(ctx, url, first, kind):
+        return facts
     if kind == "mp4":
         moov = _faststart(ctx, url, first)
         if moov is not None:
             _read_moov(facts, first.body, moov, first.size())
     return facts
+
+
+def _is_media(ctx: ProbeContext, url: str, first: Response, kind: str) -> bool:
+    """Records ``file-is-media``: an error page or a text file served as a video is not the video."""
+    check = "file-is-media"
+    ctx.results.ran(check, ctx.subject)
+    found = sniff(first.body)
+    if found == kind:
+        return True
+    where = public_url(url)
+    content_type = first.headers.get("content-type", "")
+    what = f"those of {_LOOKS[found]}" if found else "of no media format the probe knows"
+    what += f" (Content-Type: {content_type or 'none'})"
+    ctx.results.problem(
+        check,
+        ctx.subject,
+        actual={"url": where, "content_type": content_type or None, "found": found or "unknown"},
+        expected=f"the first bytes of {_LOOKS[kind]}",
+        message=f"{where} is not {_LOOKS[kind]}: its first bytes are {what}",
+    )
+    return False
 
 
 def _faststart(ctx: ProbeContext, url: str, first: Response) -> tuple[int, int] | None:
@@ -131,7 +169,7 @@ def sniff(body: bytes) -> str | None:
         return "hls"
     if head.startswith(b"FLV"):
         return "flv"
-    if len(body) >= 8 and body[4:8] in (b"ftyp", b"moov", b"free", b"mdat", b"wide", b"skip"):
+    if len(body) >= 8 and body[4:8] in _FIRST_BOXES:
         return "mp4"
     if b"<MPD" in body[:2048] or head.lstrip().startswith(b"<?xml"):
         return "dash"

@@ -40,6 +40,8 @@ class _Problem:
 @dataclass
 class Results:
     checks: dict[str, CheckSettings] = field(default_factory=effective_checks)
+    # each variant's declared BANDWIDTH and measured peak and average, in bit/s (the HTML report's chart)
+    rates: list[dict[str, Any]] = field(default_factory=list)
     _ran: dict[tuple[str, str], list[_Problem]] = field(default_factory=dict)
     _counts: dict[tuple[str, str], int] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -70,6 +72,18 @@ class Results:
             self._counts[(check, subject)] = self._counts.get((check, subject), 0) + 1
             if len(problems) < MAX_PER_CHECK:
                 problems.append(_Problem(severity, actual, expected, message))
+
+    def more(self, check: str, subject: str, count: int) -> None:
+        """``count`` more problems like the last one, counted in its message but not kept."""
+        if count > 0 and self.checks[check].enabled:
+            with self._lock:
+                self._counts[(check, subject)] = self._counts.get((check, subject), 0) + count
+
+    def measured(self, name: str, declared_bps: int, peak_bps: float | None, average_bps: float) -> None:
+        with self._lock:
+            self.rates.append(
+                {"name": name, "declared_bps": declared_bps, "peak_bps": peak_bps, "average_bps": average_bps}
+            )
 
     def findings(self) -> list[Finding]:
         """Grouped by subject (in the order first seen), then by check (in CHECKS order)."""

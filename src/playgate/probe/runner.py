@@ -31,6 +31,16 @@ _BY_EXTENSION = {
     ".mov": "mp4",
     ".flv": "flv",
 }
+_BY_CONTENT_TYPE = {
+    "application/vnd.apple.mpegurl": "hls",
+    "application/x-mpegurl": "hls",
+    "audio/mpegurl": "hls",
+    "application/dash+xml": "dash",
+    "video/mp4": "mp4",
+    "audio/mp4": "mp4",
+    "video/quicktime": "mp4",
+    "video/x-flv": "flv",
+}
 MAX_PARALLEL_TARGETS = 4
 
 
@@ -90,7 +100,7 @@ def _probe_one(ctx: ProbeContext, url: str) -> StreamFacts:
     response = ctx.fetch(url, max_bytes=MAX_PLAYLIST_BYTES, byte_range=ranged, truncate=kind is None)
     if response is None:
         return StreamFacts(kind=kind or "unknown")
-    kind = kind or sniff(response.body)
+    kind = kind or sniff(response.body) or _claimed(response.headers.get("content-type", ""))
     if kind == "hls":
         return probe_hls(ctx, response.url, response.body)
     if kind == "dash":
@@ -98,6 +108,11 @@ def _probe_one(ctx: ProbeContext, url: str) -> StreamFacts:
     if kind in ("mp4", "flv"):
         return probe_progressive(ctx, response.url, response, kind)
     return StreamFacts(kind="unknown")  # reachable, of a kind the probe does not know: nothing more to say
+
+
+def _claimed(content_type: str) -> str | None:
+    """The format a Content-Type names, for a URL without a known extension."""
+    return _BY_CONTENT_TYPE.get(content_type.split(";", 1)[0].strip().lower())
 
 
 def probe_urls(
@@ -108,9 +123,11 @@ def probe_urls(
     max_segments: int | None = None,
     deadline: float | None = None,
     profile: str = "probe",
+    results: Results | None = None,
 ) -> Report:
-    """Probe the URLs with the settings' fetching rules; a Report shaped like ``rules check``'s."""
-    results = Results(checks or effective_checks())
+    """Probe the URLs with the settings' fetching rules; a Report shaped like ``rules check``'s.
+    ``results``: the caller's, to read what else was measured (each variant's bit rates)."""
+    results = results or Results(checks or effective_checks())
     targets = [Target(url) for url in urls]
     with make_fetcher(settings, results, deadline) as fetcher:
         probe_targets(targets, fetcher, results, max_segments=max_segments or settings.probe_max_segments)

@@ -1,16 +1,19 @@
 """What every sink is: ``send(event, timeout_s=None)`` one CloudEvent, ``close()``; ``url`` names it.
 
 ``timeout_s`` is the time the invocation has left: a sink that talks to a network never waits longer;
-local sinks may ignore it. Some sinks can do more (a chat robot's digest): :class:`HoldsBack`,
-:class:`SharesWindow`, told once, when the publisher opens the sink.
+local sinks may ignore it. Some sinks can do more (a chat robot's digest, ice://block's memory):
+:class:`HoldsBack`, :class:`SharesWindow`, :class:`UsesStore`, told once, when the publisher opens the sink.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import parse_qs, urlsplit
 
 from playgate.errors import ConfigError
+
+if TYPE_CHECKING:
+    from playgate.store.base import IdempotencyStore
 
 
 @runtime_checkable
@@ -36,6 +39,13 @@ class SharesWindow(Protocol):
     """A sink whose rate window and held messages can live in the store, one for every instance."""
 
     def share_window(self, store: object) -> None: ...
+
+
+@runtime_checkable
+class UsesStore(Protocol):
+    """A sink that keeps what it did in the store (``ice://block``: which media playgate blocked)."""
+
+    def use_store(self, store: IdempotencyStore) -> None: ...
 
 
 def query_options(url: str, query: str, allowed: set[str]) -> dict[str, str]:

@@ -73,15 +73,18 @@ def _qc(report: Report) -> dict[str, Any]:
 
 
 def _finding(f: Any) -> dict[str, Any]:
-    return {
-        "rule": f.rule,
-        "severity": f.severity,
-        "outcome": f.outcome,
-        "subject": f.subject,
-        "actual": f.actual,
-        "expected": f.expected,
-        "message": f.message,
-    }
+    """A finding as a message carries it, redacted (its values can quote a signed URL)."""
+    return redact(
+        {
+            "rule": f.rule,
+            "severity": f.severity,
+            "outcome": f.outcome,
+            "subject": f.subject,
+            "actual": f.actual,
+            "expected": f.expected,
+            "message": f.message,
+        }
+    )
 
 
 def playback_ready(

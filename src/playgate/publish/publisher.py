@@ -29,13 +29,13 @@ from typing import TYPE_CHECKING, Any
 from playgate.errors import ConfigError, DeadlineExceeded, PlaygateError, SinkUnavailable
 from playgate.ice.credentials import resolve_credentials
 from playgate.log import get_logger, redact_text
-from playgate.publish.base import HoldsBack, SharesWindow, Sink
+from playgate.publish.base import HoldsBack, SharesWindow, Sink, UsesStore
 from playgate.publish.cloudevents import DEAD_LETTER, PLAYBACK_READY, QC_ALERT, QC_PASSED
 from playgate.publish.dead_letter import make_dead_letter
 from playgate.publish.routes import Route, parse_routes
 from playgate.publish.sink_url import display_url
 from playgate.publish.sinks import open_sink
-from playgate.store.base import DeliveryRecord
+from playgate.store.base import DeliveryRecord, IdempotencyStore
 
 if TYPE_CHECKING:
     from playgate.ice.credentials import Credentials
@@ -64,7 +64,7 @@ class Publisher:
         context: Any = None,
         *,
         opener: Callable[..., Sink] = open_sink,
-        deliveries: object = None,
+        deliveries: IdempotencyStore | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
@@ -97,8 +97,11 @@ class Publisher:
         with self._lock:
             if url not in self._sinks:
                 sink = self._open(setting, url)
-                if isinstance(sink, SharesWindow) and self.store is not None:  # one window for all instances
-                    sink.share_window(self.store)
+                if self.store is not None:  # one robot window for all instances; what ice://block blocked
+                    if isinstance(sink, SharesWindow):
+                        sink.share_window(self.store)
+                    if isinstance(sink, UsesStore):
+                        sink.use_store(self.store)
                 if isinstance(sink, HoldsBack):
                     self._holding[url] = sink
                 self._sinks[url] = sink
@@ -122,7 +125,7 @@ class Publisher:
         setting = ROUTES.get(event["type"], "")
         routes = [route for route in self.routes_for(event["type"]) if route.wants(event)]
         record = self.deliveries if len(routes) > 1 else None
-        done = record.delivered_sinks(event["id"]) if record else set()
+        done: set[str] = record.delivered_sinks(event["id"]) if record else set()
         if len(routes) > 1:  # in parallel: a slow or failing sink does not eat the others' time
             results = list(
                 self._pool().map(

@@ -10,6 +10,7 @@
 ``wecom://…``               WeCom group robot (:mod:`.wecom`)
 ``webhook://…``, ``https://…``  Standard Webhooks-signed CloudEvent (:mod:`.webhook`)
 ``eventbridge://BUS``       EventBridge custom bus, PutEvents (:mod:`.eventbridge`)
+``ice://block|tag|marks``   the verdict written back to ICE: block, tag, mark the timeline (:mod:`.ice`)
 ==========================  ==========================================================================
 
 playgate's options follow ``#`` (the HTTP sinks pass their query to the receiver whole); in the HTTP
@@ -29,7 +30,7 @@ from playgate.publish.base import Sink
 
 SCHEMES = (
     "stdout:, jsonl:///path/file.jsonl, mns-queue://NAME, mns-topic://NAME, dingtalk://…, lark://…, "
-    "wecom://…, webhook://… or https://…, eventbridge://BUS"
+    "wecom://…, webhook://… or https://…, eventbridge://BUS, ice://block, ice://tag, ice://marks"
 )
 ROBOTS = ("dingtalk", "lark", "wecom")
 
@@ -68,6 +69,11 @@ def open_sink(
 
         chain = credentials or (lambda: resolve_credentials(settings, context))
         return EventBridgeSink(url, settings, chain, _region(settings, context))
+    if scheme == "ice":
+        from playgate.publish.ice import open_ice
+
+        chain = credentials or (lambda: resolve_credentials(settings, context))
+        return open_ice(url, settings, chain, _region(settings, context))
     raise ConfigError(f"unknown sink URL {redact_text(url)!r}; use one of: {SCHEMES}")
 
 

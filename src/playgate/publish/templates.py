@@ -10,17 +10,29 @@ line per failing rule (``finding``), per rendition (``rendition``) or per digest
 
 Fields: id, type, time, media_id, title, job_id, event_type, profile, outcome, reason, severity,
 what_to_do, error_code, error_message, console_url, duration_s, findings, renditions, count, items.
-An unknown field or part is refused when the file loads, naming the file, the type and the field.
+An unknown field or part, a field inside a format spec (``{title:{x}}``) and a spec no value can take
+(``{title:d}``) are refused when the file loads, naming the file, the type and the field; a template that
+still fails to render is replaced by the built-in one for that message, with a log line.
+
+Every value is text that came from ICE, the media or the event: it is redacted, put on one line, cut to
+``MAX_VALUE_CHARS`` and made inert (:mod:`playgate.publish.markup`), so a hostile title cannot add a link,
+an image, a heading or a mention. The console link is playgate's own (the media id in it is
+percent-encoded); it is the only link a message has.
 """
 
 from __future__ import annotations
 
+import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from playgate.errors import ConfigError
+from playgate.log import get_logger, redact_text
+from playgate.publish.markup import MarkdownFormatter, inert, one_line
 
 FIELDS = frozenset(
     {
@@ -35,6 +47,8 @@ LINE_FIELDS = {
     "item": FIELDS - {"findings", "renditions", "count", "items"},
 }
 MAX_VALUE_CHARS = 160  # one finding's actual/expected stays on one phone screen
+OWN_FIELDS = frozenset({"findings", "renditions", "items", "error_message", "what_to_do", "console_url"})
+_FORMAT = MarkdownFormatter(own=OWN_FIELDS)  # the fields that hold playgate's own markdown
 
 WHAT_TO_DO = {
     "qc_failed": "Fix the source or the transcoding template and run the job again; "
@@ -112,20 +126,46 @@ class Templates:
             self.templates.update(load_file(path))
 
     def render(self, event: dict[str, Any]) -> tuple[str, str]:
-        template = self.templates.get(short_type(event["type"]), DEFAULTS["qc.alert"])
+        kind = short_type(event["type"])
+        default = DEFAULTS.get(kind, DEFAULTS["qc.alert"])
+        return self._fallback(
+            kind, self.templates.get(kind, default), default, lambda t: self._render(t, event)
+        )
+
+    def render_digest(self, events: list[dict[str, Any]], *, total: int | None = None) -> tuple[str, str]:
+        """One message for ``events``; ``total`` (default: as many) is the count it says it stands for."""
+        return self._fallback(
+            "digest", self.templates["digest"], DEFAULTS["digest"], lambda t: self._digest(t, events, total)
+        )
+
+    def _render(self, template: Template, event: dict[str, Any]) -> tuple[str, str]:
         values = self.fields(event)
         values["findings"] = "\n".join(_line(template.finding, f) for f in values["_findings"])
         values["renditions"] = "\n".join(_line(template.rendition, r) for r in values["_renditions"])
         if values["findings"]:
             values["findings"] += "\n\n"
-        return template.title.format_map(values), template.text.format_map(values)
+        return _FORMAT.fill(template.title, values), _FORMAT.fill(template.text, values)
 
-    def render_digest(self, events: list[dict[str, Any]], *, total: int | None = None) -> tuple[str, str]:
-        """One message for ``events``; ``total`` (default: as many) is the count it says it stands for."""
-        template = self.templates["digest"]
-        items = "\n".join(template.item.format_map(self.fields(e)) for e in events)
-        values = {**self.fields(events[-1]), "count": total or len(events), "items": items}
-        return template.title.format_map(values), template.text.format_map(values)
+    def _digest(self, template: Template, events: list[dict[str, Any]], total: int | None) -> tuple[str, str]:
+        items = "\n".join(_FORMAT.fill(template.item, self.fields(e)) for e in events)
+        values = {**self.fields(events[-1]), "count": str(total or len(events)), "items": items}
+        return _FORMAT.fill(template.title, values), _FORMAT.fill(template.text, values)
+
+    @staticmethod
+    def _fallback(
+        kind: str, template: Template, default: Template, render: Callable[[Template], tuple[str, str]]
+    ) -> tuple[str, str]:
+        """A file's template that cannot render this message gives way to the built-in one: logged, not
+        raised (the robot still gets the message)."""
+        if template is default:
+            return render(default)
+        try:
+            return render(template)
+        except Exception as error:  # a spec that only some values fail; never an unsent alert
+            get_logger().warning(
+                "templates.render_failed", type=kind, error=f"{type(error).__name__}: {error}"
+            )
+            return render(default)
 
     def fields(self, event: dict[str, Any]) -> dict[str, Any]:
         data = event.get("data") or {}
@@ -133,7 +173,7 @@ class Templates:
         error = data.get("error") or {}
         media_id = data.get("media_id") or event.get("subject") or ""
         reason = data.get("reason") or qc.get("outcome") or ""
-        return {
+        given = {
             "id": event.get("id", ""),
             "type": event.get("type", ""),
             "time": event.get("time", ""),
@@ -145,12 +185,15 @@ class Templates:
             "outcome": qc.get("outcome") or "",
             "reason": reason,
             "severity": data.get("severity") or "info",
-            "what_to_do": WHAT_TO_DO.get(reason, "See the error and the report in the primary sink."),
             "error_code": error.get("code") or "",
-            "error_message": _error_line(error),
-            "console_url": self._console(media_id),
             "duration_s": data.get("duration_s") or "",
             "count": 1,
+        }
+        return {
+            **{name: _shown(value) for name, value in given.items()},
+            "what_to_do": WHAT_TO_DO.get(reason, "See the error and the report in the primary sink."),
+            "error_message": _error_line(error),
+            "console_url": self._console(str(media_id)),
             "items": "",
             "findings": "",
             "renditions": "",
@@ -160,7 +203,7 @@ class Templates:
 
     def _console(self, media_id: str) -> str:
         try:
-            return self.console_url.format(media_id=media_id, region=self.region)
+            return self.console_url.format(media_id=quote(media_id, safe=""), region=self.region)
         except (KeyError, IndexError, ValueError):
             return self.console_url
 
@@ -168,17 +211,18 @@ class Templates:
 def _error_line(error: dict[str, Any]) -> str:
     if not error:
         return ""
-    return f"**Error** `{error.get('code') or '-'}`: {_short(error.get('message'))}"
+    return f"**Error** `{_shown(error.get('code') or '-')}`: {_shown(error.get('message'))}"
 
 
 def _line(template: str, values: dict[str, Any]) -> str:
-    return template.format_map(_Blank({k: _short(v) for k, v in values.items()}))
+    return _FORMAT.fill(template, _Blank({k: _shown(v) for k, v in values.items()}))
 
 
-def _short(value: Any) -> str:
-    text = "-" if value is None else str(value)
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+def _shown(value: Any) -> str:
+    """A value as a message shows it: redacted, on one line, cut to fit a phone screen, inert."""
+    text = "-" if value is None else one_line(redact_text(str(value)))
+    text = text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
+    return inert(text)
 
 
 class _Blank(dict):  # a rendition or finding without a field shows "-" instead of failing
@@ -215,11 +259,25 @@ def _template(where: str, name: str, parts: Any) -> Template:
     return replace(DEFAULTS[name], **parts)
 
 
+_SPEC_NUMBER = re.compile(r"\d{4,}")
+_SAMPLE = _Blank()  # every field is text by the time a template sees it
+
+
 def _check_fields(where: str, text: str, names: frozenset[str]) -> None:
     try:
-        used = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+        parsed = list(string.Formatter().parse(text))
     except ValueError as error:
         raise ConfigError(f"{where}: {error} (write {{{{ and }}}} for literal braces)") from error
+    used = {field for _, field, _, _ in parsed if field is not None}
     unknown = sorted(used - names)
     if unknown:  # also refuses {title.attr} and {x[0]}: templates see plain values only
         raise ConfigError(f"{where}: unknown field(s) {', '.join(unknown)}; use {', '.join(sorted(names))}")
+    for _, field, spec, _ in parsed:
+        if spec and ("{" in spec or "}" in spec):
+            raise ConfigError(f"{where}: {{{field}:{spec}}}: a format spec may not hold a field or a brace")
+        if spec and _SPEC_NUMBER.search(spec):
+            raise ConfigError(f"{where}: {{{field}:{spec}}}: a width or precision over 999")
+    try:
+        _FORMAT.fill(text, _SAMPLE)
+    except (ValueError, TypeError) as error:
+        raise ConfigError(f"{where}: cannot be rendered ({error})") from error

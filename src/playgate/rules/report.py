@@ -1,5 +1,8 @@
 """The report: one finding per rule (or per offending item), and the whole outcome.
 
+Every output (JSON, Markdown, table) is redacted: a finding's values can quote a signed URL or a
+tool's error that names one.
+
 JSON schema ``playgate.rules.report/1`` (stable; documented in docs/rules.md)::
 
     {"schema": "playgate.rules.report/1", "outcome": "pass|warn|fail", "profile": str,
@@ -13,6 +16,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from playgate.log import redact, redact_text
 
 REPORT_SCHEMA = "playgate.rules.report/1"
 Outcome = Literal["pass", "fail", "warn", "not_applicable"]
@@ -86,7 +91,7 @@ class Report(BaseModel):
             "profile": self.profile,
             "media_id": self.media_id,
             "summary": self.summary(),
-            "findings": [f.model_dump(mode="json") for f in self.findings],
+            "findings": redact([f.model_dump(mode="json") for f in self.findings]),
         }
 
     def headline(self, subject: str | None = None) -> str:
@@ -111,7 +116,7 @@ class Report(BaseModel):
                 )
             lines.append("")
             lines += [f"- {_ICON[f.outcome]} {_md(f.message)}" for f in shown]
-        return "\n".join(lines).rstrip() + "\n"
+        return redact_text("\n".join(lines)).rstrip() + "\n"
 
     def to_table(
         self, *, include_passed: bool = True, subject: str | None = None, sentences: bool = False
@@ -131,7 +136,7 @@ class Report(BaseModel):
             if include_passed or f.outcome in ("fail", "warn"):
                 values = (f.message,) if sentences else (_actual(f), f.expected)
                 cells = (f.outcome, f.severity, f.rule, f.subject, *values)
-                table.add_row(*(Text(str(c)) for c in cells), style=styles[f.outcome])
+                table.add_row(*(Text(redact_text(str(c))) for c in cells), style=styles[f.outcome])
         return table
 
     def print_table(self, console: Any = None, *, include_passed: bool = True, **table: Any) -> None:

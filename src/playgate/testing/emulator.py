@@ -16,6 +16,13 @@ Behaviour where ICE's is undocumented (kept in one place so it is easy to change
   ``NextPageToken``.
 - A parameter value outside what the API reference documents (``Status=Done``, ``OutputType=s3``,
   ``AuthTimeout=60``) → HTTP 400 ``InvalidParameter`` naming the parameter, never an empty answer.
+- The write-back actions (CreateAudit, UpdateMediaInfo, AddMediaMarks, ListMediaMarks, GetMediaMarks)
+  check what the API reference and the SDK's models document (AuditContent ≤ 20 items, Status
+  Blocked|Normal, Reason ≤ 128 and Comment ≤ 512 bytes; ≤ 16 tags of ≤ 32 bytes; MediaMarks a JSON
+  array) and answer 400 ``InvalidParameter`` / ``MissingParameter`` otherwise. Not documented, chosen
+  here: an unknown media in AuditContent is 404 ``ResourceNotFound`` and nothing is applied; appending a
+  tag the media has already keeps one; a mark id is ``mark-`` and 32 hex digits; GetMediaInfo reports the
+  last audit as ``MediaBasicInfo.AuditStatus`` (VOD's name for it: ICE documents no such field).
 - ListMediaInfoJobs answers in the spelling the official SDK's models read
   (``ListMediaInfoJobsResponseBodyJobsMediaInfoProperty*``): video streams in the underscore dialect
   (``Codec_name``, ``Bit_rate``, ``Avg_fps``), audio streams and the file in CamelCase, whatever spelling a
@@ -44,7 +51,15 @@ from playgate.testing.signatures import (
 )
 
 FAULT_KINDS = ("throttling", "5xx", "503", "403", "timeout", "malformed_json")
-ACTIONS = ("GetMediaInfo", "GetPlayInfo", "ListMediaInfoJobs")
+ACTIONS = (
+    "GetMediaInfo", "GetPlayInfo", "ListMediaInfoJobs",
+    "CreateAudit", "UpdateMediaInfo", "AddMediaMarks", "ListMediaMarks", "GetMediaMarks",
+)  # fmt: skip
+MAX_TAGS, TAG_MAX_BYTES, MAX_AUDIT_ITEMS = 16, 32, 20
+# UpdateMediaInfo's fields besides the tags, with their documented limits in bytes
+_BASIC_FIELDS = {"Title": 128, "Description": 1024, "Category": 64, "CoverURL": 128, "UserData": 1024,
+                 "BusinessType": 64}  # fmt: skip
+_MARK_FIELDS = ("MarkId", "MarkStartTime", "MarkEndTime", "MarkTag", "MarkContent", "MarkStatus")
 API_VERSION = "2020-11-09"
 
 # Parameters that belong to signing or the envelope, not to the action: kept out of the call log.
@@ -107,6 +122,9 @@ class IceEmulator:
         self.calls: list[Call] = []
         self._media: dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]] = {}
         self._jobs: list[dict[str, Any]] = []
+        self._basic: dict[str, dict[str, str]] = {}  # what UpdateMediaInfo changed, over MediaBasicInfo
+        self._audits: dict[str, dict[str, str]] = {}  # the last CreateAudit item per media
+        self._marks: dict[str, list[dict[str, Any]]] = {}
         self._faults: list[_Fault] = []
         self._lock = threading.Lock()
         self._access_keys = {TEST_ACCESS_KEY_ID: TEST_ACCESS_KEY_SECRET}
@@ -125,6 +143,22 @@ class IceEmulator:
     def remove_media(self, media_id: str) -> None:
         with self._lock:
             self._media.pop(media_id, None)
+            for state in (self._basic, self._audits, self._marks):
+                state.pop(media_id, None)
+
+    def audit(self, media_id: str) -> dict[str, str] | None:
+        """The last audit CreateAudit set on the media (Status, Reason, Comment), or None."""
+        with self._lock:
+            return copy.deepcopy(self._audits.get(media_id))
+
+    def tags(self, media_id: str) -> list[str]:
+        """The media's tags as GetMediaInfo answers them."""
+        basic = (self._GetMediaInfo({"MediaId": media_id})["MediaInfo"] or {}).get("MediaBasicInfo") or {}
+        return [t for t in str(basic.get("MediaTags") or "").split(",") if t]
+
+    def marks(self, media_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return copy.deepcopy(self._marks.get(media_id, []))
 
     @property
     def media_ids(self) -> list[str]:
@@ -197,6 +231,8 @@ class IceEmulator:
             self._media.clear()
             self._jobs.clear()
             self._faults.clear()
+            for state in (self._basic, self._audits, self._marks):
+                state.clear()
             self.calls.clear()
 
     def calls_to(self, action: str) -> list[Call]:
@@ -341,7 +377,95 @@ class IceEmulator:
         media_id, (media_info, _play) = self._find(params)
         if media_info is None:
             raise IceError(404, "ResourceNotFound", f"The specified media {media_id!r} does not exist.")
-        return copy.deepcopy(media_info)
+        body = copy.deepcopy(media_info)
+        info = body.get("MediaInfo")
+        with self._lock:
+            changed, audit = dict(self._basic.get(media_id, {})), self._audits.get(media_id)
+        if isinstance(info, dict) and (changed or audit):
+            basic = info.setdefault("MediaBasicInfo", {})
+            basic.update(changed)
+            if audit:
+                basic["AuditStatus"] = audit["Status"]
+        return body
+
+    # --- the write-back actions ----------------------------------------------------------------------
+    def _CreateAudit(self, params: dict[str, str]) -> dict[str, Any]:
+        items = _json_param(params, "AuditContent")
+        if not 1 <= len(items) <= MAX_AUDIT_ITEMS:
+            raise _invalid("AuditContent", f"{len(items)} items", f"1 to {MAX_AUDIT_ITEMS} media")
+        audits = {}
+        for item in items:
+            media_id = _text_field(item, "AuditContent", "MediaId", required=True)
+            status = _text_field(item, "AuditContent", "Status", required=True)
+            if status not in ("Blocked", "Normal"):
+                raise _invalid("AuditContent.Status", status, "Blocked or Normal")
+            audit = {"Status": status}
+            for name, limit in (("Reason", 128), ("Comment", 512)):
+                value = _text_field(item, "AuditContent", name, max_bytes=limit)
+                if value:
+                    audit[name] = value
+            self._find({"MediaId": media_id})
+            audits[media_id] = audit
+        with self._lock:
+            self._audits.update(audits)
+        return {}
+
+    def _UpdateMediaInfo(self, params: dict[str, str]) -> dict[str, Any]:
+        media_id, (media_info, _play) = self._find(params)
+        append = _one_of(params, "AppendTags", ("true", "false", "True", "False"))
+        changes = {}
+        for name, limit in _BASIC_FIELDS.items():
+            if name in params:
+                changes[name] = _text_field(params, "", name, max_bytes=limit)
+        if "MediaTags" in params:
+            tags = [t.strip() for t in params["MediaTags"].split(",") if t.strip()]
+            for tag in tags:
+                if len(tag.encode("utf-8")) > TAG_MAX_BYTES:
+                    raise _invalid("MediaTags", tag, f"each tag at most {TAG_MAX_BYTES} bytes")
+            if (append or "").lower() == "true":
+                basic = (media_info or {}).get("MediaInfo", {}).get("MediaBasicInfo") or {}
+                with self._lock:
+                    current = self._basic.get(media_id, {}).get("MediaTags", basic.get("MediaTags") or "")
+                had = [t for t in str(current).split(",") if t]
+                tags = had + [t for t in dict.fromkeys(tags) if t not in had]
+            if len(tags) > MAX_TAGS:
+                raise _invalid("MediaTags", f"{len(tags)} tags", f"at most {MAX_TAGS} tags on a media")
+            changes["MediaTags"] = ",".join(tags)
+        with self._lock:
+            self._basic.setdefault(media_id, {}).update(changes)
+        return {"MediaId": media_id}
+
+    def _AddMediaMarks(self, params: dict[str, str]) -> dict[str, Any]:
+        media_id = _required(params, "MediaId")
+        marks = _json_param(params, "MediaMarks")
+        self._find({"MediaId": media_id})
+        added = []
+        for raw in marks:
+            unknown = sorted(set(raw) - set(_MARK_FIELDS))
+            if unknown:
+                raise _invalid("MediaMarks", ", ".join(unknown), "fields " + ", ".join(_MARK_FIELDS))
+            mark = {k: raw[k] for k in _MARK_FIELDS[1:] if raw.get(k) is not None}
+            for name in ("MarkStartTime", "MarkEndTime"):
+                if name in mark:
+                    mark[name] = _float_field(mark[name], f"MediaMarks.{name}")
+            if mark.get("MarkEndTime", 0.0) < mark.get("MarkStartTime", 0.0):
+                raise _invalid("MediaMarks.MarkEndTime", mark["MarkEndTime"], "not before MarkStartTime")
+            added.append({"MarkId": f"mark-{uuid.uuid4().hex}", **mark})
+        with self._lock:
+            self._marks.setdefault(media_id, []).extend(added)
+        return {"MediaId": media_id, "MediaMarkIds": ",".join(m["MarkId"] for m in added)}
+
+    def _ListMediaMarks(self, params: dict[str, str]) -> dict[str, Any]:
+        media_id = _required(params, "MediaId")
+        self._find({"MediaId": media_id})
+        return {"MediaId": media_id, "MediaMarks": json.dumps(self.marks(media_id), ensure_ascii=False)}
+
+    def _GetMediaMarks(self, params: dict[str, str]) -> dict[str, Any]:
+        media_id = _required(params, "MediaId")
+        self._find({"MediaId": media_id})
+        wanted = {i.strip() for i in params.get("MediaMarkIds", "").split(",") if i.strip()}
+        marks = [m for m in self.marks(media_id) if not wanted or m["MarkId"] in wanted]
+        return {"MediaId": media_id, "MediaMarks": json.dumps(marks, ensure_ascii=False)}
 
     def _GetPlayInfo(self, params: dict[str, str]) -> dict[str, Any]:
         _int_param(params, "AuthTimeout", 3600, minimum=3600)
@@ -389,6 +513,50 @@ def _read_json(path: Path) -> dict[str, Any]:
 def _invalid(name: str, raw: Any, allowed: str) -> IceError:
     message = f"The specified parameter {name} {raw!r} is not valid ({allowed})."
     return IceError(400, "InvalidParameter", message)
+
+
+def _required(params: dict[str, str], name: str) -> str:
+    if not params.get(name):
+        raise IceError(400, "MissingParameter", f"{name} is mandatory for this action.")
+    return params[name]
+
+
+def _json_param(params: dict[str, str], name: str) -> list[dict[str, Any]]:
+    """A parameter that must hold a JSON array of objects."""
+    raw = _required(params, name)
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise _invalid(name, raw[:80], "a JSON array") from None
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise _invalid(name, raw[:80], "a JSON array of objects")
+    return value
+
+
+def _text_field(
+    item: dict[str, Any], where: str, name: str, *, required: bool = False, max_bytes: int | None = None
+) -> str:
+    label = f"{where}.{name}" if where else name
+    value = item.get(name)
+    if value is None or value == "":
+        if required:
+            raise IceError(400, "MissingParameter", f"{label} is mandatory for this action.")
+        return ""
+    if not isinstance(value, str):
+        raise _invalid(label, value, "a string")
+    if max_bytes is not None and len(value.encode("utf-8")) > max_bytes:
+        raise _invalid(label, value[:40] + "…", f"at most {max_bytes} bytes")
+    return value
+
+
+def _float_field(value: Any, label: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise _invalid(label, value, "a number of seconds") from None
+    if not number >= 0:
+        raise _invalid(label, value, "a number of seconds, not negative")
+    return number
 
 
 def _int_param(params: dict[str, str], name: str, default: int, *, minimum: int | None = None) -> int:

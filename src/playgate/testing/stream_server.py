@@ -6,6 +6,9 @@
         cdn.bandwidth_factor = 1 / 3              # masters declare a third of their BANDWIDTH
         cdn.redirect["/a.m3u8"] = "/b.m3u8"       # redirects (a loop when they point at each other)
         cdn.stall["/hls/master.m3u8"] = 5.0       # answer after 5 s
+        cdn.drip["/hls/master.m3u8"] = 0.5        # send the response headers one byte every 0.5 s, for ever
+        cdn.headers["/v"] = {"Content-Type": "video/mp4"}  # add or replace response headers (a replaced
+                                                  # Content-Length: the body then ends with the connection)
         cdn.rewrite["/hls/v1/index.m3u8"] = fn    # change a body on the way out (bytes → bytes)
         cdn.latency_s = 0.02                      # every request
         cdn.virtual["/big/seg_0001.ts"] = 750_000 # a file of that many zero bytes, not on disk
@@ -16,6 +19,7 @@ It answers GET and HEAD, honours ``Range: bytes=a-b`` (206), keeps connections a
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
@@ -52,6 +56,8 @@ class StreamServer(BackgroundServer):
         self.status: dict[str, int] = {}
         self.redirect: dict[str, str] = {}
         self.stall: dict[str, float] = {}
+        self.drip: dict[str, float] = {}
+        self.headers: dict[str, dict[str, str]] = {}
         self.rewrite: dict[str, Callable[[bytes], bytes]] = {}
         self.virtual: dict[str, int | bytes] = {}
         self.bandwidth_factor: float | None = None
@@ -92,11 +98,14 @@ class StreamServer(BackgroundServer):
             with self._lock:
                 self._in_flight -= 1
 
+    def record(self, method: str, path: str) -> None:
+        with self._lock:
+            self.requests.append((method, path))
+
     def _answer(self, method: str, target: str) -> tuple[int, dict[str, str], bytes]:
         parts = urlsplit(target)
         path = parts.path
-        with self._lock:
-            self.requests.append((method, path))
+        self.record(method, path)
         if self.latency_s:
             time.sleep(self.latency_s)
         if path in self.stall:
@@ -112,7 +121,8 @@ class StreamServer(BackgroundServer):
         body = self._body(path)
         if body is None:
             return 404, {}, b"not found"
-        return 200, {"Content-Type": _TYPES.get(Path(path).suffix, "application/octet-stream")}, body
+        content_type = _TYPES.get(Path(path).suffix, "application/octet-stream")
+        return 200, {"Content-Type": content_type, **self.headers.get(path, {})}, body
 
     def _body(self, path: str) -> bytes | None:
         if path in self.virtual:
@@ -179,19 +189,38 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         headers = {k.lower(): v for k, v in self.headers.items()}
+        interval = self.server.cdn.drip.get(urlsplit(self.path).path)
+        if interval is not None:
+            self._drip(interval)
+            return
         status, extra, body = self.server.cdn.answer(self.command, self.path, headers)
         status, extra, body = _ranged(status, extra, body, headers.get("range"))
         try:
             self.send_response(status)
             for name, value in extra.items():
                 self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
+            if "content-length" in {name.lower() for name in extra}:
+                self.close_connection = True  # a replaced length cannot delimit the body
+            else:
+                self.send_header("Content-Length", str(len(body)))
             self.send_header("Accept-Ranges", "bytes")
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+
+    def _drip(self, interval: float) -> None:
+        """A status line and then headers that never end, one byte at a time, until the client leaves."""
+        self.close_connection = True
+        self.server.cdn.record(self.command, urlsplit(self.path).path)
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nX-Pad: "
+        try:
+            for byte in itertools.chain(head, itertools.repeat(ord("a"))):
+                self.wfile.write(bytes([byte]))
+                time.sleep(interval)
+        except OSError:  # the client shut the connection
+            pass
 
     do_GET = _serve
     do_HEAD = _serve
@@ -210,4 +239,5 @@ def _ranged(
     end = min(int(match.group(2)) if match.group(2) else len(body) - 1, len(body) - 1)
     if start >= len(body):
         return 416, {"Content-Range": f"bytes */{len(body)}"}, b""
-    return 206, {**headers, "Content-Range": f"bytes {start}-{end}/{len(body)}"}, body[start : end + 1]
+    # a Content-Range the test set (cdn.headers) wins over the true one
+    return 206, {"Content-Range": f"bytes {start}-{end}/{len(body)}", **headers}, body[start : end + 1]

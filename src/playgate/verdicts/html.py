@@ -20,6 +20,7 @@ _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _CSS = """
 body{font:16px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:64rem;padding:1rem;
 color:#1b1f23;background:#fff}
+h1,h2,h3,p,li,figcaption{overflow-wrap:anywhere}
 h1{font-size:1.4rem;margin:.2rem 0 .8rem}h2{font-size:1.15rem;margin:1.6rem 0 .5rem}h3{font-size:1rem}
 table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem;font-size:.92rem}
 th,td{border-bottom:1px solid #d0d7de;padding:.35rem .5rem;text-align:left;vertical-align:top;
@@ -27,24 +28,26 @@ overflow-wrap:break-word}
 th{background:#f6f8fa}.num{text-align:right;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;white-space:nowrap;padding:.1rem .55rem;border-radius:.8rem;font-weight:600;
 color:#fff}
-.pass{background:#1a7f37}.warn{background:#9a6700}.fail,.error,.dead_letter{background:#cf222e}
+.pass{background:#1a7f37}.not_applicable{background:#6e7781}.warn{background:#9a6700}.fail,.error,.dead_letter{background:#cf222e}
 .facts{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;margin:.3rem 0 1rem;padding:0;list-style:none}
 .side{display:grid;grid-template-columns:1fr 1fr;gap:.5rem}
 .scroll{overflow-x:auto}.scroll table{min-width:34rem}
 @media (max-width:40rem){body{padding:.6rem;font-size:15px}table{font-size:.85rem}
 .side{grid-template-columns:1fr}}
 svg{max-width:100%;height:auto}
+.frames{display:flex;flex-wrap:wrap;gap:.6rem;margin:.4rem 0}figure{margin:0}
+figure img{display:block;max-width:100%;height:auto}
 """
 _OUTCOME_COLOURS = {"pass": "#1a7f37", "warn": "#9a6700", "failed": "#cf222e"}
 
 
-def _text(value: Any) -> str:
+def text(value: Any) -> str:
     if value is None:
         return "-"
     return escape(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
 
 
-def _page(title: str, body: str) -> str:
+def page(title: str, body: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">'
@@ -54,7 +57,7 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def _table(caption: str, headers: list[str], rows: list[list[str]]) -> str:
+def table(caption: str, headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f'<th scope="col">{escape(h)}</th>' for h in headers)
     body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
     return (
@@ -63,7 +66,15 @@ def _table(caption: str, headers: list[str], rows: list[list[str]]) -> str:
     )
 
 
-def _badge(outcome: str) -> str:
+def finding_row(rule: Any, outcome: Any, actual: Any, expected: Any, message: Any) -> list[str]:
+    """A finding's cells: rule, outcome, actual and expected side by side, message."""
+    side = (
+        f'<div class="side"><span>actual: {text(actual)}</span><span>expected: {text(expected)}</span></div>'
+    )
+    return [text(rule), badge(str(outcome)), side, text(message)]
+
+
+def badge(outcome: str) -> str:
     return f'<span class="badge {escape(outcome)}">{escape(outcome)}</span>'
 
 
@@ -71,35 +82,35 @@ def _badge(outcome: str) -> str:
 def status_page(subject: str, history: list[Verdict]) -> str:
     latest = history[0]
     parts = [
-        f"<h1>playgate status: {_text(subject)}</h1>",
+        f"<h1>playgate status: {text(subject)}</h1>",
         '<ul class="facts">',
-        f"<li>latest verdict {_badge(latest.outcome)}</li>",
-        f"<li>reason: {_text(latest.reason)}</li>",
-        f"<li>profile: {_text(latest.profile)}</li>",
-        f"<li>decided: {_text(iso(latest.decided_at))}</li>",
-        f"<li>media: {_text(latest.media_id)}</li><li>job: {_text(latest.job_id)}</li>",
+        f"<li>latest verdict {badge(latest.outcome)}</li>",
+        f"<li>reason: {text(latest.reason)}</li>",
+        f"<li>profile: {text(latest.profile)}</li>",
+        f"<li>decided: {text(iso(latest.decided_at))}</li>",
+        f"<li>media: {text(latest.media_id)}</li><li>job: {text(latest.job_id)}</li>",
         "</ul>",
     ]
     if latest.report.get("title"):
-        parts.insert(1, f"<p>{_text(latest.report['title'])}</p>")
+        parts.insert(1, f"<p>{text(latest.report['title'])}</p>")
     parts.append(_findings(latest))
     if latest.report.get("error"):
         error = latest.report["error"]
         parts.append(
-            f"<h2>Error</h2><p><code>{_text(error.get('code'))}</code>: {_text(error.get('message'))}</p>"
+            f"<h2>Error</h2><p><code>{text(error.get('code'))}</code>: {text(error.get('message'))}</p>"
         )
-    sinks = [[_text(sink), _text(state)] for sink, state in latest.report.get("sinks", {}).items()]
-    parts.append("<h2>Where the message went</h2>" + _table("sinks", ["sink", "state"], sinks))
+    sinks = [[text(sink), text(state)] for sink, state in latest.report.get("sinks", {}).items()]
+    parts.append("<h2>Where the message went</h2>" + table("sinks", ["sink", "state"], sinks))
     past = [
-        [_text(iso(v.decided_at)), _badge(v.outcome) + (" re-check" if v.recheck else ""), _text(v.reason),
-         _text(v.profile), _text(v.job_id), _text(v.message_id)]
+        [text(iso(v.decided_at)), badge(v.outcome) + (" re-check" if v.recheck else ""), text(v.reason),
+         text(v.profile), text(v.job_id), text(v.message_id)]
         for v in history
     ]  # fmt: skip
     parts.append(
         "<h2>History</h2>"
-        + _table("history", ["decided", "outcome", "reason", "profile", "job", "message id"], past)
+        + table("history", ["decided", "outcome", "reason", "profile", "job", "message id"], past)
     )
-    return _page(f"playgate status: {subject}", "".join(parts))
+    return page(f"playgate status: {subject}", "".join(parts))
 
 
 def _findings(verdict: Verdict) -> str:
@@ -112,14 +123,12 @@ def _findings(verdict: Verdict) -> str:
     parts = ["<h2>Findings</h2>"]
     for subject, group in by_subject.items():
         rows = [
-            [_text(f.get("rule")), _badge(str(f.get("outcome"))),
-             f'<div class="side"><span>actual: {_text(f.get("actual"))}</span>'
-             f'<span>expected: {_text(f.get("expected"))}</span></div>', _text(f.get("message"))]
+            finding_row(*(f.get(k) for k in ("rule", "outcome", "actual", "expected", "message")))
             for f in group
-        ]  # fmt: skip
-        parts.append(f"<h3>{_text(subject)}</h3>")
+        ]
+        parts.append(f"<h3>{text(subject)}</h3>")
         parts.append(
-            _table(f"findings for {subject}", ["rule", "outcome", "actual vs expected", "message"], rows)
+            table(f"findings for {subject}", ["rule", "outcome", "actual vs expected", "message"], rows)
         )
     return "".join(parts)
 
@@ -135,24 +144,24 @@ def report_page(summary: dict[str, Any]) -> str:
         f"max {seconds(latency['max'])}</li>",
     ]
     if period["profile"]:
-        facts.insert(0, f"<li>profile: {_text(period['profile'])}</li>")
+        facts.insert(0, f"<li>profile: {text(period['profile'])}</li>")
     days = [
-        [_text(d["day"]), _text(d["profile"]), f'<span class="num">{d["total"]}</span>',
+        [text(d["day"]), text(d["profile"]), f'<span class="num">{d["total"]}</span>',
          *(percent(d[f"{o}_rate"]) for o in ("pass", "warn", "fail", "error"))]
         for d in summary["days"]
     ]  # fmt: skip
     rules = [
         [
-            _text(r["rule"]),
+            text(r["rule"]),
             f'<span class="num">{r["failures"]}</span>',
-            ", ".join(_text(m) for m in r["examples"]),
+            ", ".join(text(m) for m in r["examples"]),
         ]
         for r in summary["top_rules"]
     ]
     alerts = summary["alerts"]
     alert_rows = [
-        [_text(a["decided_at"]), _text(a["media_id"]), _text(a["job_id"]), _badge(a["outcome"]),
-         _text(a["reason"]), _text(", ".join(a["rules"]) or None)]
+        [text(a["decided_at"]), text(a["media_id"]), text(a["job_id"]), badge(a["outcome"]),
+         text(a["reason"]), text(", ".join(a["rules"]) or None)]
         for a in alerts["latest"]
     ]  # fmt: skip
     body = "".join(
@@ -162,18 +171,18 @@ def report_page(summary: dict[str, Any]) -> str:
             "<h2>Trend</h2>",
             _trend_chart(summary["trend"], summary["days"]),
             "<h2>Per day and profile</h2>",
-            _table("per day", ["day", "profile", "verdicts", "pass", "warn", "fail", "error"], days),
+            table("per day", ["day", "profile", "verdicts", "pass", "warn", "fail", "error"], days),
             "<h2>Rules that fail most</h2>",
-            _table("rules", ["rule", "failures", "example media"], rules)
+            table("rules", ["rule", "failures", "example media"], rules)
             if rules
             else "<p>No rule failed.</p>",
             f"<h2>Alerts ({alerts['count']}, newest {len(alert_rows)} shown)</h2>",
-            _table("alerts", ["decided", "media", "job", "outcome", "reason", "rules"], alert_rows)
+            table("alerts", ["decided", "media", "job", "outcome", "reason", "rules"], alert_rows)
             if alert_rows
             else "<p>No alerts.</p>",
         ]
     )
-    return _page(title, body)
+    return page(title, body)
 
 
 def _trend_chart(trend: list[dict[str, Any]], days: list[dict[str, Any]]) -> str:
