@@ -1,6 +1,7 @@
 """What a sink can do beyond ``send`` is told by the Protocols in publish/base.py, once, when the publisher
 opens it: the robots hold a burst back for a digest (HoldsBack) and keep their rate window and digest in
-the store (SharesWindow); the other sinks do neither."""
+the store (SharesWindow); ice://block remembers in the store what it blocked (UsesStore); the other
+sinks do none of that."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import pytest
 from publish_helpers import make_settings
 
 from playgate.publish import Publisher, open_sink
-from playgate.publish.base import HoldsBack, SharesWindow
+from playgate.publish.base import HoldsBack, SharesWindow, UsesStore
+from playgate.publish.ice import BlockSink
 from playgate.publish.robot import RateWindow, SharedPending, SharedWindow
 from playgate.store import open_store
+from playgate.testing.signatures import TEST_ACCESS_KEY_ID, TEST_ACCESS_KEY_SECRET
 
 ROBOTS = [
     "dingtalk+http://127.0.0.1:9/robot/send?access_token=t",
@@ -26,6 +29,7 @@ def test_a_robot_holds_messages_back_and_can_share_its_window(url: str) -> None:
     sink = open_sink(url, make_settings())
     assert isinstance(sink, HoldsBack)
     assert isinstance(sink, SharesWindow)
+    assert not isinstance(sink, UsesStore)
 
 
 @pytest.mark.parametrize(
@@ -35,6 +39,7 @@ def test_the_other_sinks_neither_hold_back_nor_share_a_window(url: str, tmp_path
     sink = open_sink(url.format(tmp=tmp_path), make_settings())
     assert not isinstance(sink, HoldsBack)
     assert not isinstance(sink, SharesWindow)
+    assert not isinstance(sink, UsesStore)
 
 
 def test_a_publisher_with_a_store_puts_a_robot_s_window_and_digest_in_it(tmp_path: Path) -> None:
@@ -58,3 +63,22 @@ def test_a_publisher_gives_no_window_to_a_store_that_cannot_keep_one(tmp_path: P
         assert isinstance(robot.window, RateWindow) and not isinstance(robot.held, SharedPending)
     finally:
         publisher.close()
+
+
+def test_a_publisher_with_a_store_gives_it_to_ice_block_to_remember_what_it_blocked(
+    tmp_path: Path, emulator_server
+) -> None:
+    settings = make_settings(
+        ice_endpoint=emulator_server.url,
+        region="cn-shanghai",
+        access_key_id=TEST_ACCESS_KEY_ID,
+        access_key_secret=TEST_ACCESS_KEY_SECRET,
+    )
+    store = open_store(f"sqlite:///{tmp_path}/store.sqlite3")
+    publisher = Publisher(settings, deliveries=store)
+    try:
+        block = publisher.sink("alert_sink", "ice://block")
+        assert isinstance(block, BlockSink) and isinstance(block, UsesStore)
+        assert block.store is store
+    finally:
+        publisher.close(), store.close()
