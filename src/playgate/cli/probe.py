@@ -127,9 +127,12 @@ def _not_a_url(text: str, args: argparse.Namespace) -> str:
 
 
 def _subject(urls: list[str]) -> str:
-    """What the report is about: the URL or file (without its query: it may be signed), or how many."""
+    """What the report is about: the URL or file (no query, no signature in its path, no user info: it
+    may be signed), or how many."""
     if len(urls) == 1:
-        return urls[0].split("?", 1)[0]
+        from playgate.log import redact_text
+
+        return redact_text(urls[0].split("?", 1)[0])
     return f"{len(urls)} URLs"
 
 
