@@ -105,6 +105,8 @@ class SinkUnavailable(RetryableError):
     """A sink could not take the message right now (queue down, disk full, network)."""
 
     reason = "sink_unavailable"
+    retry_now = True  # worth another attempt within this send
+    retry_after_s: float | None = None  # the receiver's Retry-After, when it gave one
 
 
 class ConfigError(FinalError):

@@ -15,7 +15,7 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playgate import log
 from playgate.errors import (
@@ -32,8 +32,13 @@ from playgate.ice.model import MediaSnapshot, build_snapshot
 from playgate.publish import cloudevents
 from playgate.publish import messages as msg
 from playgate.settings import Settings
-from playgate.store.base import ClaimStatus
-from playgate.store.ledger import Ledger, Verdict
+from playgate.store.base import ClaimStatus, IdempotencyStore
+from playgate.store.ledger import Ledger, Verdict, VerdictStore
+
+if TYPE_CHECKING:
+    from playgate.rules.report import Report
+    from playgate.seams import IceAccess, Publishing, RuleSet
+    from playgate.store.base import Claim
 
 IN_PROGRESS_POLL_S = 0.1
 # The only failures that are the one media's (any other media would not get them): they complete its record
@@ -74,10 +79,10 @@ class Gate:
         self,
         *,
         settings: Settings,
-        ice: Any,
-        rules: Any,
-        store: Any,
-        publisher: Any,
+        ice: IceAccess,
+        rules: RuleSet,
+        store: IdempotencyStore,
+        publisher: Publishing,
         ledger: Ledger | None = None,
     ) -> None:
         self.settings = settings
@@ -86,6 +91,8 @@ class Gate:
         self.store = store
         self.publisher = publisher
         self.ledger = ledger  # where verdicts are kept: the store itself, another database, or nowhere
+        # the store keeps the verdicts itself: it completes a claim and records its verdict in one go
+        self._verdict_store = store if ledger is store and isinstance(store, VerdictStore) else None
         self.source = f"playgate/{settings.function_name}"
 
     def process(self, event: IceEvent, *, deadline: float | None = None) -> Outcome:
@@ -126,6 +133,8 @@ class Gate:
         claim = self._claim(key, deadline)
         if claim.status is ClaimStatus.COMPLETED:
             return Outcome(key=key, status="duplicate", detail=claim.outcome or {})
+        token = claim.token
+        assert token is not None, "an acquired claim carries its token"
         try:
             message = self._decide(event, deadline)
             destination = self.publisher.publish(message, deadline=deadline)
@@ -133,7 +142,7 @@ class Gate:
             # nothing was published: let a redelivery or a dead-letter replay claim it again (when the store
             # cannot be reached now, the claim expires shortly after the deadline; the first error counts)
             with contextlib.suppress(PlaygateError):
-                self.store.release(key, claim.token, deadline=self._finish_by(deadline))
+                self.store.release(key, token, deadline=self._finish_by(deadline))
             raise
         outcome = Outcome(
             key=key,
@@ -144,7 +153,7 @@ class Gate:
             detail={"id": message["id"]},
         )
         verdict = verdict_of(event, message, self._sinks(message, destination))
-        self._complete(key, claim.token, outcome, verdict, self._finish_by(deadline))
+        self._complete(key, token, outcome, verdict, self._finish_by(deadline))
         return outcome
 
     def _complete(
@@ -152,14 +161,13 @@ class Gate:
     ) -> None:
         """Record the outcome and keep the verdict: in one transaction when the store is the ledger."""
         ttl_s = self.settings.completed_ttl_s
-        if self.ledger is self.store:
-            self.store.complete(
+        if self._verdict_store is not None:
+            self._verdict_store.complete(
                 key, token, outcome.as_dict(), ttl_s=ttl_s, deadline=deadline, verdict=verdict
             )
         else:
             self.store.complete(key, token, outcome.as_dict(), ttl_s=ttl_s, deadline=deadline)
-            if self.ledger is not None:
-                self._keep(verdict, deadline)
+            self._keep(verdict, deadline)
         _log_verdict(verdict)
 
     def keep_dead_letter(self, event: IceEvent, error: PlaygateError, deadline: float | None) -> None:
@@ -182,7 +190,9 @@ class Gate:
         _log_verdict(verdict)
 
     def _keep(self, verdict: Verdict, deadline: float | None) -> None:
-        """A ledger of its own (beside a Redis store): the event is done, so a failure here is only logged."""
+        """Into the ledger, when there is one: the event is done, so a failure here is only logged."""
+        if self.ledger is None:
+            return
         try:
             self.ledger.record_verdict(verdict, deadline=deadline)
         except PlaygateError as error:
@@ -250,6 +260,7 @@ class Gate:
         """A callback's media comes from ICE; a media-information job carries its own MediaInfoProperty."""
         fetched_at = datetime.now(timezone.utc)
         if event.event_type != MEDIA_INFO_EVENT_TYPE:
+            assert event.media_id, "an event without a MediaId is alerted before its media is fetched"
             return self.ice.fetch(event.media_id, deadline=deadline), fetched_at
         play_info = None
         if event.media_id:
@@ -259,7 +270,7 @@ class Gate:
                 play_info = None
         return build_snapshot(play_info=play_info, jobs=[event.message_body]), fetched_at
 
-    def _probe(self, snapshot: MediaSnapshot, report: Any, deadline: float | None) -> Any:
+    def _probe(self, snapshot: MediaSnapshot, report: Report, deadline: float | None) -> Report:
         """Fetch what viewers would (when the profile or PLAYGATE_PROBE asks): findings join the report."""
         from playgate.probe.gate import probe_snapshot
 
@@ -311,7 +322,7 @@ class Gate:
         *,
         reason: str,
         media_id: str | None = None,
-        report: Any = None,
+        report: Report | None = None,
         error: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         data = msg.qc_alert(event, reason=reason, media_id=media_id, report=report, error=error)
@@ -328,7 +339,7 @@ class Gate:
             id_parts=(event.idempotency_key, data.get("media_id") or "", message_type, outcome),
         )
 
-    def _claim(self, key: str, deadline: float | None) -> Any:
+    def _claim(self, key: str, deadline: float | None) -> Claim:
         """Claim the key; while another instance holds it, wait for it to finish or for its claim to expire.
 
         Acknowledging an in-progress duplicate would lose the event if its holder then crashed, so after
@@ -360,7 +371,7 @@ class Gate:
         return max(1.0, deadline - time.monotonic() + self.settings.safety_margin_s)
 
 
-def _log_unknown_profile(report: Any, rules: Any) -> None:
+def _log_unknown_profile(report: Report, rules: RuleSet) -> None:
     """UserData asked for a profile that does not exist: the log says what was asked, used and known."""
     for finding in report.findings:
         if finding.error == "unknown_profile" and finding.check.startswith("user_data."):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playgate import log
 from playgate.callbacks import PairUsed, admit, settle
@@ -32,6 +32,9 @@ from playgate.events import IceEvent, MalformedItem, decode
 from playgate.gate import Gate, Outcome
 from playgate.publish.dead_letter import minimal_dead_letter
 from playgate.settings import Settings, load_settings, warn_unknown_variables
+
+if TYPE_CHECKING:
+    from playgate.seams import Publishing
 
 HTTP_EVENT_LIMIT = 1024 * 1024  # bytes of an HTTP trigger's event: headers and a bounded, base64 body
 # A required sink that could not take an item's message (after its retries) ends the batch: the rest
@@ -55,7 +58,7 @@ class RetryLater(RetryableError):
 class Runtime:
     settings: Settings
     gate: Gate
-    publisher: Any
+    publisher: Publishing
 
     @classmethod
     def build(cls, settings: Settings | None = None, context: Any = None) -> Runtime:
@@ -94,9 +97,8 @@ class Runtime:
     def close(self) -> None:
         ledger = self.gate.ledger if self.gate.ledger is not self.gate.store else None
         for part in (self.gate.store, ledger, self.publisher):
-            close = getattr(part, "close", None)
-            if close:
-                close()
+            if part is not None:
+                part.close()
 
 
 def deadline_from(context: Any, settings: Settings, started: float) -> float | None:
@@ -147,9 +149,8 @@ def _handle_payload(
             sink_down = result["status"] == "retry" and result.get("reason") in SINK_FAILURES
         retry = retry or result["status"] == "retry"
         results.append(result)
-    flush = getattr(runtime.publisher, "flush", None)
-    if flush and misconfigured is None:  # a robot's digest of this batch's overflow
-        flush(deadline=deadline)
+    if misconfigured is None:  # a robot's digest of this batch's overflow
+        runtime.publisher.flush(deadline=deadline)
     summary = {"items": len(results), "results": results}
     if retry:
         raise RetryLater(
@@ -364,10 +365,9 @@ def _answer(event: bytes, context: Any) -> str | dict[str, Any]:
 
 
 def _looks_http(event: bytes | str) -> bool:
-    marks = (
-        ('"rawPath"', '"requestContext"') if isinstance(event, str) else (b'"rawPath"', b'"requestContext"')
-    )
-    return all(mark in event for mark in marks)
+    if isinstance(event, str):
+        return '"rawPath"' in event and '"requestContext"' in event
+    return b'"rawPath"' in event and b'"requestContext"' in event
 
 
 def oversized_http_trigger(event: Any) -> bool:

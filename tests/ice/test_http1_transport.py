@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from playgate.ice.credentials import Credentials
-from playgate.ice.http1 import BadAnswer, split_host_port
+from playgate.ice.http1 import BadAnswer, Connection, Disconnected, split_host_port
 from playgate.ice.transport import Transport
 
 BODY = json.dumps({"RequestId": "R-1", "MediaInfo": {"MediaId": "m-1"}}).encode()
@@ -183,6 +183,11 @@ def test_two_calls_in_flight_together_each_on_its_connection(raw_server):
     )
     assert [a.status for a in answers] == [200, 200] and server.connections == 2
     assert sorted(r.split(b" ")[1] for r in server.requests) == [b"/?MediaId=a", b"/?MediaId=b"]
+
+
+def test_a_connection_asked_for_an_answer_before_any_request_says_so():
+    with pytest.raises(Disconnected, match="nothing was sent"):  # a connection error the transport knows
+        Connection("127.0.0.1", 9).receive()
 
 
 def test_a_header_value_with_a_line_break_is_refused_before_sending(raw_server):

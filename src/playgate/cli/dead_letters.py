@@ -115,7 +115,7 @@ def describe_error(error: Any) -> str:
 
 
 def format_table(records: list[Record]) -> str:
-    rows = [("TIME", "REASON", "DELIVERY ID", "ID", "ERROR")]
+    rows: list[tuple[str, ...]] = [("TIME", "REASON", "DELIVERY ID", "ID", "ERROR")]
     for r in records:
         d = r.data
         rows.append(
@@ -143,6 +143,7 @@ def replay(records: list[Record], handle: Handle) -> list[ReplayResult]:
     """Send each record's payload through ``handle``; one failure does not stop the others, but a
     misconfigured function stops them all (every one would fail the same way, and none is recorded)."""
     from playgate.errors import Misconfigured, PlaygateError
+    from playgate.handler import RetryLater
 
     results = []
     for record in records:
@@ -156,8 +157,8 @@ def replay(records: list[Record], handle: Handle) -> list[ReplayResult]:
         except Misconfigured:
             raise
         except PlaygateError as error:
-            summary = getattr(error, "summary", None)
-            results.append(ReplayResult(record.id, False, summary=summary, error=f"{error.reason}: {error}"))
+            kept = error.summary if isinstance(error, RetryLater) else None
+            results.append(ReplayResult(record.id, False, summary=kept, error=f"{error.reason}: {error}"))
             continue
         unhandled = _unhandled(summary)
         results.append(ReplayResult(record.id, not unhandled, summary=summary, error=unhandled or None))

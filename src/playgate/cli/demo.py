@@ -84,12 +84,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_report(store_url: str, path: Path, *, since: float) -> Path:
     """The ledger's report of this run (``playgate report``'s HTML page)."""
-    from playgate.store import open_store
+    from playgate.store import Ledger, open_store
     from playgate.verdicts.html import report_page
     from playgate.verdicts.summary import summarize
 
     store = open_store(store_url)
     try:
+        assert isinstance(store, Ledger), "the demo's SQLite store keeps the verdicts"
         end = time.time() + 1
         rows = store.verdict_summaries(since, end)
     finally:
@@ -132,6 +133,7 @@ def _send_http_callbacks(runtime: Any) -> list[dict[str, Any]]:
     try:
         for label, event in sample_http_callbacks():
             answer = fc.handler(event, context)
+            assert isinstance(answer, dict), "an HTTP trigger is answered with an HTTP response"
             body = json.loads(answer["body"])
             http = f"HTTP {answer['statusCode']}"
             if answer["statusCode"] == 401:

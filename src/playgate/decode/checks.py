@@ -11,7 +11,7 @@ from typing import Any
 
 from playgate.decode.parse import Decoded, Interval
 from playgate.decode.spec import BlackCheck, DecodeChecks, Severity
-from playgate.rules.report import Finding
+from playgate.rules.report import Finding, Outcome
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class WindowRun:
 
 
 def _finding(rule: str, severity: Severity, ok: bool, subject: str, **fields: Any) -> Finding:
-    outcome = "pass" if ok else ("fail" if severity == "error" else "warn")
+    outcome: Outcome = "pass" if ok else ("fail" if severity == "error" else "warn")
     return Finding.model_construct(
         rule=rule,
         severity=severity,

@@ -8,24 +8,29 @@ the time to publish the verdict is already kept back.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the decode engine, the probe's fetcher and urllib3 load only when a media is decoded
     from playgate.decode.checks import Declared
     from playgate.decode.ffmpeg import FfmpegMissing, Tools
+    from playgate.ice.model import MediaSnapshot, Rendition
+    from playgate.rules.compiler import CompiledProfile
     from playgate.rules.report import Finding
+    from playgate.seams import RuleSet
+    from playgate.settings import Settings
 
 DECODE = "decode"
 
 
-def decode_configured(settings: Any, rules: Any) -> bool:
+def decode_configured(settings: Settings, rules: RuleSet) -> bool:
     """Whether any profile (or PLAYGATE_PROBE for all) decodes."""
     if getattr(settings, "probe", None):
         return settings.probe == DECODE
     return any(getattr(p, "probe", None) == DECODE for p in getattr(rules, "profiles", {}).values())
 
 
-def require_decoder(settings: Any, rules: Any) -> Tools | None:
+def require_decoder(settings: Settings, rules: RuleSet) -> Tools | None:
     """For the initializer: when decoding is configured, ffmpeg must run (raises FfmpegMissing)."""
     if not decode_configured(settings, rules):
         return None
@@ -35,7 +40,11 @@ def require_decoder(settings: Any, rules: Any) -> Tools | None:
 
 
 def decode_snapshot(
-    snapshot: Any, profile: Any, settings: Any, deadline: float | None, subject: Any
+    snapshot: MediaSnapshot,
+    profile: CompiledProfile | None,
+    settings: Settings,
+    deadline: float | None,
+    subject: Callable[[int, Rendition], str],
 ) -> list[Finding]:
     """Findings of decoding the chosen playable renditions of the media. Never raises."""
     from playgate.decode.engine import Target, decode_target, pick
@@ -59,14 +68,14 @@ def decode_snapshot(
         GuardProxy(fetcher) as proxy,
     ):
         for i, rendition in chosen:
-            target = Target(rendition.play_url, subject(i, rendition), _declared(rendition))
+            target = Target(rendition.play_url or "", subject(i, rendition), _declared(rendition))
             findings += decode_target(
                 target, spec, tools, timeout_s=settings.decode_timeout_s, deadline=deadline, guard=proxy
             )
     return findings
 
 
-def _declared(rendition: Any) -> Declared:
+def _declared(rendition: Rendition) -> Declared:
     from playgate.decode.checks import Declared
 
     return Declared(

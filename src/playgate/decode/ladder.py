@@ -7,6 +7,7 @@ opened. Local files are decoded only when the user names them on the command lin
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from playgate.decode.checks import Declared
@@ -14,6 +15,9 @@ from playgate.decode.engine import Target, pick
 from playgate.decode.spec import Renditions
 from playgate.probe.context import MAX_PLAYLIST_BYTES
 from playgate.probe.fetch import Fetcher, FetchError, public_url
+
+if TYPE_CHECKING:
+    from m3u8.model import Playlist
 
 
 def targets_for(source: str, which: Renditions, fetcher: Fetcher) -> list[Target]:
@@ -51,18 +55,18 @@ def _target(url: str, label: str, declared: Declared) -> Target:
     return Target(public_url(url), label, declared, refusal=refusal)
 
 
-def _height(variant: object) -> int:
-    resolution = getattr(variant.stream_info, "resolution", None)  # type: ignore[attr-defined]
+def _height(variant: Playlist) -> int:
+    resolution = getattr(variant.stream_info, "resolution", None)
     return resolution[1] if resolution else 0
 
 
-def _label(variant: object) -> str:
-    info = variant.stream_info  # type: ignore[attr-defined]
+def _label(variant: Playlist) -> str:
+    info = variant.stream_info
     size = f"{info.resolution[1]}p " if info.resolution else ""
     return f"variant {size}{info.bandwidth or '?'} b/s".strip()
 
 
-def _declared(variant: object) -> Declared:
-    info = variant.stream_info  # type: ignore[attr-defined]
+def _declared(variant: Playlist) -> Declared:
+    info = variant.stream_info
     width, height = info.resolution if info.resolution else (None, None)
     return Declared(width=width, height=height, fps=info.frame_rate)

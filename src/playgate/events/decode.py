@@ -113,8 +113,8 @@ def _decode_one(item: Any, where: str, index: int | None) -> Item:
     except _Bad as bad:
         return _malformed(bad, where, index, item, delivery)
     except Exception as exc:
-        bad = _Bad(f"could not be decoded ({type(exc).__name__}: {redact_text(str(exc))[:200]})")
-        return _malformed(bad, where, index, item, delivery)
+        failure = _Bad(f"could not be decoded ({type(exc).__name__}: {redact_text(str(exc))[:200]})")
+        return _malformed(failure, where, index, item, delivery)
 
 
 # --- envelopes -----------------------------------------------------------------------------------------

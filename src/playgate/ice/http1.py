@@ -59,9 +59,9 @@ class Connection:
         self.host, self.port, self.tls = host, port, tls
         self._sock: socket.socket | None = None
         self._raw: _Bounded | None = None
-        self._reader = None
+        self._reader: io.BufferedReader | None = None
 
-    def open(self, timeout_s: float) -> None:
+    def open(self, timeout_s: float) -> socket.socket:
         sock = socket.create_connection((self.host, self.port), timeout_s)
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -72,29 +72,32 @@ class Connection:
             raise
         self._raw = _Bounded(sock)
         self._sock, self._reader = sock, io.BufferedReader(self._raw)
+        return sock
 
     def send(self, request: bytes, timeout_s: float) -> None:
-        if self._sock is None:
-            self.open(timeout_s)
-        self._sock.settimeout(timeout_s)
-        self._sock.sendall(request)
+        sock = self._sock if self._sock is not None else self.open(timeout_s)
+        sock.settimeout(timeout_s)
+        sock.sendall(request)
 
     def receive(self, ends: float | None = None) -> tuple[int, dict[str, str], bytes, bool]:
         """``(status, lower-cased headers, body, keep_alive)`` of the next answer, read by ``ends`` (a
         monotonic instant) at the latest when given."""
-        self._raw.ends = ends
-        status, headers, version = self._head()
+        raw, reader = self._raw, self._reader
+        if raw is None or reader is None:
+            raise Disconnected("nothing was sent on this connection")
+        raw.ends = ends
+        status, headers, version = _head(reader)
         while 100 <= status < 200:  # interim answers (100 Continue, 103 Early Hints) precede the real one
-            status, headers, version = self._head(first=False)
+            status, headers, version = _head(reader, first=False)
         keep = version == "HTTP/1.1" and "close" not in headers.get("connection", "").lower()
         if "chunked" in headers.get("transfer-encoding", "").lower():
-            body = self._chunked()
+            body = _chunked(reader)
         elif "content-length" in headers:
-            body = self._exactly(_length(headers["content-length"]))
+            body = _exactly(reader, _length(headers["content-length"]))
         elif status in (204, 304):
             body = b""
         else:  # no length: the body runs to the end of the connection
-            body, keep = self._reader.read(), False
+            body, keep = reader.read(), False
         return status, headers, body, keep
 
     def close(self) -> None:
@@ -104,52 +107,55 @@ class Connection:
                 with contextlib.suppress(OSError):
                     part.close()
 
-    # --- reading -------------------------------------------------------------------------------------
-    def _head(self, *, first: bool = True) -> tuple[int, dict[str, str], str]:
-        line = self._reader.readline(_MAX_LINE + 1)
+
+# --- reading -----------------------------------------------------------------------------------------
+def _head(reader: io.BufferedReader, *, first: bool = True) -> tuple[int, dict[str, str], str]:
+    line = reader.readline(_MAX_LINE + 1)
+    if not line:
+        if first:
+            raise Disconnected("the server closed the connection without answering")
+        raise BadAnswer("the server closed the connection in the middle of an answer")
+    version, _, rest = line.decode("latin-1").rstrip("\r\n").partition(" ")
+    code = rest[:3]
+    if not version.startswith("HTTP/1.") or not code.isdigit():
+        raise BadAnswer(f"not an HTTP/1.x status line: {line[:80]!r}")
+    headers: dict[str, str] = {}
+    for _ in range(_MAX_HEADERS + 1):
+        line = reader.readline(_MAX_LINE + 1)
+        if line in (b"\r\n", b"\n"):
+            return int(code), headers, version
         if not line:
-            if first:
-                raise Disconnected("the server closed the connection without answering")
-            raise BadAnswer("the server closed the connection in the middle of an answer")
-        version, _, rest = line.decode("latin-1").rstrip("\r\n").partition(" ")
-        code = rest[:3]
-        if not version.startswith("HTTP/1.") or not code.isdigit():
-            raise BadAnswer(f"not an HTTP/1.x status line: {line[:80]!r}")
-        headers: dict[str, str] = {}
-        for _ in range(_MAX_HEADERS + 1):
-            line = self._reader.readline(_MAX_LINE + 1)
-            if line in (b"\r\n", b"\n"):
-                return int(code), headers, version
-            if not line:
-                raise BadAnswer("the answer's headers stop short")
-            name, sep, value = line.decode("latin-1").partition(":")
-            if not sep:
-                raise BadAnswer(f"not a header line: {line[:80]!r}")
-            name, value = name.strip().lower(), value.strip()
-            headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        raise BadAnswer(f"more than {_MAX_HEADERS} header lines")
+            raise BadAnswer("the answer's headers stop short")
+        name, sep, value = line.decode("latin-1").partition(":")
+        if not sep:
+            raise BadAnswer(f"not a header line: {line[:80]!r}")
+        name, value = name.strip().lower(), value.strip()
+        headers[name] = f"{headers[name]}, {value}" if name in headers else value
+    raise BadAnswer(f"more than {_MAX_HEADERS} header lines")
 
-    def _exactly(self, size: int) -> bytes:
-        data = self._reader.read(size)
-        if len(data) != size:
-            raise BadAnswer(f"the body stops after {len(data)} of {size} bytes")
-        return data
 
-    def _chunked(self) -> bytes:
-        parts = []
-        while True:
-            line = self._reader.readline(_MAX_LINE + 1)
-            try:
-                size = int(line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise BadAnswer(f"not a chunk size: {line[:80]!r}") from None
-            if size == 0:
-                break
-            parts.append(self._exactly(size))
-            self._exactly(2)  # the CRLF after each chunk
-        while self._reader.readline(_MAX_LINE + 1) not in (b"\r\n", b"\n", b""):  # trailers
-            pass
-        return b"".join(parts)
+def _exactly(reader: io.BufferedReader, size: int) -> bytes:
+    data = reader.read(size)
+    if len(data) != size:
+        raise BadAnswer(f"the body stops after {len(data)} of {size} bytes")
+    return data
+
+
+def _chunked(reader: io.BufferedReader) -> bytes:
+    parts = []
+    while True:
+        line = reader.readline(_MAX_LINE + 1)
+        try:
+            size = int(line.split(b";", 1)[0].strip(), 16)
+        except ValueError:
+            raise BadAnswer(f"not a chunk size: {line[:80]!r}") from None
+        if size == 0:
+            break
+        parts.append(_exactly(reader, size))
+        _exactly(reader, 2)  # the CRLF after each chunk
+    while reader.readline(_MAX_LINE + 1) not in (b"\r\n", b"\n", b""):  # trailers
+        pass
+    return b"".join(parts)
 
 
 def _length(text: str) -> int:

@@ -10,7 +10,7 @@ types. :func:`build_snapshot` reads the raw JSON maps (not the SDK's generated m
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -407,7 +407,7 @@ class _Builder:
         return [(f"{path}[{i}]", self.mapping(item, f"{path}[{i}]")) for i, item in enumerate(raw)]
 
     def fields(
-        self, raw: Mapping[str, Any], table: FieldTable, path: str, skip: set[str] = frozenset()
+        self, raw: Mapping[str, Any], table: FieldTable, path: str, skip: Collection[str] = frozenset()
     ) -> dict[str, Any]:
         values: dict[str, Any] = {}
         extra: dict[str, Any] = {}
@@ -460,7 +460,7 @@ _FILE_PARTS = {"FileBasicInfo", "VideoStreamInfoList", "AudioStreamInfoList", "S
 def build_snapshot(
     media_info: Mapping[str, Any] | None = None,
     play_info: Mapping[str, Any] | None = None,
-    jobs: list[Mapping[str, Any]] | Mapping[str, Any] | None = None,
+    jobs: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None,
 ) -> MediaSnapshot:
     """One snapshot from any of: a GetMediaInfo body, a GetPlayInfo body, ListMediaInfoJobs job(s).
 

@@ -160,12 +160,12 @@ class Transport:
         ends = time.monotonic() + timeout_s  # one time limit for all the calls: they are in flight together
         sent: list[tuple[http1.Connection | None, bool, OSError | None]] = []
         for target, headers in requests:
-            conn, reused = self._connection()
+            connection, reused = self._connection()
             try:
-                conn.send(http1.request_bytes("POST", target, headers), timeout_s)
-                sent.append((conn, reused, None))
+                connection.send(http1.request_bytes("POST", target, headers), timeout_s)
+                sent.append((connection, reused, None))
             except OSError as exc:
-                conn.close()
+                connection.close()
                 sent.append((None, reused, exc))
         answers: list[Answer | OSError] = []
         for (target, headers), (conn, reused, error) in zip(requests, sent, strict=True):
@@ -175,6 +175,7 @@ class Transport:
                     continue
                 except OSError as exc:
                     error = exc
+            assert error is not None, "a request that was not answered has its error"
             if reused and isinstance(error, _STALE):  # the server had closed the idle connection
                 answers.append(self._once_more(target, headers, ends))
             else:

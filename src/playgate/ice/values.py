@@ -55,7 +55,7 @@ def _parse_float(raw: Any) -> Parsed:
         try:
             value = float(raw)
         except OverflowError:  # an integer beyond any float: JSON allows it
-            return None, f"not a finite number: an integer of {raw.bit_length()} bits"
+            return None, f"not a finite number: an integer of {int(raw).bit_length()} bits"
     elif isinstance(raw, str):
         if _blank(raw):
             return None, f"not a number: {raw!r}"

@@ -124,6 +124,6 @@ def json_array(raw: Any) -> list[dict[str, Any]] | None:
 
 
 def _basic_info(body: dict[str, Any]) -> dict[str, Any]:
-    info = body.get("MediaInfo") if isinstance(body.get("MediaInfo"), dict) else {}
-    basic = info.get("MediaBasicInfo")
+    info = body.get("MediaInfo")
+    basic = info.get("MediaBasicInfo") if isinstance(info, dict) else None
     return basic if isinstance(basic, dict) else {}

@@ -12,9 +12,9 @@ A profile says how far to probe (``probe: none | manifest``) and may change any 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-Severity = str  # "error" | "warning" | "info"
+Severity = Literal["error", "warning", "info"]
 SEVERITIES = ("error", "warning", "info")
 
 # How far the gate probes a media's renditions; the first is the built-in default.
@@ -138,7 +138,7 @@ def override_problems(check_id: str, raw: Any) -> list[tuple[str, str, str | Non
         return []
     if not isinstance(raw, dict):
         return [("wrong_type", f"probe_checks.{check_id} is a mapping (severity, enabled, thresholds)", None)]
-    problems = []
+    problems: list[tuple[str, str, str | None]] = []
     for key, value in raw.items():
         where = f"probe_checks.{check_id}.{key}"
         if key == "severity":

@@ -317,9 +317,9 @@ class _GuardedConnection:
                 socket_options=conn.socket_options,
             )
         except TimeoutError as exc:
-            raise ConnectTimeoutError(self, "connect timed out") from exc
+            raise ConnectTimeoutError(conn, "connect timed out") from exc
         except OSError as exc:
-            raise NewConnectionError(self, f"Failed to establish a new connection: {exc}") from exc
+            raise NewConnectionError(conn, f"Failed to establish a new connection: {exc}") from exc
         if alarm is not None:
             alarm.watch(sock)
         return sock
@@ -329,7 +329,7 @@ class _GuardedConnection:
         alarm = _current_alarm()
         if alarm is not None and conn.sock is not None:  # a kept-alive connection's next request
             alarm.watch(conn.sock)
-        super().request(*args, **kwargs)  # type: ignore[misc]
+        super().request(*args, **kwargs)  # type: ignore[misc]  # a mixin: super() is urllib3's connection
 
 
 def _default_ca_certs() -> str | None:
@@ -569,9 +569,9 @@ class Fetcher:
 
 def _fetch_error(exc: Exception, url: str) -> FetchError:
     """A urllib3 failure as a FetchError; the exception's text (which may hold the URL) is dropped."""
-    cause = exc
-    while getattr(cause, "reason", None) is not None and cause is not cause.reason:  # MaxRetryError etc.
-        cause = cause.reason  # type: ignore[assignment]
+    cause: BaseException = exc
+    while isinstance(reason := getattr(cause, "reason", None), BaseException) and reason is not cause:
+        cause = reason  # MaxRetryError etc.
     if isinstance(cause, NewConnectionError):  # checked first: urllib3 derives it from ConnectTimeoutError
         refused = "refused" in str(cause).lower()
         return FetchError("refused", url) if refused else FetchError("connection", url, "no connection")

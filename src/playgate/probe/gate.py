@@ -7,18 +7,24 @@ Imported by gate.py only when a profile probes; the format modules are imported 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from playgate import log
 from playgate.probe.checks import PROBE_MODES, CheckSettings, effective_checks
 from playgate.probe.results import Results, StreamFacts
 from playgate.rules.report import Report
 
+if TYPE_CHECKING:
+    from playgate.ice.model import MediaSnapshot, Rendition
+    from playgate.rules.compiler import CompiledProfile
+    from playgate.seams import RuleSet
+    from playgate.settings import Settings
+
 CHECK = "rendition-matches-play-info"
 PUBLISH_RESERVE_S = 1.0
 
 
-def checks_for(profile: Any) -> dict[str, CheckSettings]:
+def checks_for(profile: CompiledProfile | None) -> dict[str, CheckSettings]:
     """The probe checks as a compiled profile (or None: the built-in defaults) sets them."""
     if profile is None:
         return effective_checks()
@@ -27,13 +33,13 @@ def checks_for(profile: Any) -> dict[str, CheckSettings]:
     )
 
 
-def probe_mode(settings: Any, profile: Any) -> str:
+def probe_mode(settings: Settings, profile: CompiledProfile | None) -> str:
     """PLAYGATE_PROBE for all profiles, else the profile's ``probe:``, else none."""
     return getattr(settings, "probe", None) or getattr(profile, "probe", None) or PROBE_MODES[0]
 
 
 def probe_snapshot(
-    snapshot: Any, report: Report, rules: Any, settings: Any, deadline: float | None
+    snapshot: MediaSnapshot, report: Report, rules: RuleSet, settings: Settings, deadline: float | None
 ) -> Report:
     """The report with the probe's findings added.
 
@@ -50,7 +56,7 @@ def probe_snapshot(
     if not chosen:
         return report
     results = Results(checks_for(profile))
-    targets = [Target(r.play_url, subject(i, r)) for i, r in chosen]
+    targets = [Target(r.play_url or "", subject(i, r)) for i, r in chosen]  # playable: it has a URL
     # the message still has to be published after the probe, before the same deadline
     probe_deadline = None if deadline is None else deadline - PUBLISH_RESERVE_S
     started = time.monotonic()
@@ -74,12 +80,12 @@ def probe_snapshot(
     return Report.from_findings(report.profile, report.media_id, findings)
 
 
-def subject(index: int, rendition: Any) -> str:
+def subject(index: int, rendition: Rendition) -> str:
     """Named as the rules name renditions: 'rendition[2] HD m3u8'."""
     return " ".join(p for p in (f"rendition[{index}]", rendition.definition, rendition.format) if p)
 
 
-def match_play_info(results: Results, name: str, rendition: Any, facts: StreamFacts) -> None:
+def match_play_info(results: Results, name: str, rendition: Rendition, facts: StreamFacts) -> None:
     """What the stream declares (or, without declarations, measures) against GetPlayInfo."""
     if not results.enabled(CHECK):
         return

@@ -114,7 +114,7 @@ def _rates(media: _Media) -> _Rates | None:
     if not measured:
         return None
     peak = _peak(measured, media.target_duration)
-    average = sum(s.size for s in measured) * 8 / sum(s.duration for s in measured)  # type: ignore[misc]
+    average = sum(s.size or 0 for s in measured) * 8 / sum(s.duration for s in measured)
     return _Rates(peak, average, len(measured) == media.total_segments)
 
 
@@ -122,7 +122,7 @@ def _peak(measured: list[_Segment], target: float | None) -> float | None:
     """RFC 8216 4.3.4.2: the highest bit rate of any contiguous set of segments lasting 0.5 to 1.5 times
     the target duration (a short last segment alone does not count), among the segments measured."""
     if not target:
-        return max(s.size * 8 / s.duration for s in measured)  # type: ignore[operator]
+        return max((s.size or 0) * 8 / s.duration for s in measured)
     low, high = 0.5 * target, 1.5 * target
     best: float | None = None
     for i in range(len(measured)):

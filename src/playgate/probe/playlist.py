@@ -18,11 +18,13 @@ import re
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 MAX_VARIANTS = 64
 MAX_SEGMENTS = 100_000
 MAX_PROBLEMS = 5
 STOP_EVERY = 4096  # lines between two questions to ``stop``
+N = TypeVar("N", int, float)  # what a number in a playlist is cast to
 # str.splitlines' line boundaries (m3u8 splits with it); empty lines are skipped like m3u8 skips them
 _LINE = re.compile(r"[^\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
 _ATTRIBUTES = re.compile(r"""((?:[^,"']|"[^"]*"|'[^']*')+)""")  # m3u8's ATTRIBUTELISTPATTERN
@@ -194,7 +196,12 @@ class _Reader:
     def stream_inf_tag(self, line: str) -> None:
         self.out.is_variant = True
         self.stream_inf = _attribute_list("#EXT-X-STREAM-INF", line)
-        for name, kind in (("BANDWIDTH", "bandwidth"), ("AVERAGE-BANDWIDTH", int), ("PROGRAM-ID", int)):
+        whole: tuple[tuple[str, Callable[[str], int]], ...] = (
+            ("BANDWIDTH", _bandwidth),
+            ("AVERAGE-BANDWIDTH", int),
+            ("PROGRAM-ID", int),
+        )
+        for name, kind in whole:
             if name in self.stream_inf:
                 _number(self, line, self.stream_inf[name], kind, "a whole number", negative=True)
         if "FRAME-RATE" in self.stream_inf:
@@ -218,14 +225,14 @@ class _Reader:
             self.out.problem(f"the variant {_cut(uri)!r}: RESOLUTION is not WIDTHxHEIGHT")
         if len(self.out.variants) >= MAX_VARIANTS:
             return
-        bandwidth = _quiet(attributes.get("BANDWIDTH"), "bandwidth")
+        bandwidth = _quiet(attributes.get("BANDWIDTH"), _bandwidth)
         self.out.variants.append(
             Variant(
                 uri,
                 frozenset(attributes),
                 bandwidth,
                 _quiet(attributes.get("AVERAGE-BANDWIDTH"), int),
-                resolution or None,
+                resolution if isinstance(resolution, tuple) else None,
                 _unquoted(attributes.get("CODECS")),
                 _unquoted(attributes.get("AUDIO")),
             )
@@ -291,8 +298,8 @@ def _value(reader: _Reader, line: str) -> str | None:
 
 
 def _number(
-    reader: _Reader, line: str, text: str, kind: object, what: str, negative: bool = False
-) -> float | int | None:
+    reader: _Reader, line: str, text: str, kind: Callable[[str], N], what: str, negative: bool = False
+) -> N | None:
     """The number, or None with a problem: not a number, or (unless ``negative``) below 0 or infinite."""
     value = _quiet(text, kind)
     if value is None or (not negative and (value < 0 or not math.isfinite(value))):
@@ -301,16 +308,19 @@ def _number(
     return value
 
 
-def _quiet(text: str | None, kind: object) -> float | int | None:
-    """``kind(text)`` as m3u8 casts it ("bandwidth": int(float(x))), or None when that raises."""
+def _quiet(text: str | None, kind: Callable[[str], N]) -> N | None:
+    """``kind(text)`` as m3u8 casts it, or None when that raises."""
     if text is None:
         return None
     try:
-        if kind == "bandwidth":
-            return int(float(text))
-        return kind(text)  # type: ignore[operator]
+        return kind(text)
     except (ValueError, OverflowError):  # also an integer of more than 4,300 digits
         return None
+
+
+def _bandwidth(text: str) -> int:
+    """As m3u8 casts BANDWIDTH: int(float(x))."""
+    return int(float(text))
 
 
 def _byterange(text: object, previous_end: int) -> tuple[int, int] | None:

@@ -10,8 +10,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from playgate.probe.checks import SUB_SEVERITY, CheckSettings, effective_checks
-from playgate.rules.report import Finding
+from playgate.probe.checks import SUB_SEVERITY, CheckSettings, Severity, effective_checks
+from playgate.rules.report import Finding, Outcome
 
 MAX_PER_CHECK = 5
 
@@ -31,7 +31,7 @@ class StreamFacts:
 
 @dataclass
 class _Problem:
-    severity: str
+    severity: Severity
     actual: Any
     expected: str
     message: str
@@ -101,13 +101,13 @@ class Results:
                 message = p.message
                 if more and i == len(problems) - 1:
                     message += f" (and {more} more like this)"
-                outcome = "fail" if p.severity == "error" else "warn"
+                outcome: Outcome = "fail" if p.severity == "error" else "warn"
                 out.append(_finding(check, subject, outcome, p.severity, p.actual, p.expected, message))
         return out
 
 
 def _finding(
-    check: str, subject: str, outcome: str, severity: str, actual: Any, expected: str, message: str
+    check: str, subject: str, outcome: Outcome, severity: Severity, actual: Any, expected: str, message: str
 ) -> Finding:
     if outcome == "pass":
         message = f"{check}: {subject}: ok"

@@ -1,15 +1,19 @@
 """What every sink is: ``send(event, timeout_s=None)`` one CloudEvent, ``close()``; ``url`` names it.
 
 ``timeout_s`` is the time the invocation has left: a sink that talks to a network never waits longer;
-local sinks may ignore it.
+local sinks may ignore it. Some sinks can do more (a chat robot's digest, ice://block's memory):
+:class:`HoldsBack`, :class:`SharesWindow`, :class:`UsesStore`, told once, when the publisher opens the sink.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from urllib.parse import parse_qs, urlsplit
 
 from playgate.errors import ConfigError
+
+if TYPE_CHECKING:
+    from playgate.store.base import IdempotencyStore
 
 
 @runtime_checkable
@@ -19,6 +23,29 @@ class Sink(Protocol):
     def send(self, event: dict[str, Any], *, timeout_s: float | None = None) -> None: ...
 
     def close(self) -> None: ...
+
+
+# Methods only: a check against one is quick (Python < 3.12 lists a Protocol's members on every check)
+@runtime_checkable
+class HoldsBack(Protocol):
+    """A sink that holds messages back (a robot's digest of a burst) until ``flush``."""
+
+    def flush(self, *, timeout_s: float | None = None) -> int:
+        """Send what is held; returns how many messages it held."""
+
+
+@runtime_checkable
+class SharesWindow(Protocol):
+    """A sink whose rate window and held messages can live in the store, one for every instance."""
+
+    def share_window(self, store: object) -> None: ...
+
+
+@runtime_checkable
+class UsesStore(Protocol):
+    """A sink that keeps what it did in the store (``ice://block``: which media playgate blocked)."""
+
+    def use_store(self, store: IdempotencyStore) -> None: ...
 
 
 def query_options(url: str, query: str, allowed: set[str]) -> dict[str, str]:

@@ -110,9 +110,9 @@ class HttpPoster:
                 check(reply)
                 return reply
             except SinkUnavailable as error:
-                if not getattr(error, "retry_now", True):
+                if not error.retry_now:
                     raise
-                wait = _backoff(attempt, getattr(error, "retry_after_s", None))
+                wait = _backoff(attempt, error.retry_after_s)
                 if time.monotonic() + wait + MIN_ATTEMPT_S >= retry_until:
                     raise SinkUnavailable(
                         f"{error.message} (gave up after {attempt} attempt(s) within the time left)",
@@ -216,7 +216,7 @@ def classify(display: str, reply: Reply) -> None:
         error = SinkUnavailable(
             f"sink {display}: HTTP {reply.status} {snippet}".rstrip(), code=str(reply.status)
         )
-        error.retry_after_s = _retry_after(reply.headers.get("retry-after"))  # type: ignore[attr-defined]
+        error.retry_after_s = _retry_after(reply.headers.get("retry-after"))
         raise error
     hint = " (check the URL and its credentials)" if reply.status in (401, 403, 404) else ""
     raise SinkRejected(

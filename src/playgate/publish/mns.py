@@ -29,7 +29,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from playgate.errors import ConfigError, DeadlineExceeded, PlaygateError, SinkRejected, SinkUnavailable
@@ -218,7 +218,14 @@ class _Clock:
     until: float | None = None
 
 
-class _DeadlineSocket:
+# a mixin over the socket classes below; the type checker sees what it mixes into
+if TYPE_CHECKING:
+    _Socket = socket.socket
+else:
+    _Socket = object
+
+
+class _DeadlineSocket(_Socket):
     """Mixed into the connection's socket class: every read and write waits at most until the deadline."""
 
     clock: _Clock | None = None
@@ -230,25 +237,25 @@ class _DeadlineSocket:
         left = until - time.monotonic()
         if left <= 0:
             raise TimeoutError("timed out: no time left before the function's deadline")
-        current = self.gettimeout()  # type: ignore[attr-defined]
+        current = self.gettimeout()
         if current is None or left < current:
-            self.settimeout(left)  # type: ignore[attr-defined]
+            self.settimeout(left)
 
     def recv_into(self, *args: Any, **kwargs: Any) -> int:
         self._bound()
-        return super().recv_into(*args, **kwargs)  # type: ignore[misc]
+        return super().recv_into(*args, **kwargs)
 
     def recv(self, *args: Any, **kwargs: Any) -> bytes:
         self._bound()
-        return super().recv(*args, **kwargs)  # type: ignore[misc]
+        return super().recv(*args, **kwargs)
 
     def send(self, *args: Any, **kwargs: Any) -> int:
         self._bound()
-        return super().send(*args, **kwargs)  # type: ignore[misc]
+        return super().send(*args, **kwargs)
 
     def sendall(self, *args: Any, **kwargs: Any) -> None:
         self._bound()
-        return super().sendall(*args, **kwargs)  # type: ignore[misc]
+        return super().sendall(*args, **kwargs)
 
 
 class _PlainDeadlineSocket(_DeadlineSocket, socket.socket):
@@ -264,13 +271,16 @@ def _bound_connection(http: Any, clock: _Clock) -> None:
     from mns.mns_http import MNSHTTPConnection, MNSHTTPSConnection
 
     class PlainConnection(MNSHTTPConnection):
+        sock: socket.socket
+
         def connect(self) -> None:
             super().connect()
             plain = self.sock
             timeout = plain.gettimeout()
-            self.sock = _PlainDeadlineSocket(plain.family, plain.type, plain.proto, fileno=plain.detach())
-            self.sock.settimeout(timeout)
-            self.sock.clock = clock
+            bound = _PlainDeadlineSocket(plain.family, plain.type, plain.proto, fileno=plain.detach())
+            bound.settimeout(timeout)
+            bound.clock = clock
+            self.sock = bound
 
     class TlsConnection(MNSHTTPSConnection):
         def connect(self) -> None:

@@ -24,17 +24,25 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import repeat
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playgate.errors import ConfigError, DeadlineExceeded, PlaygateError, SinkUnavailable
 from playgate.ice.credentials import resolve_credentials
 from playgate.log import get_logger, redact_text
-from playgate.publish.base import Sink
+from playgate.publish.base import HoldsBack, SharesWindow, Sink, UsesStore
 from playgate.publish.cloudevents import DEAD_LETTER, PLAYBACK_READY, QC_ALERT, QC_PASSED
 from playgate.publish.dead_letter import make_dead_letter
 from playgate.publish.routes import Route, parse_routes
 from playgate.publish.sink_url import display_url
 from playgate.publish.sinks import open_sink
+from playgate.store.base import DeliveryRecord, IdempotencyStore
+
+if TYPE_CHECKING:
+    from playgate.ice.credentials import Credentials
+    from playgate.settings import Settings
+
+# One CloudEvent to every sink that wants it: (setting, event, deadline, delivery record, sinks done)
+Job = tuple[str, dict[str, Any], float | None, DeliveryRecord | None, set[str]]
 
 MIN_SEND_S = 0.05  # a send that cannot even start a round trip in this time is not begun
 BEST_EFFORT_SHARE = 0.1  # of the time left: what a best-effort send (or a digest) may take,
@@ -52,11 +60,11 @@ ROUTES = {
 class Publisher:
     def __init__(
         self,
-        settings: Any,
+        settings: Settings,
         context: Any = None,
         *,
-        opener: Any = open_sink,
-        deliveries: Any = None,
+        opener: Callable[..., Sink] = open_sink,
+        deliveries: IdempotencyStore | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
@@ -64,13 +72,14 @@ class Publisher:
         self.source = f"playgate/{settings.function_name}"
         self._opener = opener
         self._sinks: dict[str, Sink] = {}
+        self._holding: dict[str, HoldsBack] = {}  # the sinks that hold messages back until a flush
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._clock = clock
         self._benched: dict[str, float] = {}  # best-effort sink URL → when it may be tried again
         # the idempotency store: it records deliveries per sink and keeps the robots' rate windows
         self.store = deliveries
-        self.deliveries = deliveries if hasattr(deliveries, "mark_delivered") else None
+        self.deliveries = deliveries if isinstance(deliveries, DeliveryRecord) else None
 
     def routes_for(self, event_type: str) -> list[Route]:
         setting = ROUTES.get(event_type)
@@ -88,12 +97,13 @@ class Publisher:
         with self._lock:
             if url not in self._sinks:
                 sink = self._open(setting, url)
-                share = getattr(sink, "share_window", None)
-                if share is not None and self.store is not None:  # one rate window for all instances
-                    share(self.store)
-                remember = getattr(sink, "use_store", None)
-                if remember is not None and self.store is not None:  # what ice://block blocked
-                    remember(self.store)
+                if self.store is not None:  # one robot window for all instances; what ice://block blocked
+                    if isinstance(sink, SharesWindow):
+                        sink.share_window(self.store)
+                    if isinstance(sink, UsesStore):
+                        sink.use_store(self.store)
+                if isinstance(sink, HoldsBack):
+                    self._holding[url] = sink
                 self._sinks[url] = sink
             return self._sinks[url]
 
@@ -103,7 +113,7 @@ class Publisher:
         except ConfigError as error:
             raise ConfigError(f"PLAYGATE_{setting.upper()}={redact_text(url)}: {error.message}") from error
 
-    def _credentials(self) -> Any:
+    def _credentials(self) -> Credentials | None:
         return resolve_credentials(self.settings, self.context)
 
     def publish(self, event: dict[str, Any], *, deadline: float | None = None) -> str:
@@ -115,7 +125,7 @@ class Publisher:
         setting = ROUTES.get(event["type"], "")
         routes = [route for route in self.routes_for(event["type"]) if route.wants(event)]
         record = self.deliveries if len(routes) > 1 else None
-        done = record.delivered_sinks(event["id"]) if record else set()
+        done: set[str] = record.delivered_sinks(event["id"]) if record else set()
         if len(routes) > 1:  # in parallel: a slow or failing sink does not eat the others' time
             results = list(
                 self._pool().map(
@@ -129,7 +139,7 @@ class Publisher:
             raise next((f for f in failures if not f.retryable), failures[0])
         return ",".join(url for _, url, error in results if error is None) or "(no sink wanted it)"
 
-    def _deliver(self, route: Route, job: tuple[Any, ...]) -> tuple[Route, str, PlaygateError | None]:
+    def _deliver(self, route: Route, job: Job) -> tuple[Route, str, PlaygateError | None]:
         setting, event, deadline, record, done = job
         if route.best_effort and self._is_benched(route.url):
             get_logger().info("message.skipped", id=event["id"], sink=display_url(route.url), why="benched")
@@ -193,16 +203,15 @@ class Publisher:
         """Send what sinks hold back (a robot's digest of a burst); called at the end of an invocation.
         A digest is best effort: a share of the time left, and not to a benched sink."""
         with self._lock:
-            sinks = list(self._sinks.items())
-        for url, sink in sinks:
-            flush = getattr(sink, "flush", None)
-            if flush is None or self._is_benched(url):
+            sinks = [(url, self._sinks[url], holding) for url, holding in self._holding.items()]
+        for url, sink, holding in sinks:
+            if self._is_benched(url):
                 continue
             timeout_s = None if deadline is None else self._send_by(deadline) - self._clock()
             if timeout_s is not None and timeout_s < MIN_SEND_S:
                 return
             try:
-                flush(timeout_s=timeout_s)
+                holding.flush(timeout_s=timeout_s)
             except PlaygateError as error:  # the digest waits for the next flush; the alerts are elsewhere
                 get_logger().warning(
                     "digest.not_sent", sink=sink.url, reason=error.reason, error=error.message
@@ -226,7 +235,7 @@ class Publisher:
     def close(self) -> None:
         self.flush()
         with self._lock:
-            sinks, self._sinks = list(self._sinks.values()), {}
+            sinks, self._sinks, self._holding = list(self._sinks.values()), {}, {}
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=True)

@@ -27,6 +27,7 @@ from playgate.publish.base import number_option
 from playgate.publish.http_post import HttpPoster, Reply, Request
 from playgate.publish.sink_url import SinkUrl
 from playgate.publish.templates import Templates
+from playgate.store.base import HeldItems, RateSlots
 
 WINDOW_S = 60.0
 MAX_PENDING = 500  # a digest lists this many at most; every alert is in the primary sink anyway
@@ -58,7 +59,7 @@ class SharedWindow:
     A store that cannot answer falls back to this instance's own window: the robot is not worth an event.
     """
 
-    def __init__(self, store: Any, name: str, local: RateWindow) -> None:
+    def __init__(self, store: RateSlots, name: str, local: RateWindow) -> None:
         self.store, self.name, self.local = store, name, local
         self.per_minute = local.per_minute
 
@@ -98,7 +99,7 @@ class SharedPending(LocalPending):
     """Events waiting for the digest, in the idempotency store: whichever instance next has a free slot
     sends them all. What the store cannot take waits in this instance instead."""
 
-    def __init__(self, store: Any, name: str) -> None:
+    def __init__(self, store: HeldItems, name: str) -> None:
         super().__init__()
         self.store, self.name = store, name
 
@@ -160,7 +161,7 @@ class RobotSink:
             low=2,
             high=1000,
         )
-        self.window = RateWindow(int(per_minute))
+        self.window: RateWindow | SharedWindow = RateWindow(int(per_minute))
         self.poster = HttpPoster.from_options(url.display, url.options)
         self._lock = threading.Lock()
         self.held: LocalPending = LocalPending()
@@ -221,12 +222,12 @@ class RobotSink:
             "every alert is in the primary sink"
         )
 
-    def share_window(self, store: Any) -> None:
+    def share_window(self, store: object) -> None:
         """Keep this robot's window and digest in ``store``: one per robot across every instance."""
         name = "robot-" + hashlib.sha256(self.target.encode()).hexdigest()[:24]  # the token stays out
-        if hasattr(store, "take_slot") and not isinstance(self.window, SharedWindow):
+        if isinstance(store, RateSlots) and isinstance(self.window, RateWindow):
             self.window = SharedWindow(store, name, self.window)
-        if hasattr(store, "push_item") and not isinstance(self.held, SharedPending):
+        if isinstance(store, HeldItems) and not isinstance(self.held, SharedPending):
             self.held = SharedPending(store, name)
 
     @property

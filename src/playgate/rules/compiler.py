@@ -156,9 +156,10 @@ class Compiler:
         own = []
         seen: dict[str, int] = {}
         for i, raw_rule in enumerate(spec.rules):
-            rid = raw_rule.get("id") if isinstance(raw_rule, dict) else None
-            duplicate = isinstance(rid, str) and rid in seen
-            if duplicate:
+            raw_id = raw_rule.get("id") if isinstance(raw_rule, dict) else None
+            rid = raw_id if isinstance(raw_id, str) else None
+            duplicate = rid is not None and rid in seen
+            if rid is not None and duplicate:
                 self._add(
                     "duplicate_rule_id",
                     f"rule id {rid!r} is used twice in this profile "
@@ -170,7 +171,7 @@ class Compiler:
                     rule=rid,
                     field="id",
                 )
-            elif isinstance(rid, str):
+            elif rid is not None:
                 seen[rid] = i
             compiled = self._rule(file, data, name, (*loc, "rules", i), raw_rule)
             if compiled is not None and not duplicate:
@@ -228,7 +229,7 @@ class Compiler:
         rule_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
         if rule_id is None:
             rule_id = f"rules[{loc[-1]}]"
-        where = {"profile": profile, "rule": rule_id}
+        where: dict[str, Any] = {"profile": profile, "rule": rule_id}
         if not isinstance(raw, dict):
             self._add(
                 "wrong_type",
@@ -478,6 +479,7 @@ def _compile_rule(spec: RuleSpec) -> Rule:
         when = _attempt(lambda: compile_condition(spec.when, "when"), problems)
     if problems:
         raise _Many(problems)
+    assert check is not None, "a rule without a check has problems"
     return Rule(spec.id, spec.description, spec.severity, check, when, spec.source)
 
 

@@ -15,6 +15,7 @@ from playgate.log import redact
 from playgate.rules.operators import Op, fmt
 from playgate.rules.paths import Collection, Item, PathRef
 from playgate.rules.report import Finding
+from playgate.rules.spec import Severity
 
 _NOT_HELD = {"error": "fail", "warning": "warn", "info": "warn"}
 
@@ -48,6 +49,8 @@ class Ctx:
 
 
 def item_value(ref: PathRef, item: Item) -> Any:
+    if ref.item_getter is None:
+        return None
     try:
         return ref.item_getter(item.obj, item)
     except (AttributeError, IndexError, KeyError, TypeError):
@@ -75,14 +78,15 @@ class Quantifier:
         )
 
 
+Row = tuple[Item | None, Any, Any, bool]  # item, actual, expected, held
+
+
 @dataclass
 class Outcome:
     """What a check found: 'pass', 'fail' or 'na', and the per-item values behind it."""
 
     status: str
-    rows: list[tuple[Item | None, Any, Any, bool]] = field(
-        default_factory=list
-    )  # item, actual, expected, held
+    rows: list[Row] = field(default_factory=list)
     reason: str = ""
 
 
@@ -113,19 +117,20 @@ class Check:
             return item_value(e.ref, item) if item is not None else None
         return ctx.scalar(e.ref)
 
-    def _row(self, ctx: Ctx, item: Item | None, actual: Any) -> tuple[Item | None, Any, Any, bool]:
+    def _row(self, ctx: Ctx, item: Item | None, actual: Any) -> Row:
         expected = self._expected(ctx, item)
         return item, actual, expected, bool(self.op.test(actual, expected))
 
     def run(self, ctx: Ctx, bound: Item | None = None) -> Outcome:
-        if not self.ref.is_collection:
+        collection = self.ref.collection
+        if collection is None:
             return self._finish([self._row(ctx, None, ctx.scalar(self.ref))], scalar=True)
         if bound is not None:  # inside where:, a field of the current item
             return self._finish([self._row(ctx, bound, item_value(self.ref, bound))], scalar=True)
-        items = ctx.items(self.ref.collection)
+        items = ctx.items(collection)
         if self.where is not None:
             items = [i for i in items if self.where.holds(ctx, i)]
-        plural = self.ref.collection.plural
+        plural = collection.plural
         if len(items) < max(self.min_items, 1):
             scope = f" matching {self.where.text()}" if self.where is not None else ""
             if self.min_items:
@@ -136,12 +141,14 @@ class Check:
         ref, test, expected = self.ref, self.op.test, self.op.expected
         if expected.ref is None:  # the common case: one constant for every item
             const = expected.value
-            rows = [(i, a, const, bool(test(a, const))) for i in items for a in (item_value(ref, i),)]
+            rows: list[Row] = [
+                (i, a, const, bool(test(a, const))) for i in items for a in (item_value(ref, i),)
+            ]
         else:
             rows = [self._row(ctx, i, item_value(ref, i)) for i in items]
         return self._finish(rows, scalar=False)
 
-    def _finish(self, rows: list, *, scalar: bool) -> Outcome:
+    def _finish(self, rows: list[Row], *, scalar: bool) -> Outcome:
         if scalar:
             return Outcome("pass" if rows[0][3] else "fail", rows)
         passed = sum(1 for r in rows if r[3])
@@ -207,7 +214,7 @@ class Not(Condition):
 class Rule:
     id: str
     description: str
-    severity: str
+    severity: Severity
     check: Check
     when: Condition | None = None
     source: str | None = None
@@ -256,12 +263,13 @@ class Rule:
 
     def _collection_findings(self, result: Outcome) -> list[Finding]:
         check, rows = self.check, result.rows
-        coll, kind, field_name = check.ref.collection, check.quant.kind, check.ref.field
+        coll, kind, field_name = check.ref.collection, check.quant.kind, check.ref.field or ""
+        assert coll is not None, "only a [*] path has findings per item"
         if kind in ("all", "none"):
             offending = [r for r in rows if r[3] != (kind == "all")]
             if offending:
                 return [
-                    self._item_finding(r[0].label, r[1], r[2], False, field_name, negate=kind == "none")
+                    self._item_finding(_label(r[0]), r[1], r[2], False, field_name, negate=kind == "none")
                     for r in offending
                 ]
             values = [r[1] for r in rows]
@@ -346,3 +354,7 @@ def _safe(value: Any) -> Any:
     if isinstance(value, dict):
         return redact(value)
     return fmt(value)
+
+
+def _label(item: Item | None) -> str:
+    return item.label if item is not None else "media"

@@ -12,7 +12,7 @@ import itertools
 import re
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -54,7 +54,7 @@ def _type_of(annotation: Any) -> ValueType:
     return "any"
 
 
-def _fields(model: type[BaseModel], skip: set[str] = frozenset()) -> dict[str, ValueType]:
+def _fields(model: type[BaseModel], skip: Container[str] = frozenset()) -> dict[str, ValueType]:
     fields = model.model_fields  # annotations pydantic has already resolved (get_type_hints: 6 ms more)
     return {name: _type_of(f.annotation) for name, f in fields.items() if name not in skip}
 
@@ -147,19 +147,18 @@ def _av_diff(s: MediaSnapshot) -> float | None:
 
 def _ladder_inversions(s: MediaSnapshot) -> list[str]:
     """Per format, video renditions sorted by bitrate whose height drops as bitrate rises."""
-    by_format: dict[str, list[Rendition]] = {}
+    by_format: dict[str, list[tuple[float, int]]] = {}  # (bitrate, height) of each rung
     for r in s.renditions:
         if r.height is None or r.bitrate_kbps is None or (r.stream_type or "video") != "video":
             continue
-        by_format.setdefault(r.format or "?", []).append(r)
+        by_format.setdefault(r.format or "?", []).append((r.bitrate_kbps, r.height))
     out = []
     for fmt, rungs in sorted(by_format.items()):
-        rungs.sort(key=lambda r: (r.bitrate_kbps, r.height))
-        for low, high in itertools.pairwise(rungs):
-            if high.height < low.height and high.bitrate_kbps > low.bitrate_kbps:
+        rungs.sort()
+        for (low_kbps, low_height), (high_kbps, high_height) in itertools.pairwise(rungs):
+            if high_height < low_height and high_kbps > low_kbps:
                 out.append(
-                    f"{fmt}: {high.height}p at {high.bitrate_kbps:g} kbps is above "
-                    f"{low.height}p at {low.bitrate_kbps:g} kbps"
+                    f"{fmt}: {high_height}p at {high_kbps:g} kbps is above {low_height}p at {low_kbps:g} kbps"
                 )
     return out
 
@@ -318,6 +317,8 @@ class PathRef:
     event_getter: Callable[[str | None, Any], Any] | None = None  # event.* paths: (event_type, user_data)
 
     def value(self, snap: MediaSnapshot) -> Any:
+        if self.getter is None:
+            return None
         try:
             return self.getter(snap)
         except (AttributeError, IndexError, KeyError, TypeError):

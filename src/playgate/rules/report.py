@@ -54,6 +54,7 @@ class Report(BaseModel):
 
     @classmethod
     def from_findings(cls, profile: str, media_id: str | None, findings: list[Finding]) -> Report:
+        outcome: Literal["pass", "warn", "fail"]
         if any(f.outcome == "fail" for f in findings):
             outcome = "fail"
         elif any(f.outcome == "warn" and f.severity == "warning" for f in findings):

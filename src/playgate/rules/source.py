@@ -83,7 +83,7 @@ def _loader_class() -> type:
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 5-10x faster
 
-    class _Loader(base):  # type: ignore[misc, valid-type]
+    class _Loader(base):  # type: ignore[misc, valid-type]  # a base chosen at run time
         problems: list[tuple[int, str]]
 
     _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)

@@ -140,12 +140,12 @@ class ProfileShell(ProfileSpec):
     """ProfileSpec with rules and the decode block left raw: each rule is validated (and reported) on
     its own, and the decode block only when a profile has one (rules.compiler)."""
 
-    rules: list[Any] = Field(default_factory=list)  # type: ignore[assignment]
+    rules: list[Any] = Field(default_factory=list)
     decode: Any = None
 
 
 class RuleFileShell(RuleFileSpec):
-    profiles: dict[str, ProfileShell]  # type: ignore[assignment]
+    profiles: dict[str, ProfileShell]  # type: ignore[assignment]  # the shells of the same profiles
 
 
 def json_schema() -> dict[str, Any]:

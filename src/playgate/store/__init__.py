@@ -53,7 +53,7 @@ def open_ledger(setting: str | None, store: IdempotencyStore, *, retention_days:
                 "postgresql:// URL, or off."
             )
         return None
-    ledger.verdict_retention_s = retention_days * 86400.0  # type: ignore[attr-defined]
+    ledger.verdict_retention_s = retention_days * 86400.0
     return ledger
 
 

@@ -12,7 +12,7 @@ import math
 import time
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, overload, runtime_checkable
 
 from playgate.errors import DeadlineExceeded, RetryableError
 
@@ -90,6 +90,10 @@ def check_ttl(name: str, ttl_s: float) -> None:
         raise ValueError(f"{name} must be a positive number of seconds, got {ttl_s!r}")
 
 
+@overload
+def time_left(deadline: float, what: str) -> float: ...
+@overload
+def time_left(deadline: None, what: str) -> None: ...
 def time_left(deadline: float | None, what: str) -> float | None:
     """Seconds left until ``deadline`` (None: unbounded); raises DeadlineExceeded when none is left."""
     if deadline is None:

@@ -15,6 +15,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from playgate.store.base import IdempotencyStore
+
 DEFAULT_RETENTION_S = 90 * 86400.0  # PLAYGATE_LEDGER_RETENTION_DAYS
 
 # What a verdict says of the media: the report's outcome, or why there was no report.
@@ -126,6 +128,8 @@ class Verdict:
 @runtime_checkable
 class Ledger(Protocol):
     # ``deadline`` (a ``time.monotonic()`` instant) bounds each call, as for the idempotency store.
+    verdict_retention_s: float  # PLAYGATE_LEDGER_RETENTION_DAYS, in seconds: older verdicts are purged
+
     def record_verdict(self, verdict: Verdict, *, deadline: float | None = None) -> None:
         """Append one verdict (a re-check, a dead letter, or a store whose claims live elsewhere)."""
 
@@ -139,3 +143,19 @@ class Ledger(Protocol):
         """Forget verdicts decided before ``older_than`` (epoch seconds); returns how many went."""
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class VerdictStore(IdempotencyStore, Ledger, Protocol):
+    """A store that is its own ledger: completing a claim records its verdict in the same transaction."""
+
+    def complete(
+        self,
+        key: str,
+        token: str,
+        outcome: dict[str, Any],
+        *,
+        ttl_s: float,
+        deadline: float | None = None,
+        verdict: Verdict | None = None,
+    ) -> None: ...

@@ -212,10 +212,8 @@ class PostgresStore:
             conn.execute(
                 "DELETE FROM playgate_rate_slots WHERE name = %s AND at <= %s", (name, now - window_s)
             )
-            used = conn.execute(
-                "SELECT COUNT(*) FROM playgate_rate_slots WHERE name = %s", (name,)
-            ).fetchone()
-            if used[0] + keep >= limit:
+            used = _count(conn, "SELECT COUNT(*) FROM playgate_rate_slots WHERE name = %s", (name,))
+            if used + keep >= limit:
                 return False
             conn.execute("INSERT INTO playgate_rate_slots (name, at) VALUES (%s, %s)", (name, now))
             return True
@@ -250,7 +248,7 @@ class PostgresStore:
         check_key(name)
         sql = "SELECT COUNT(*) FROM playgate_held_items WHERE name = %s AND expires_at > %s"
         with self._guard("count_items") as conn:
-            return int(conn.execute(sql, (name, time.time())).fetchone()[0])
+            return _count(conn, sql, (name, time.time()))
 
     # --- the ledger (see playgate.store.ledger) -------------------------------------------------------
     def record_verdict(self, verdict: Verdict, *, deadline: float | None = None) -> None:
@@ -390,6 +388,11 @@ def _record(key: str, status: str, outcome: str | None, expires_at: float) -> Cl
     if status == COMPLETED:
         return Claim(ClaimStatus.COMPLETED, key, outcome=json.loads(outcome or "null"), expires_at=expires_at)
     return Claim(ClaimStatus.IN_PROGRESS, key, expires_at=expires_at)
+
+
+def _count(conn: psycopg.Connection[Any], sql: str, params: tuple[Any, ...]) -> int:
+    row = conn.execute(sql, params).fetchone()  # a COUNT(*) has its one row
+    return int(row[0]) if row else 0
 
 
 class _Watchdog:

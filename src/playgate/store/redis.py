@@ -22,7 +22,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import redis
@@ -106,7 +106,14 @@ MARKER_CHECK_S = 30.0
 _calling = threading.local()  # the deadline of the store call running on this thread, if any
 
 
-class _DeadlineBound:
+# a mixin over redis' connection classes below; the type checker sees what it mixes into
+if TYPE_CHECKING:
+    _RedisConnection = redis.Connection
+else:
+    _RedisConnection = object
+
+
+class _DeadlineBound(_RedisConnection):
     """Socket timeouts that never reach past the calling thread's deadline: connect, send and read."""
 
     _socket_timeout: float | None
@@ -132,7 +139,7 @@ class _DeadlineBound:
         sock = getattr(self, "_sock", None)
         if sock is not None:  # a kept-alive socket got the timeout of the call that opened it
             sock.settimeout(self.socket_timeout)
-        super().send_packed_command(command, check_health)  # type: ignore[misc]
+        super().send_packed_command(command, check_health)
 
 
 class _Connection(_DeadlineBound, redis.Connection):
@@ -188,7 +195,7 @@ class RedisStore:
         check_key(key)
         check_ttl("in_progress_ttl_s", in_progress_ttl_s)
         token = secrets.token_hex(16)
-        args = [token, _ms(in_progress_ttl_s)]
+        args: list[str | int] = [token, _ms(in_progress_ttl_s)]
         status, outcome, pttl = self._call(
             "claim", lambda: self._claim(keys=[self._record(key)], args=args), deadline
         )
@@ -203,7 +210,11 @@ class RedisStore:
     ) -> None:
         check_key(key)
         check_ttl("ttl_s", ttl_s)
-        args = [token, json.dumps(outcome, ensure_ascii=False, separators=(",", ":")), _ms(ttl_s)]
+        args: list[str | int] = [
+            token,
+            json.dumps(outcome, ensure_ascii=False, separators=(",", ":")),
+            _ms(ttl_s),
+        ]
         result = self._call("complete", lambda: self._complete(keys=[self._record(key)], args=args), deadline)
         if result != "OK":
             raise ClaimLost.taken_by_another(key, completed=result == "COMPLETED")
@@ -224,7 +235,8 @@ class RedisStore:
         return _record(key, status, outcome, _expires_at(pttl))
 
     def get_value(self, name: str, *, deadline: float | None = None) -> str | None:
-        return self._call("get_value", lambda: self._client.get(self._value(name)), deadline)
+        value = self._call("get_value", lambda: self._client.get(self._value(name)), deadline)
+        return cast("str | None", value)  # decode_responses: the client answers text
 
     def set_value(self, name: str, value: str, *, deadline: float | None = None) -> None:
         self._call("set_value", lambda: self._client.set(self._value(name), value), deadline)
@@ -232,7 +244,8 @@ class RedisStore:
     # --- per-sink delivery record (see DeliveryRecord) ------------------------------------------------
     def delivered_sinks(self, message_id: str) -> set[str]:
         check_key(message_id)
-        return set(self._call("delivered_sinks", lambda: self._client.smembers(self._sent(message_id))))
+        members = self._call("delivered_sinks", lambda: self._client.smembers(self._sent(message_id)))
+        return cast("set[str]", members)  # decode_responses: the client answers text
 
     def mark_delivered(self, message_id: str, sink: str, *, ttl_s: float) -> None:
         check_key(message_id)
@@ -251,7 +264,7 @@ class RedisStore:
     def take_slot(self, name: str, limit: int, *, window_s: float, keep: int = 0) -> bool:
         check_key(name)
         check_ttl("window_s", window_s)
-        args = [int(time.time() * 1000), _ms(window_s), limit, keep, secrets.token_hex(8)]
+        args: list[str | int] = [int(time.time() * 1000), _ms(window_s), limit, keep, secrets.token_hex(8)]
         key = f"{self.prefix}rate:{name}"
         return self._call("take_slot", lambda: self._take_slot(keys=[key], args=args)) == 1
 

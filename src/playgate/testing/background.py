@@ -17,6 +17,10 @@ class BackgroundServer:
     def _make_server(self) -> ThreadingHTTPServer:
         raise NotImplementedError
 
+    def start(self) -> str:
+        """Serve (again, on the same port); returns the base URL."""
+        raise NotImplementedError
+
     def _serve(self) -> None:
         if self._server is None:
             self._server = self._make_server()
@@ -35,7 +39,7 @@ class BackgroundServer:
             self._thread = None
 
     def __enter__(self) -> Any:
-        self.start()  # type: ignore[attr-defined]
+        self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -282,9 +282,9 @@ class IceEmulator:
                 fault = next((f.kind for f in self._faults if f.fires(action)), None)
             if fault:
                 return self._fault_reply(fault, host)
-            body = getattr(self, f"_{action}")(params)
-            body["RequestId"] = _request_id()
-            return Reply(200, json.dumps(body).encode())
+            answer = getattr(self, f"_{action}")(params)
+            answer["RequestId"] = _request_id()
+            return Reply(200, json.dumps(answer).encode())
         except IceError as err:
             return self._error(err, host)
 

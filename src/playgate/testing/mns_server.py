@@ -91,7 +91,7 @@ class MnsServer:
         self._fail_next: list[tuple[int, str, str]] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._httpd: ThreadingHTTPServer | None = None
+        self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
     # --- lifecycle -----------------------------------------------------------------------------------
@@ -295,6 +295,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    server: _Server
     server_state: MnsServer
     protocol_version = "HTTP/1.1"  # keep-alive, as the SDK expects
 
@@ -302,12 +303,12 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         # headers and body leave in two writes: without this, Nagle + delayed ACK add 40 ms per request
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        with self.server.connections_lock:  # type: ignore[attr-defined]
-            self.server.connections.add(self.connection)  # type: ignore[attr-defined]
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
 
     def finish(self) -> None:
-        with self.server.connections_lock:  # type: ignore[attr-defined]
-            self.server.connections.discard(self.connection)  # type: ignore[attr-defined]
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
         super().finish()
 
     def do_POST(self) -> None:
@@ -328,7 +329,8 @@ class _Handler(BaseHTTPRequestHandler):
         payload = xml.encode("utf-8")
         trickle_s = self.server_state.trickle_s
         if trickle_s:
-            wire, self.wfile = self.wfile, io.BytesIO()  # type: ignore[assignment]
+            held = io.BytesIO()
+            wire, self.wfile = self.wfile, held
         self.send_response(status)
         self.send_header("Content-Type", "text/xml;charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -337,7 +339,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
         if trickle_s:
-            answer, self.wfile = self.wfile.getvalue(), wire  # type: ignore[attr-defined]
+            answer, self.wfile = held.getvalue(), wire
             for index in range(len(answer)):
                 self.wfile.write(answer[index : index + 1])
                 self.wfile.flush()

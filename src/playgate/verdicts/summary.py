@@ -44,7 +44,7 @@ def summarize(
     rule_failures: Counter[str] = Counter()
     rule_examples: dict[str, list[str]] = defaultdict(list)
     latencies: list[float] = []
-    alert_count, latest_alerts = 0, deque(maxlen=ALERTS_SHOWN)
+    alert_count, latest_alerts = 0, deque[tuple[Any, ...]](maxlen=ALERTS_SHOWN)
     days: dict[int, str] = {}  # one strftime per day, not per verdict
     for row in rows:
         decided_at, event_time, profile_, outcome, _reason, failing, media_id, _job = row
