@@ -428,7 +428,6 @@ def _log_verdict(verdict: Verdict) -> None:
         failing_rules=list(verdict.failing_rules),
         media_id=verdict.media_id,
         job_id=verdict.job_id,
-        message_id=verdict.message_id,
         recheck=verdict.recheck,
         event_to_verdict_s=latency_s,
     )

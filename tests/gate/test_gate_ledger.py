@@ -72,7 +72,7 @@ def test_every_decision_logs_one_verdict_line_with_the_documented_fields(make_wo
     assert verdict["outcome"] == "fail" and verdict["reason"] == "qc_failed"
     assert verdict["media_id"] == BROKEN and verdict["job_id"] == "job-ledger-log"
     assert verdict["failing_rules"] and verdict["event_to_verdict_s"] >= 0
-    assert {"profile", "message_id", "recheck"} <= verdict.keys()
+    assert {"profile", "recheck"} <= verdict.keys()
 
 
 def test_with_redis_and_the_ledger_off_nothing_is_kept_and_events_still_publish(make_world, redis_url):

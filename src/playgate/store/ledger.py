@@ -105,11 +105,13 @@ class Verdict:
     report: dict[str, Any] = field(default_factory=dict)  # findings, sinks (delivered/failed), timings
 
     def as_row(self) -> tuple[Any, ...]:
-        values = asdict(self)
-        values["recheck"] = int(self.recheck)
-        values["failing_rules"] = ",".join(self.failing_rules)
-        values["report"] = json.dumps(self.report, separators=(",", ":"), default=str)
-        return tuple(values[name] for name in COLUMNS)
+        """The row in ``COLUMNS`` order (attributes read directly: ``asdict`` would deep-copy the report)."""
+        report = json.dumps(self.report, separators=(",", ":"), default=str)
+        return (
+            self.key, self.media_id, self.job_id, self.event_type, self.event_time, self.decided_at,
+            self.profile, self.outcome, self.reason, self.message_type, self.message_id, int(self.recheck),
+            ",".join(self.failing_rules), report,
+        )  # fmt: skip
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> Verdict:
