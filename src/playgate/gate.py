@@ -60,6 +60,7 @@ class Outcome:
 
     outputs: list[dict[str, Any]] | None = None  # a MediaConvert event: each output media's outcome
     skipped_outputs: list[dict[str, str]] | None = None  # …and the outputs not gated, with the reason
+    verdict: Verdict | None = None  # what the ledger kept; the handler logs it as the event's last line
 
     def as_dict(self) -> dict[str, Any]:
         data = {
@@ -168,7 +169,7 @@ class Gate:
         else:
             self.store.complete(key, token, outcome.as_dict(), ttl_s=ttl_s, deadline=deadline)
             self._keep(verdict, deadline)
-        _log_verdict(verdict)
+        outcome.verdict = verdict
 
     def keep_dead_letter(self, event: IceEvent, error: PlaygateError, deadline: float | None) -> None:
         """A final failure that became a dead letter, not an alert: kept too, so ``status`` can say so."""
@@ -187,7 +188,7 @@ class Gate:
             report={"error": log.redact(error.as_dict())},
         )
         self._keep(verdict, self._finish_by(deadline))
-        _log_verdict(verdict)
+        log_verdict(verdict)
 
     def _keep(self, verdict: Verdict, deadline: float | None) -> None:
         """Into the ledger, when there is one: the event is done, so a failure here is only logged."""
@@ -221,7 +222,7 @@ class Gate:
         verdict = verdict_of(event, message, self._sinks(message, destination), recheck=True)
         if self.ledger is not None:
             self.ledger.record_verdict(verdict, deadline=deadline)
-        _log_verdict(verdict)
+        log_verdict(verdict)
         return verdict
 
     # --- the decision --------------------------------------------------------------------------------
@@ -417,11 +418,14 @@ def verdict_of(
     )
 
 
-def _log_verdict(verdict: Verdict) -> None:
-    """One ``playgate.verdict`` line per decision, for the Logstore's index (docs/operations.md)."""
+def log_verdict(verdict: Verdict, **event_done: Any) -> None:
+    """One ``playgate.verdict`` line per decision, for the Logstore's index (docs/operations.md). For an
+    event, it is the event's last line: ``event_done`` carries what ``event.done`` would have said (its
+    ``outcome`` as ``status``)."""
     latency_s = None if verdict.event_time is None else round(verdict.decided_at - verdict.event_time, 3)
     log.get_logger().info(
         "playgate.verdict",
+        **event_done,
         outcome=verdict.outcome,
         profile=verdict.profile,
         reason=verdict.reason,

@@ -29,7 +29,7 @@ from playgate.errors import (
     Unauthenticated,
 )
 from playgate.events import IceEvent, MalformedItem, decode
-from playgate.gate import Gate, Outcome
+from playgate.gate import Gate, Outcome, log_verdict
 from playgate.publish.dead_letter import minimal_dead_letter
 from playgate.settings import Settings, load_settings, warn_unknown_variables
 
@@ -202,15 +202,16 @@ def _handle_item(
             detail={"error": f"{type(error).__name__}: {error}"},
         )
     duration_ms = round((time.monotonic() - started) * 1000, 1)
-    logger.info(
-        "event.done",
-        outcome=outcome.status,
-        message_type=outcome.message_type,
-        reason=outcome.reason,
-        destination=outcome.destination,
-        duration_ms=duration_ms,
-        detail=outcome.detail,
-    )
+    done = {
+        "message_type": outcome.message_type,
+        "destination": outcome.destination,
+        "duration_ms": duration_ms,
+        "detail": outcome.detail,
+    }
+    if outcome.verdict is not None:  # one line at the end of an event: the verdict, or what became of it
+        log_verdict(outcome.verdict, status=outcome.status, **done)
+    else:
+        logger.info("event.done", outcome=outcome.status, reason=outcome.reason, **done)
     log.unbind("event_type", "job_id", "media_id")
     return {
         **outcome.as_dict(),

@@ -69,6 +69,9 @@ def test_every_decision_logs_one_verdict_line_with_the_documented_fields(make_wo
     world.send(callback("MediaConvertComplete", "job-ledger-log", BROKEN))
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     [verdict] = [line for line in lines if line.get("event") == "playgate.verdict"]
+    assert not [line for line in lines if line.get("event") == "event.done"]  # one line ends the event
+    assert verdict["status"] == "published" and verdict["duration_ms"] >= 0
+    assert verdict["destination"].endswith("alerts.jsonl") and verdict["detail"]["id"]
     assert verdict["outcome"] == "fail" and verdict["reason"] == "qc_failed"
     assert verdict["media_id"] == BROKEN and verdict["job_id"] == "job-ledger-log"
     assert verdict["failing_rules"] and verdict["event_to_verdict_s"] >= 0
