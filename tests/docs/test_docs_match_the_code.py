@@ -9,7 +9,8 @@ import shlex
 import socket
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,22 @@ def _exports(text: str) -> dict[str, str]:
     return dict(word.split("=", 1) for word in shlex.split(line.split("#", 1)[0])[1:])
 
 
+@contextmanager
+def _emulator(shell: Any, line: str) -> Iterator[str]:
+    """The README's background ``playgate emulator … &`` line running; yields the banner it printed."""
+    emulator = shell(line.removesuffix("&").strip(), stdout=subprocess.PIPE)
+    try:
+        banner: list[str] = []
+        while not banner or banner[-1] != "Ctrl-C stops it.":
+            printed = emulator.stdout.readline()
+            assert printed, f"the emulator ended early: {banner}"
+            banner.append(printed.rstrip("\n"))
+        yield "\n".join(banner)
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=30)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -111,18 +128,9 @@ def test_the_readme_sends_sample_events_to_the_emulator_as_it_says(shell):
     first, rest = block.split("\n", 1)
     background = first.split("#", 1)[0].strip()
     assert background.endswith("&")
-    emulator = shell(background.removesuffix("&").strip(), stdout=subprocess.PIPE)
-    try:
-        banner = []
-        while not banner or banner[-1] != "Ctrl-C stops it.":
-            line = emulator.stdout.readline()
-            assert line, f"the emulator ended early: {banner}"
-            banner.append(line.rstrip("\n"))
-        assert _exports(rest) == _exports("\n".join(banner))  # what the README pastes is what it prints
+    with _emulator(shell, background) as banner:
+        assert _exports(rest) == _exports(banner)  # what the README pastes is what it prints
         done = shell(rest)
-    finally:
-        emulator.terminate()
-        emulator.wait(timeout=30)
     assert done.returncode == 0, done.stderr
     summaries = [json.loads(x) for x in done.stdout.splitlines() if x.startswith('{"file"')]
     outcomes = [(s["file"], r["status"], r["message_type"]) for s in summaries for r in s["results"]]
@@ -161,18 +169,9 @@ def test_the_readme_operates_the_gate_on_what_the_demo_did_as_it_says(shell):
     assert "playgate status: media-broken-rendition" in status.read_text()
     assert (shell.folder / "playgate-demo" / "report.html").read_text().startswith("<!DOCTYPE html>")
     assert "Rules that fail most" in report.read_text()
-    emulator = shell(background.removesuffix("&").strip(), stdout=subprocess.PIPE)
-    try:
-        banner = []
-        while not banner or banner[-1] != "Ctrl-C stops it.":
-            line = emulator.stdout.readline()
-            assert line, f"the emulator ended early: {banner}"
-            banner.append(line.rstrip("\n"))
-        assert _exports(after) == _exports("\n".join(banner))
+    with _emulator(shell, background) as banner:
+        assert _exports(after) == _exports(banner)
         done = shell(f"export PLAYGATE_STORE=sqlite:///playgate-demo/store.sqlite3\n{after}")
-    finally:
-        emulator.terminate()
-        emulator.wait(timeout=30)
     assert done.returncode == 0, done.stderr
     assert "media-ladder-ok: pass" in done.stdout and "(re-check)" in done.stdout
 
