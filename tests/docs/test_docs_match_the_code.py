@@ -227,3 +227,18 @@ def test_the_readmes_reconcile_examples_run_against_the_emulator(shell, emulator
     done = shell(f"export {env} PLAYGATE_REGION=cn-shanghai PLAYGATE_LOG_LEVEL=error\n{block}")
     assert done.returncode == 0, done.stderr
     assert "would gate" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_the_readmes_benchmark_command_runs_and_prints_its_goals():
+    """The Performance section's command, shortened (one run, few events): it runs and states each goal.
+    The figures themselves are measured outside the suite."""
+    (line,) = _bash_block("Performance", "bench/compare.py").splitlines()
+    command = shlex.split(line.split("#", 1)[0])
+    command[command.index("--runs") + 1] = "1"
+    command += ["--events", "100", "--latency-events", "2"]
+    done = subprocess.run(
+        [sys.executable, *command[1:]], cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={k: v for k, v in os.environ.items() if not k.startswith("PLAYGATE_")},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "(goal ≤ 0.5)" in done.stdout and "(goal ≤ 1.0)" in done.stdout and "(goal ≤ 48)" in done.stdout
