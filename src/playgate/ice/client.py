@@ -164,6 +164,15 @@ def _connection_failure(exc: OSError) -> CallFailed:
     return CallFailed(True, "ConnectionError", message)
 
 
+def retry_policy(settings: Any) -> RetryPolicy:
+    """The PLAYGATE_ICE_* attempts, budget and timeout of one ICE call."""
+    return RetryPolicy(
+        max_attempts=settings.ice_max_attempts,
+        budget_s=settings.ice_deadline_s,
+        timeout_s=settings.ice_timeout_s,
+    )
+
+
 class IceClient:
     """GetMediaInfo ∥ GetPlayInfo → one ``MediaSnapshot``; ListMediaInfoJobs page by page."""
 
@@ -212,11 +221,7 @@ class IceClient:
         """
         region = settings.resolved_region(getattr(context, "region", None) if context is not None else None)
         endpoint, protocol = resolve_endpoint(settings, region)
-        policy = RetryPolicy(
-            max_attempts=settings.ice_max_attempts,
-            budget_s=settings.ice_deadline_s,
-            timeout_s=settings.ice_timeout_s,
-        )
+        policy = retry_policy(settings)
         return cls(
             endpoint=endpoint,
             protocol=protocol,

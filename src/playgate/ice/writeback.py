@@ -15,9 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from playgate.errors import IceUnavailable
-from playgate.ice.client import IceClient, resolve_endpoint
+from playgate.ice.client import IceClient, resolve_endpoint, retry_policy
 from playgate.ice.credentials import Credentials, default_chain
-from playgate.ice.retry import RetryPolicy
 
 MAX_AUDIT_ITEMS = 20  # CreateAudit: AuditContent holds at most 20 media
 
@@ -32,11 +31,7 @@ class IceWriteback(IceClient):
         cls, settings: Any, region: str | None, credentials: Callable[[], Credentials | None]
     ) -> IceWriteback:
         endpoint, protocol = resolve_endpoint(settings, region)
-        policy = RetryPolicy(
-            max_attempts=settings.ice_max_attempts,
-            budget_s=settings.ice_deadline_s,
-            timeout_s=settings.ice_timeout_s,
-        )
+        policy = retry_policy(settings)
         return cls(
             endpoint=endpoint,
             protocol=protocol,
