@@ -59,10 +59,23 @@ def register_secret(value: str | None) -> None:
     """Remember a secret value (an access key secret, an STS token) so it is redacted verbatim."""
     if value and len(value) >= 6:
         _known_secrets.add(value)
+        _redact_short.cache_clear()  # an answer given before may now hold a secret
+
+
+SHORT_TEXT = 160  # log values this long or shorter repeat line after line (names, ids, statuses)
 
 
 def redact_text(text: str) -> str:
     """``text`` with every secret replaced by ``***``: as written, percent-encoded or inside base64."""
+    return _redact_short(text) if len(text) <= SHORT_TEXT else _redact_text(text)
+
+
+@functools.lru_cache(maxsize=1024)  # at most about 0.4 MB
+def _redact_short(text: str) -> str:
+    return _redact_text(text)
+
+
+def _redact_text(text: str) -> str:
     for secret in _known_secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
@@ -137,16 +150,18 @@ def _secret_name(key: str) -> bool:
 
 def redact(value: Any, key: str | None = None) -> Any:
     """Redact secrets anywhere in a value: strings, mappings, sequences, exceptions."""
-    if key is not None and isinstance(value, str | bytes) and value and _secret_name(str(key)):
-        return REDACTED
-    if isinstance(value, str):
-        return redact_text(value)
-    if isinstance(value, bytes):
-        return redact_text(value.decode("utf-8", "replace"))
-    if isinstance(value, Mapping):
+    if isinstance(value, str | bytes):
+        if key is not None and value and _secret_name(str(key)):
+            return REDACTED
+        return redact_text(value if isinstance(value, str) else value.decode("utf-8", "replace"))
+    if value is None or isinstance(value, int | float):  # before Mapping: an ABC check costs 2 µs
+        return value
+    if isinstance(value, dict):
         return {k: redact(v, str(k)) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
         return [redact(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: redact(v, str(k)) for k, v in value.items()}
     if isinstance(value, BaseException):
         return redact_text(f"{type(value).__name__}: {value}")
     return value
