@@ -172,6 +172,8 @@ def _redact_processor(_logger: Any, _method: str, event_dict: dict[str, Any]) ->
 
 
 def _format_exc_redacted(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    if "exc_info" not in event_dict:  # ``exception()`` sets it: most lines carry no exception
+        return event_dict
     structlog = _structlog()
     event_dict = structlog.processors.format_exc_info(_logger, _method, event_dict)
     if "exception" in event_dict:

@@ -137,3 +137,18 @@ VALUES = st.recursive(
 @given(VALUES, st.one_of(st.none(), KEYS))
 def test_redact_answers_as_before_its_type_checks_were_reordered(value, key):
     assert log.redact(value, key) == _redact_reference(value, key)
+
+
+def test_an_exception_logged_keeps_its_traceback_and_loses_its_secrets(capsys):
+    import json
+
+    log.configure(json=True)
+    try:
+        raise RuntimeError("GET https://h.example/v.m3u8?auth_key=1700000000-0-0-c0ffee0123 failed")
+    except RuntimeError:
+        log.get_logger().exception("event.unexpected_error")
+    log.get_logger().info("event.done", detail={"exc": "none here"})
+    failed, done = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert "Traceback" in failed["exception"] and "RuntimeError" in failed["exception"]
+    assert "auth_key=***" in failed["exception"] and "c0ffee0123" not in failed["exception"]
+    assert "exception" not in done
