@@ -30,6 +30,10 @@ SOURCE = [
     "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={SECONDS}",
 ]  # fmt: skip
 GOP = ["-g", str(RATE * SEGMENT_S), "-keyint_min", str(RATE * SEGMENT_S), "-sc_threshold", "0"]
+X265 = [
+    "-c:v", "libx265", "-preset", "ultrafast",
+    "-x265-params", f"keyint={RATE * SEGMENT_S}:min-keyint={RATE * SEGMENT_S}:scenecut=0:log-level=error",
+]  # x265 closes no GOP by default: its keyframes are CRA pictures  # fmt: skip
 X264 = ["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main", *GOP]
 AAC = ["-c:a", "aac", "-b:a", "64k", "-ac", "2"]
 _SEGMENT = re.compile(r"#EXTINF:([0-9.]+),\s*\n(\S+)")
@@ -93,8 +97,10 @@ def _encode_hls(out: Path, encode: list[str], muxer: list[str], fmp4: bool) -> N
 
 def _write_master(out: Path, change: Callable[[dict[str, str]], dict[str, str]]) -> None:
     """The master, with BANDWIDTH and AVERAGE-BANDWIDTH measured from the files and CODECS from
-    ffmpeg's own master (ffmpeg derives it from the encoder's parameter sets)."""
+    ffmpeg's own master (ffmpeg derives it from the encoder's parameter sets; ffprobe's profile and
+    level for HEVC, where ffmpeg writes none)."""
     codecs = re.findall(r'CODECS="([^"]+)"', (out / "ffmpeg.m3u8").read_text())
+    codecs = codecs or [_hevc_codecs(out / f"v{i}") for i in range(len(RUNGS))]
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
     for i, (width, height) in enumerate(RUNGS):
         peak, average = _rates(out / f"v{i}")
@@ -111,6 +117,15 @@ def _write_master(out: Path, change: Callable[[dict[str, str]], dict[str, str]])
             f"v{i}/index.m3u8",
         ]
     (out / "master.m3u8").write_text("\n".join(lines) + "\n")
+
+
+def _hevc_codecs(rung: Path) -> str:
+    """hvc1.<profile>.6.L<level>.B0 (Main or Main 10, compatible with both; progressive, frame only)."""
+    first = sorted(rung.glob("seg_*"))[0]
+    argv = ["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=profile,level"]
+    done = subprocess.run([*argv, "-of", "csv=p=0", str(first)], capture_output=True, text=True, check=True)
+    profile, level = done.stdout.split()[0].split(",")
+    return f"hvc1.{ {'Main': 1, 'Main 10': 2}[profile] }.6.L{level}.B0,mp4a.40.2"
 
 
 def _rates(rung: Path) -> tuple[float, float]:
@@ -143,6 +158,7 @@ REFERENCES: dict[str, Callable[[Path], str]] = {
     "clean-hls-ts": lambda folder: hls_ladder(folder, "clean-hls-ts"),
     "clean-hls-fmp4": lambda folder: hls_ladder(folder, "clean-hls-fmp4", fmp4=True),
     "clean-dash": lambda folder: dash(folder, "clean-dash"),
+    "clean-hls-hevc": lambda folder: hls_ladder(folder, "clean-hls-hevc", encode=X265),
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from defects_probe import RATE, SEGMENT_S, Defect, dash, hls_ladder
+from defects_probe import RATE, SEGMENT_S, X265, Defect, dash, hls_ladder
 
 KEYFRAME = frozenset({"segment-starts-with-keyframe"})
 MATCHES = frozenset({"variant-matches-segments"})
@@ -13,6 +13,9 @@ OPEN_GOP = [
     "-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main",
     "-x264-params", f"keyint={RATE * SEGMENT_S}:min-keyint={RATE * SEGMENT_S}:scenecut=0:open-gop=1",
 ]  # fmt: skip
+
+
+HEVC_LONG_GOP = [*X265[:-1], f"keyint={RATE * 10}:min-keyint={RATE * 10}:scenecut=0:log-level=error"]
 
 
 def _set(name: str, value: str, rung: int | None = 0) -> Callable[[dict[str, str]], dict[str, str]]:
@@ -41,6 +44,26 @@ DEFECTS: list[Defect] = [
         "recovery point, which the muxer marks as sync samples",
         KEYFRAME,
         lambda folder: hls_ladder(folder, "fmp4-open-gop", encode=OPEN_GOP, fmp4=True),
+    ),
+    Defect(
+        "hevc-cut-mid-gop",
+        "HEVC MPEG-TS segments of 2 s cut regardless of keyframes (x265 keyint=250, hls_flags "
+        "split_by_time): every segment but the first starts with a trailing picture, not an IRAP one",
+        KEYFRAME,
+        lambda folder: hls_ladder(
+            folder, "hevc-cut-mid-gop", encode=HEVC_LONG_GOP, muxer=["-hls_flags", "split_by_time"]
+        ),
+    ),
+    Defect(
+        "hevc-codecs-say-main10",
+        "the master's CODECS says HEVC Main 10 (hvc1.2.4.L63.B0) for segments encoded in Main",
+        MATCHES,
+        lambda folder: hls_ladder(
+            folder,
+            "hevc-codecs-say-main10",
+            encode=X265,
+            master=_set("CODECS", '"hvc1.2.4.L63.B0,mp4a.40.2"'),
+        ),
     ),
     Defect(
         "codecs-say-high",
