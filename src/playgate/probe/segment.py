@@ -425,9 +425,9 @@ def _judge_sample(
     if 0 <= offset < len(data) and size:
         nals = list(length_prefixed(data[offset : offset + size], init.nal_length))
         _read_access_unit(head, codec, nals, init.video)
-    if head.switch_point is None and flags is not None:
-        head.switch_point = not flags & NON_SYNC
-        head.picture = "sync sample" if head.switch_point else "non-sync sample"
+    if head.switch_point is None and flags is not None and flags & NON_SYNC:
+        # flags alone can only fail a sample: a muxer marks open-GOP I pictures as sync samples too
+        head.switch_point, head.picture = False, "non-sync sample"
     if head.fps is None and duration and init.timescale:
         head.fps = init.timescale / duration
 
