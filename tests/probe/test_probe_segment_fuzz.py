@@ -7,7 +7,7 @@ import struct
 
 import pytest
 from defects_probe_segments import DEFECTS
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from playgate.probe.inside import HEAD_BYTES
@@ -55,8 +55,21 @@ def ts_packets(draw) -> bytes:
     return b"".join(packets)
 
 
+def _box(name: bytes, *children: bytes) -> bytes:
+    payload = b"".join(children)
+    return struct.pack(">I4s", 8 + len(payload), name) + payload
+
+
+# a track header cut off at the end of the bytes read, after a sample description
+CUT_TKHD = _box(
+    b"moov",
+    _box(b"trak", _box(b"mdia", _box(b"minf", _box(b"stbl", _box(b"stsd", bytes(16))))), _box(b"tkhd")),
+)
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.one_of(boxes(), ts_packets(), st.binary(max_size=2000)), st.one_of(st.none(), boxes()))
+@example(b"", CUT_TKHD)
 def test_reading_a_segment_never_raises_on_any_bytes(data, init_bytes):
     init = read_init(init_bytes) if init_bytes is not None else None
     head = read_head(data, init)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 from dataclasses import dataclass
 
 from playgate.probe.context import ProbeContext
@@ -53,7 +54,7 @@ def read(body: bytes, init: Init | None) -> SegmentHead | None:
     """What a segment's first bytes show; None when they show nothing (not media the probe reads)."""
     try:
         head = read_head(body[:HEAD_BYTES], init)
-    except (IndexError, ValueError, OverflowError):  # hostile bytes the readers did not foresee
+    except (IndexError, ValueError, OverflowError, struct.error):  # bytes the readers did not foresee
         return None
     return head if head.video or head.audio or head.switch_point is not None else None
 

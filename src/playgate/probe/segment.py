@@ -14,6 +14,7 @@ import itertools
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from playgate.probe.nal import (
     AVC,
@@ -50,6 +51,13 @@ class SegmentHead:
     picture: str | None = None
     fps: float | None = None  # the VUI's, else from the timestamps read
     audio: str | None = None  # the audio codec as CODECS spells it (mp4a.40.2…)
+
+
+class _Sample(NamedTuple):
+    flags: int | None  # ISO/IEC 14496-12 sample flags
+    offset: int | None  # where its bytes start in the data read; None: not known
+    size: int
+    duration: int
 
 
 @dataclass
@@ -253,7 +261,7 @@ def _read_trak(init: Init, data: bytes, start: int, end: int) -> None:
     tkhd = _child(data, start, end, "tkhd")
     stsd = _child(data, start, end, "mdia", "minf", "stbl", "stsd")
     mdhd = _child(data, start, end, "mdia", "mdhd")
-    if tkhd is None or stsd is None or stsd[0] + 16 > len(data):
+    if tkhd is None or stsd is None or stsd[0] + 16 > len(data) or tkhd[0] + 24 > len(data):
         return
     track = struct.unpack_from(">I", data, tkhd[0] + (20 if data[tkhd[0]] == 1 else 12))[0]
     entry = next(_boxes(data, stsd[0] + 8, stsd[1]), None)
@@ -358,20 +366,24 @@ def read_fmp4(data: bytes, init: Init | None) -> SegmentHead:
     if init is None or init.video_track is None or init.codec is None:
         return head
     head.video, head.fps = init.video, init.video.fps if init.video else None
-    moof = next(((s, p, e) for n, s, p, e in _boxes(data, 0, len(data)) if n == "moof"), None)
+    top = list(_boxes(data, 0, len(data)))
+    moof = next(((s, p, e) for n, s, p, e in top if n == "moof"), None)
     if moof is None:
         return head
+    mdats = [(p, e) for n, _, p, e in top if n == "mdat"]
     for name, _, start, end in _boxes(data, moof[1], min(moof[2], len(data))):
         if name == "traf":
             sample = _first_sample(data, moof[0], start, min(end, len(data)), init)
             if sample is not None:
-                _judge_sample(head, init, data, *sample)
+                inside_mdat = any(p <= (sample.offset or -1) < e for p, e in mdats)
+                _judge_sample(head, init, data, sample if inside_mdat else sample._replace(offset=None))
                 return head
     return head
 
 
-def _first_sample(data: bytes, moof: int, start: int, end: int, init: Init) -> tuple | None:
-    """(flags, data offset, size, duration) of the traf's first sample when it is the video track's."""
+def _first_sample(data: bytes, moof: int, start: int, end: int, init: Init) -> _Sample | None:
+    """The traf's first sample when it is the video track's. Its offset is known when the traf counts
+    from its moof (not from a base_data_offset: an offset in a file whose start may not be read)."""
     tfhd = _child(data, start, end, "tfhd")
     trun = _child(data, start, end, "trun")
     if tfhd is None or trun is None or tfhd[0] + 8 > len(data) or trun[0] + 8 > len(data):
@@ -394,10 +406,13 @@ def _first_sample(data: bytes, moof: int, start: int, end: int, init: Init) -> t
             size = value if bit == 0x10 else size
             flags = value if bit == 0x20 else flags
             at += width
-    return _trun_first(data, trun[0], base, size, duration, flags)
+    sample = _trun_first(data, trun[0], base, size, duration, flags)
+    return sample._replace(offset=None) if sample is not None and tf_flags & 0x01 else sample
 
 
-def _trun_first(data: bytes, at: int, base: int, size: int, duration: int, flags: int | None) -> tuple | None:
+def _trun_first(
+    data: bytes, at: int, base: int, size: int, duration: int, flags: int | None
+) -> _Sample | None:
     tr_flags, count = struct.unpack_from(">II", data, at)
     tr_flags &= 0xFFFFFF
     at += 8
@@ -415,21 +430,18 @@ def _trun_first(data: bytes, at: int, base: int, size: int, duration: int, flags
         values = dict(zip(fields, struct.unpack_from(f">{len(fields)}I", data, at), strict=True))
         duration, size = values.get(0x100, duration), values.get(0x200, size)
         flags = values.get(0x400, flags) if not tr_flags & 0x04 else flags
-    return flags, offset, size, duration
+    return _Sample(flags, offset, size, duration)
 
 
-def _judge_sample(
-    head: SegmentHead, init: Init, data: bytes, flags, offset: int, size: int, duration: int
-) -> None:
-    codec = init.codec or AVC
-    if 0 <= offset < len(data) and size:
-        nals = list(length_prefixed(data[offset : offset + size], init.nal_length))
-        _read_access_unit(head, codec, nals, init.video)
-    if head.switch_point is None and flags is not None and flags & NON_SYNC:
+def _judge_sample(head: SegmentHead, init: Init, data: bytes, sample: _Sample) -> None:
+    if sample.offset is not None and sample.size:
+        nals = list(length_prefixed(data[sample.offset : sample.offset + sample.size], init.nal_length))
+        _read_access_unit(head, init.codec or AVC, nals, init.video)
+    if head.switch_point is None and sample.flags is not None and sample.flags & NON_SYNC:
         # flags alone can only fail a sample: a muxer marks open-GOP I pictures as sync samples too
         head.switch_point, head.picture = False, "non-sync sample"
-    if head.fps is None and duration and init.timescale:
-        head.fps = init.timescale / duration
+    if head.fps is None and sample.duration and init.timescale:
+        head.fps = init.timescale / sample.duration
 
 
 def read_head(data: bytes, init: Init | None = None) -> SegmentHead:
