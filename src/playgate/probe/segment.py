@@ -31,11 +31,13 @@ from playgate.probe.nal import (
     parse_sps,
 )
 
+Buffer = bytes | memoryview
 TS_PACKET = 188
 MAX_BOXES = 64
-MAX_PES_BYTES = 64 * 1024  # of the first video PES: its first NAL units are all that is read
+MAX_PES_BYTES = 16 * 1024  # of the first video PES: its first NAL units are all that is read
 _TS_VIDEO = {0x1B: AVC, 0x24: HEVC}
 _TS_AUDIO = {0x03: "mp4a.6B", 0x04: "mp4a.6B", 0x81: "ac-3", 0x87: "ec-3"}  # 0x0F: from ADTS
+_AUDIO_TYPES = {0x0F, *_TS_AUDIO}
 _MP4_VIDEO = {"avc1": AVC, "avc3": AVC, "hvc1": HEVC, "hev1": HEVC}
 _MP4_AUDIO = {"ac-3": "ac-3", "ec-3": "ec-3", "Opus": "opus", "fLaC": "flac"}
 NON_SYNC = 0x00010000  # sample_is_non_sync_sample in ISO/IEC 14496-12 sample flags
@@ -74,27 +76,27 @@ class Init:
 
 
 # --- MPEG-TS ---------------------------------------------------------------------------------------
-def _packets(data: bytes) -> Iterator[tuple[int, bool, bytes]]:
+def _packets(data: bytes) -> Iterator[tuple[int, bool, memoryview]]:
     """(PID, payload_unit_start, payload) of each whole TS packet, from the first sync byte."""
     start = next((i for i in range(min(len(data), TS_PACKET)) if _synced(data, i)), None)
     if start is None:
         return
+    view = memoryview(data)
     for at in range(start, len(data) - TS_PACKET + 1, TS_PACKET):
-        packet = data[at : at + TS_PACKET]
-        if packet[0] != 0x47:
+        if data[at] != 0x47:
             return
-        pid = ((packet[1] & 0x1F) << 8) | packet[2]
-        control = (packet[3] >> 4) & 3
-        offset = 4 + (1 + packet[4] if control & 2 else 0)
+        pid = ((data[at + 1] & 0x1F) << 8) | data[at + 2]
+        control = (data[at + 3] >> 4) & 3
+        offset = 4 + (1 + data[at + 4] if control & 2 else 0)
         if control & 1 and offset < TS_PACKET:
-            yield pid, bool(packet[1] & 0x40), packet[offset:]
+            yield pid, bool(data[at + 1] & 0x40), view[at + offset : at + TS_PACKET]
 
 
 def _synced(data: bytes, at: int) -> bool:
     return data[at] == 0x47 and (at + TS_PACKET >= len(data) or data[at + TS_PACKET] == 0x47)
 
 
-def _section(payload: bytes) -> bytes:
+def _section(payload: Buffer) -> Buffer:
     """A PSI section (after its pointer field), cut to its section_length."""
     if not payload:
         return b""
@@ -104,7 +106,7 @@ def _section(payload: bytes) -> bytes:
     return section[: 3 + (((section[1] & 0x0F) << 8) | section[2])]
 
 
-def _pmt_pid(section: bytes) -> int | None:
+def _pmt_pid(section: Buffer) -> int | None:
     for at in range(8, len(section) - 4 - 3, 4):
         program, pid = struct.unpack_from(">HH", section, at)
         if program != 0:
@@ -112,7 +114,7 @@ def _pmt_pid(section: bytes) -> int | None:
     return None
 
 
-def _streams(section: bytes) -> dict[int, int]:
+def _streams(section: Buffer) -> dict[int, int]:
     """PID → stream_type of a PMT section."""
     streams: dict[int, int] = {}
     if len(section) < 12:
@@ -126,7 +128,7 @@ def _streams(section: bytes) -> dict[int, int]:
     return streams
 
 
-def _pes(payload: bytes) -> tuple[bytes, int | None]:
+def _pes(payload: Buffer) -> tuple[Buffer, int | None]:
     """(data, PTS) of a PES packet's start."""
     if len(payload) < 9 or payload[:3] != b"\x00\x00\x01":
         return b"", None
@@ -162,6 +164,8 @@ def read_ts(data: bytes) -> SegmentHead:
                 first += payload
         elif start and head.audio is None and kind is not None:
             head.audio = _ts_audio(kind, payload)
+        if first_done and len(pts) >= 8 and (head.audio or not _AUDIO_TYPES & set(streams.values())):
+            break  # all that is looked for was seen
     video = next((_TS_VIDEO[k] for k in streams.values() if k in _TS_VIDEO), None)
     if video is not None and first:
         _read_access_unit(head, video, list(annex_b(bytes(first))), None)
@@ -169,7 +173,7 @@ def read_ts(data: bytes) -> SegmentHead:
     return head
 
 
-def _ts_audio(kind: int, payload: bytes) -> str | None:
+def _ts_audio(kind: int, payload: Buffer) -> str | None:
     if kind == 0x0F:  # ADTS: profile (2 bits) + 1 is the audio object type
         body, _ = _pes(payload)
         if len(body) >= 3 and body[0] == 0xFF and body[1] & 0xF0 == 0xF0:
