@@ -3,6 +3,7 @@ file."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterator
 
@@ -69,3 +70,21 @@ def test_a_rule_file_sets_the_frame_rate_tolerance(lies):
     }
     assert findings(loose, "variant-matches-segments", "fail") == []
     assert findings(loose, "variant-matches-segments", "pass")
+
+
+@pytest.mark.parametrize(("level", "outcome"), [(0x33, "warn"), (0x0A, "fail")], ids=["5.1", "1.0"])
+def test_a_declared_level_above_the_streams_warns_and_one_below_fails(stream_server, level, outcome):
+    """Above: devices that could play the rung pass it over. Below: a device chooses a rung it may
+    not decode."""
+
+    def declare(body: bytes) -> bytes:
+        return re.sub(rb"avc1\.([0-9a-fA-F]{4})[0-9a-fA-F]{2}", rb"avc1.\g<1>" + b"%02x" % level, body)
+
+    stream_server.rewrite["/hls/master.m3u8"] = declare
+
+    report = probe(stream_server.url("/hls/master.m3u8"))
+
+    raised = [f for f in findings(report, "variant-matches-segments") if f.outcome != "pass"]
+    assert {f.outcome for f in raised} == {outcome}
+    assert {f.actual["attribute"] for f in raised} == {"CODECS"}
+    assert len(raised) == 2  # each rung

@@ -111,6 +111,8 @@ SUB_SEVERITY: dict[tuple[str, str], Severity] = {
     ("probe-incomplete", "internal-error"): "error",
     ("hls-variant-attributes", "CODECS"): "warning",
     ("hls-variant-attributes", "RESOLUTION"): "warning",
+    # CODECS declares a higher level than the stream needs: players that could play it pass it over
+    ("variant-matches-segments", "level-above"): "warning",
 }
 
 

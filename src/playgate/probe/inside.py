@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from playgate.probe.context import ProbeContext
 from playgate.probe.fetch import public_url
-from playgate.probe.nal import AVC, HEVC
+from playgate.probe.nal import AVC, HEVC, VideoFormat
 from playgate.probe.segment import Init, SegmentHead, read_head, read_init
 
 KEYFRAME = "segment-starts-with-keyframe"
@@ -99,7 +99,8 @@ def _judge_declared(ctx: ProbeContext, declared: Declared, heads: list[tuple[str
     if declared.codecs is not None:
         entries = [c.strip() for c in declared.codecs.split(",") if c.strip()]
         if video is not None:
-            _problem(ctx, declared, video[0], "CODECS", _video_codec_problem(entries, video[1]))
+            text, part = _video_codec_problem(entries, video[1])
+            _problem(ctx, declared, video[0], "CODECS", text, part)
         if audio is not None:
             _problem(ctx, declared, audio[0], "CODECS", _audio_codec_problem(entries, audio[1].audio or ""))
     if video is not None and video[1].video is not None and declared.resolution is not None:
@@ -117,7 +118,9 @@ def _judge_declared(ctx: ProbeContext, declared: Declared, heads: list[tuple[str
             _problem(ctx, declared, fps[0], "FRAME-RATE", text)
 
 
-def _problem(ctx: ProbeContext, declared: Declared, url: str, attribute: str, text: str | None) -> None:
+def _problem(
+    ctx: ProbeContext, declared: Declared, url: str, attribute: str, text: str | None, part: str | None = None
+) -> None:
     if text is None:
         return
     where = public_url(url)
@@ -127,22 +130,25 @@ def _problem(ctx: ProbeContext, declared: Declared, url: str, attribute: str, te
         actual={"variant": declared.label, "segment": where, "attribute": attribute, "problem": text},
         expected=f"{attribute} as the segments are",
         message=f"{declared.label}: {text} ({where})",
+        part=part,
     )
 
 
-def _video_codec_problem(entries: list[str], head: SegmentHead) -> str | None:
+def _video_codec_problem(entries: list[str], head: SegmentHead) -> tuple[str | None, str | None]:
+    """(the problem, its part: "level-above" when only a higher level is declared), or (None, None)."""
     found = head.video
     if found is None:
-        return None
+        return None, None
     family = [e for e in entries if _FAMILY.get(e.split(".")[0].lower()) == found.codec]
     if not family:
         named = [e for e in entries if e.split(".")[0].lower() in _FAMILY or _OTHER_VIDEO.match(e)]
         what = f"names {', '.join(named)}" if named else "names no video codec"
-        return f"CODECS {what}, the segments are {found.codec_string()}"
-    declared = [_parse_video(e) for e in family]
-    if any(d is not None and _same_video(d, found) for d in declared):
-        return None
-    return f"CODECS says {family[0]}, the segments are {found.codec_string()} ({_describe(found)})"
+        return f"CODECS {what}, the segments are {found.codec_string()}", None
+    verdicts = {_compare(_parse_video(e), found) for e in family}
+    if "same" in verdicts:
+        return None, None
+    text = f"CODECS says {family[0]}, the segments are {found.codec_string()} ({_describe(found)})"
+    return text, "level-above" if verdicts == {"level-above"} else None
 
 
 def _parse_video(entry: str) -> tuple[int, int | None, int] | None:
@@ -160,16 +166,22 @@ def _parse_video(entry: str) -> tuple[int, int | None, int] | None:
         return None
 
 
-def _same_video(declared: tuple[int, int | None, int], found) -> bool:
+def _compare(declared: tuple[int, int | None, int] | None, found: VideoFormat) -> str:
+    """same; level-above (all but a level above the stream's: devices that could play it skip it);
+    differs."""
+    if declared is None:
+        return "differs"
     profile, flags, level = declared
-    if profile != found.profile or level != found.level:
-        return False
     if found.codec == AVC:  # a flag the stream does not set is a promise it breaks
-        return flags is None or flags & ~found.constraints == 0
-    return flags == found.constraints
+        same_flags = flags is None or flags & ~found.constraints == 0
+    else:
+        same_flags = flags == found.constraints
+    if profile != found.profile or not same_flags or level < found.level:
+        return "differs"
+    return "same" if level == found.level else "level-above"
 
 
-def _describe(found) -> str:
+def _describe(found: VideoFormat) -> str:
     if found.codec == AVC:
         names = {66: "Baseline", 77: "Main", 88: "Extended", 100: "High", 110: "High 10", 122: "High 4:2:2"}
         return f"H.264 {names.get(found.profile, f'profile {found.profile}')} level {found.level / 10:g}"
