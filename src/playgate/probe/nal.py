@@ -18,6 +18,11 @@ _AVC_HIGH = {100, 110, 122, 244, 44, 83, 86, 118, 128, 138, 139, 134, 135}
 MAX_NALS = 64  # NAL units looked at in one access unit
 
 
+def plausible_fps(fps: float) -> float | None:
+    """A frame rate, or None when no video runs at it (a time base read as a rate)."""
+    return fps if 1 <= fps <= 300 else None
+
+
 class Truncated(ValueError):
     pass
 
@@ -179,8 +184,9 @@ def _avc_vui_fps(bits: BitReader) -> float | None:
         bits.ue(), bits.ue()
     if not bits.u(1):  # timing_info_present_flag
         return None
-    units, scale = bits.u(32), bits.u(32)
-    return scale / (2 * units) if units and scale else None
+    units, scale, fixed = bits.u(32), bits.u(32), bits.u(1)
+    # without fixed_frame_rate_flag the tick is a time base, not the frame rate
+    return plausible_fps(scale / (2 * units)) if units and scale and fixed else None
 
 
 def _hevc_sps(bits: BitReader) -> VideoFormat:

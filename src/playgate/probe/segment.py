@@ -29,6 +29,7 @@ from playgate.probe.nal import (
     length_prefixed,
     nal_type,
     parse_sps,
+    plausible_fps,
 )
 
 Buffer = bytes | memoryview
@@ -186,7 +187,7 @@ def _fps_from_pts(pts: list[int]) -> float | None:
     """The frame rate from the smallest step between the presentation times read (90 kHz)."""
     ordered = sorted(set(pts))
     steps = [b - a for a, b in itertools.pairwise(ordered) if b > a]
-    return 90000 / min(steps) if steps else None
+    return plausible_fps(90000 / min(steps)) if steps else None
 
 
 def _read_access_unit(head: SegmentHead, codec: str, nals: list[bytes], video: VideoFormat | None) -> None:
@@ -432,8 +433,15 @@ def _trun_first(
     fields = [bit for bit in (0x100, 0x200, 0x400, 0x800) if tr_flags & bit]
     if count and at + 4 * len(fields) <= len(data):
         values = dict(zip(fields, struct.unpack_from(f">{len(fields)}I", data, at), strict=True))
-        duration, size = values.get(0x100, duration), values.get(0x200, size)
+        size = values.get(0x200, size)
         flags = values.get(0x400, flags) if not tr_flags & 0x04 else flags
+    if tr_flags & 0x100:  # the shortest sample read: a variable frame rate's fastest
+        step = 4 * len(fields)
+        durations = [
+            struct.unpack_from(">I", data, i)[0]
+            for i in range(at, min(len(data) - 3, at + step * count), step)
+        ]
+        duration = min((d for d in durations if d), default=duration)
     return _Sample(flags, offset, size, duration)
 
 
@@ -445,7 +453,7 @@ def _judge_sample(head: SegmentHead, init: Init, data: bytes, sample: _Sample) -
         # flags alone can only fail a sample: a muxer marks open-GOP I pictures as sync samples too
         head.switch_point, head.picture = False, "non-sync sample"
     if head.fps is None and sample.duration and init.timescale:
-        head.fps = init.timescale / sample.duration
+        head.fps = plausible_fps(init.timescale / sample.duration)
 
 
 def read_head(data: bytes, init: Init | None = None) -> SegmentHead:
