@@ -159,6 +159,9 @@ REFERENCES: dict[str, Callable[[Path], str]] = {
     "clean-hls-fmp4": lambda folder: hls_ladder(folder, "clean-hls-fmp4", fmp4=True),
     "clean-dash": lambda folder: dash(folder, "clean-dash"),
     "clean-hls-hevc": lambda folder: hls_ladder(folder, "clean-hls-hevc", encode=X265),
+    "clean-hls-hevc-fmp4": lambda folder: hls_ladder(
+        folder, "clean-hls-hevc-fmp4", encode=[*X265, "-tag:v", "hvc1"], fmp4=True
+    ),
 }
 
 
