@@ -84,6 +84,19 @@ CHECKS: dict[str, CheckDef] = {
         ),
         _def("mp4-faststart", "warning", "progressive MP4 keeps moov before mdat"),
         _def(
+            "segment-starts-with-keyframe",
+            "error",
+            "every probed video segment starts with a picture players can switch on: IDR (H.264), "
+            "IRAP (HEVC)",
+        ),
+        _def(
+            "variant-matches-segments",
+            "error",
+            "a variant's CODECS, RESOLUTION and FRAME-RATE (a Representation's codecs, width, height, "
+            "frameRate) are what its segments contain",
+            frame_rate_tolerance=0.01,
+        ),
+        _def(
             "probe-incomplete",
             "warning",
             "the probe finished every request it planned before the function's deadline",
@@ -98,6 +111,8 @@ SUB_SEVERITY: dict[tuple[str, str], Severity] = {
     ("probe-incomplete", "internal-error"): "error",
     ("hls-variant-attributes", "CODECS"): "warning",
     ("hls-variant-attributes", "RESOLUTION"): "warning",
+    # CODECS declares a higher level than the stream needs: players that could play it pass it over
+    ("variant-matches-segments", "level-above"): "warning",
 }
 
 

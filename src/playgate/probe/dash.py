@@ -8,6 +8,7 @@ import re
 from typing import Any
 from urllib.parse import urljoin
 
+from playgate.probe import inside
 from playgate.probe.context import RANGE_PROBE_BYTES, ProbeContext
 from playgate.probe.fetch import public_url
 from playgate.probe.results import StreamFacts
@@ -64,8 +65,27 @@ def _check_representation(ctx: ProbeContext, where: str, rep: dict[str, Any]) ->
     except TemplateError as exc:
         _problem(ctx, {"representation": rep["id"], "template": str(exc)}, f"{label}: {exc}")
         return
-    for segment_url in urls:
-        ctx.fetch(segment_url, byte_range=(0, 0), max_bytes=RANGE_PROBE_BYTES, truncate=True, check=CHECK)
+    if not inside.wanted(ctx):
+        for segment_url in urls:
+            ctx.fetch(segment_url, byte_range=(0, 0), max_bytes=RANGE_PROBE_BYTES, truncate=True, check=CHECK)
+        return
+    _look_inside(ctx, label, rep, urls)
+
+
+def _look_inside(ctx: ProbeContext, label: str, rep: dict[str, Any], urls: list[str]) -> None:
+    """The first media segment's first bytes (after its initialization's), for the checks in inside.py."""
+    init = inside.fetch_init(ctx, urls[0], CHECK) if len(urls) > 1 else None
+    head_bytes = inside.HEAD_BYTES
+    response = ctx.fetch(
+        urls[-1], byte_range=(0, head_bytes - 1), max_bytes=head_bytes, truncate=True, check=CHECK
+    )
+    head = None if response is None else inside.read(response.body, init)
+    if head is None:
+        return
+    width, height = _int(rep["width"]), _int(rep["height"])
+    resolution = (width, height) if width and height else None
+    declared = inside.Declared(label, rep["codecs"], resolution, inside.frame_rate(rep["frame_rate"]))
+    inside.judge(ctx, declared, [(urls[-1], head)])
 
 
 def _problem(ctx: ProbeContext, actual: dict[str, Any], message: str) -> None:
@@ -122,6 +142,7 @@ def _representations(root: Any, url: str):
                     "codecs": attrs.get("codecs"),
                     "width": attrs.get("width"),
                     "height": attrs.get("height"),
+                    "frame_rate": attrs.get("frameRate"),
                     "video": kind.startswith("video") or (not kind and "width" in attrs),
                     "base": _base(rep, set_base),
                     "template": _template(rep, set_template),

@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from playgate.probe import inside
 from playgate.probe.context import (
     MAX_PLAYLIST_BYTES,
     MAX_SEGMENTS_IN_PLAYLIST,
@@ -24,6 +25,7 @@ from playgate.probe.context import (
 from playgate.probe.fetch import public_url
 from playgate.probe.playlist import Playlist, Variant, parse
 from playgate.probe.results import MAX_PER_CHECK, StreamFacts
+from playgate.probe.segment import Init, SegmentHead
 
 # Media playlists fetched and read at once, in this process (reading holds the GIL: more would not be faster)
 _PLAYLISTS_IN_MEMORY = threading.BoundedSemaphore(2)
@@ -50,6 +52,8 @@ class _Segment:
     byterange: tuple[int, int] | None  # (offset, length)
     index: int = 0  # position in the playlist
     size: int | None = None
+    init: str | None = None  # its EXT-X-MAP, absolute
+    head: SegmentHead | None = None  # what its first bytes show (inside.py)
 
 
 @dataclass
@@ -70,6 +74,8 @@ def probe_hls(ctx: ProbeContext, url: str, body: bytes) -> StreamFacts:
         media = _media_from(ctx, url, playlist, None)
         facts = StreamFacts(kind="hls-media")
         _measure(ctx, [media] if media is not None else [])
+        if media is not None:
+            _look_inside(ctx, media)
         rates = _rates(media) if media is not None else None
         if rates is not None:
             facts.measured_peak_bps, facts.measured_average_bps = rates.peak, rates.average
@@ -95,6 +101,8 @@ def _probe_master(ctx: ProbeContext, url: str, playlist: Playlist) -> StreamFact
     loaded = ctx.fetcher.map(lambda item: (item[0], _load_media(ctx, *item)), list(targets.items()))
     medias = {target: media for target, media in loaded if media is not None}
     _measure(ctx, list(medias.values()))
+    for media in medias.values():
+        _look_inside(ctx, media)
     for target, info in targets.items():
         if info is not None and target in medias:
             group = audio_groups.get(info.audio or "", [])
@@ -210,7 +218,10 @@ def _media_from(
     )
     for seg in playlist.segments:
         duration = seg.duration or 0.0
-        media.segments.append(_Segment(urljoin(url, seg.uri or ""), duration, seg.byterange, seg.index))
+        init = urljoin(url, seg.init_uri) if seg.init_uri else None
+        media.segments.append(
+            _Segment(urljoin(url, seg.uri or ""), duration, seg.byterange, seg.index, init=init)
+        )
     media.extra = sorted({urljoin(url, s.init_uri) for s in playlist.segments if s.init_uri})
     return media
 
@@ -274,23 +285,49 @@ def sample(count: int, budget: int) -> list[int]:
 
 
 def _measure(ctx: ProbeContext, medias: list[_Media]) -> None:
-    jobs: list[tuple[_Media, _Segment | str]] = []
-    for media in medias:
-        jobs += [(media, extra) for extra in media.extra]
-        jobs += [(media, seg) for seg in media.segments]
-    ctx.fetcher.map(lambda job: _size(ctx, job[1]), jobs)
+    """Sizes every sampled segment; when a check looks inside them, reads their first bytes (and their
+    init sections', first) with the same request."""
+    look = inside.wanted(ctx)
+    inits: dict[str, Init | None] = {}
+    extras = sorted({extra for media in medias for extra in media.extra})
+    if look:
+        inits = dict(ctx.fetcher.map(lambda url: (url, inside.fetch_init(ctx, url)), extras))
+    jobs: list[_Segment | str] = [] if look else list(extras)
+    jobs += [seg for media in medias for seg in media.segments]
+    ctx.fetcher.map(lambda item: _size(ctx, item, inits if look else None), jobs)
 
 
-def _size(ctx: ProbeContext, item: _Segment | str) -> None:
-    """A one-byte ranged GET: the answer's Content-Range gives the size. Not HEAD: an OSS signed URL
-    signs the method, so HEAD on a URL signed for GET is refused although players get the file."""
+def _size(ctx: ProbeContext, item: _Segment | str, inits: dict[str, Init | None] | None) -> None:
+    """A ranged GET: the answer's Content-Range gives the size (one byte is asked for, or the first
+    bytes when ``inits`` says to look inside). Not HEAD: an OSS signed URL signs the method, so HEAD on
+    a URL signed for GET is refused although players get the file."""
     if isinstance(item, str):  # an init section: it must be there
         ctx.fetch(item, byte_range=(0, 0), max_bytes=RANGE_PROBE_BYTES, truncate=True)
         return
     offset = item.byterange[0] if item.byterange is not None else 0
-    response = ctx.fetch(item.url, byte_range=(offset, offset), max_bytes=RANGE_PROBE_BYTES, truncate=True)
+    length = 1 if inits is None else inside.HEAD_BYTES
+    if item.byterange is not None:
+        length = max(1, min(length, item.byterange[1]))
+    response = ctx.fetch(
+        item.url,
+        byte_range=(offset, offset + length - 1),
+        max_bytes=max(length, RANGE_PROBE_BYTES),
+        truncate=True,
+    )
     if response is not None:
         item.size = item.byterange[1] if item.byterange is not None else response.size()
+        if inits is not None:
+            item.head = inside.read(response.body, inits.get(item.init or ""))
+
+
+def _look_inside(ctx: ProbeContext, media: _Media) -> None:
+    info = media.stream_info
+    declared = None
+    if info is not None:
+        label = f"the variant {public_url(media.url)}"
+        declared = inside.Declared(label, info.codecs, info.resolution, inside.frame_rate_of(info.frame_rate))
+    heads = [(seg.url, seg.head) for seg in media.segments if seg.head is not None]
+    inside.judge(ctx, declared, heads)
 
 
 def _check_bandwidth(ctx: ProbeContext, media: _Media, audio: list[_Media | None]) -> None:

@@ -39,6 +39,7 @@ class Variant:
     resolution: tuple[int, int] | None = None
     codecs: str | None = None
     audio: str | None = None
+    frame_rate: float | None = None
 
 
 @dataclass
@@ -235,6 +236,7 @@ class _Reader:
                 resolution if isinstance(resolution, tuple) else None,
                 _unquoted(attributes.get("CODECS")),
                 _unquoted(attributes.get("AUDIO")),
+                _quiet(attributes.get("FRAME-RATE"), float),
             )
         )
 
