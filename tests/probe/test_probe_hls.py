@@ -22,6 +22,8 @@ def test_the_clean_ladder_passes_every_hls_check(stream_server):
             "hls-variant-attributes",
             "hls-extinf-within-target",
             "hls-bandwidth-matches-measured",
+            "hls-target-duration",
+            "hls-segments-aligned",
             "probe-incomplete",
         )
     }

@@ -70,6 +70,7 @@ class Playlist:
     segments: list[Segment] = field(default_factory=list)  # the sampled ones, in playlist order
     segment_count: int = 0
     durations: array = field(default_factory=lambda: array("d"))  # every segment's, NaN when unknown
+    byterange_bytes: int | None = None  # the sum of every segment's EXT-X-BYTERANGE, when each has one
     problems: list[str] = field(default_factory=list)  # the first MAX_PROBLEMS
     problem_count: int = 0
     stopped: bool = False  # ``stop`` ended the reading before the end of the text
@@ -247,6 +248,9 @@ class _Reader:
             out.problem("mixes master tags (EXT-X-STREAM-INF) with media segments (EXTINF)")
         if out.is_variant and not out.variant_count:
             out.problem("no EXT-X-STREAM-INF is followed by a URI line: the master lists no variant")
+        lengths = self.ranges[1::2]
+        if lengths and out.segment_count <= MAX_SEGMENTS and min(lengths) >= 0:
+            out.byterange_bytes = sum(lengths)
         for i in sample(min(out.segment_count, MAX_SEGMENTS)):
             offset, length = self.ranges[2 * i], self.ranges[2 * i + 1]
             duration = out.durations[i]
