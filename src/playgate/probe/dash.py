@@ -8,7 +8,9 @@ import re
 from typing import Any
 from urllib.parse import urljoin
 
+from playgate.probe import alignment
 from playgate.probe.context import RANGE_PROBE_BYTES, ProbeContext
+from playgate.probe.dash_timeline import iso_duration, segment_ends
 from playgate.probe.fetch import public_url
 from playgate.probe.results import StreamFacts
 
@@ -50,7 +52,38 @@ def probe_dash(ctx: ProbeContext, url: str, body: bytes) -> StreamFacts:
         facts.width, facts.height = _int(videos[0]["width"]), _int(videos[0]["height"])
         facts.bandwidth_bps = _int(videos[0]["bandwidth"])
     ctx.fetcher.map(lambda rep: _check_representation(ctx, where, rep), reps[:MAX_REPRESENTATIONS])
+    _check_alignment(ctx, reps[:MAX_REPRESENTATIONS])
     return facts
+
+
+def _check_alignment(ctx: ProbeContext, reps: list[dict[str, Any]]) -> None:
+    """Each AdaptationSet's Representations against its first one that describes its segments."""
+    check = "dash-segments-aligned"
+    sets: dict[tuple[int, int], list[tuple[dict[str, Any], Any]]] = {}
+    for rep in reps:
+        ends = segment_ends(rep["template"], rep["segment_list"], rep["period_s"], _tag)
+        if ends is not None:
+            sets.setdefault(rep["set"], []).append((rep, ends))
+    tolerance = float(ctx.results.param(check, "tolerance_s"))
+    for members in sets.values():
+        if len(members) < 2:
+            continue
+        ctx.results.ran(check, ctx.subject)
+        (first, reference) = members[0]
+        name = f"Representation {first['id'] or '?'}"
+        for rep, ends in members[1:]:
+            found = alignment.first_misalignment(reference, ends, tolerance)
+            if found is not None:
+                other = f"Representation {rep['id'] or '?'}"
+                ctx.results.problem(
+                    check,
+                    ctx.subject,
+                    actual={"adaptation_set": rep["set_id"], **alignment.actual(found, other, name)},
+                    expected=f"the same segment boundaries as {name} within {tolerance:g} s",
+                    message=f"AdaptationSet {rep['set_id'] or '?'}: "
+                    + alignment.describe(found, other, name)
+                    + ": switching there stalls or skips",
+                )
 
 
 def _check_representation(ctx: ProbeContext, where: str, rep: dict[str, Any]) -> None:
@@ -101,15 +134,19 @@ def _template(element: Any, inherited: dict[str, Any]) -> dict[str, Any]:
     for timeline in _children(found[0], "SegmentTimeline"):
         first = _children(timeline, "S")
         merged["timeline_t"] = first[0].get("t", "0") if first else "0"
+        merged["_timeline"] = timeline  # the element, for dash-segments-aligned
     return merged
 
 
 def _representations(root: Any, url: str):
     base = _base(root, url)
-    for period in _children(root, "Period"):
+    periods = _children(root, "Period")
+    for p, period in enumerate(periods):
         period_base = _base(period, base)
         period_template = _template(period, {})
-        for adaptation in _children(period, "AdaptationSet"):
+        whole = root.get("mediaPresentationDuration") if len(periods) == 1 else None
+        period_s = iso_duration(period.get("duration") or whole)
+        for a, adaptation in enumerate(_children(period, "AdaptationSet")):
             set_base = _base(adaptation, period_base)
             set_template = _template(adaptation, period_template)
             set_list = _children(adaptation, "SegmentList")
@@ -126,6 +163,9 @@ def _representations(root: Any, url: str):
                     "base": _base(rep, set_base),
                     "template": _template(rep, set_template),
                     "segment_list": (_children(rep, "SegmentList") or set_list or [None])[0],
+                    "set": (p, a),
+                    "set_id": adaptation.get("id"),
+                    "period_s": period_s,
                 }
 
 
