@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 
 from playgate.probe import alignment
 from playgate.probe.context import RANGE_PROBE_BYTES, ProbeContext
-from playgate.probe.dash_timeline import iso_duration, segment_ends
+from playgate.probe.dash_timeline import TimelineError, iso_duration, segment_ends
 from playgate.probe.fetch import public_url
 from playgate.probe.results import StreamFacts
 
@@ -61,7 +61,17 @@ def _check_alignment(ctx: ProbeContext, reps: list[dict[str, Any]]) -> None:
     check = "dash-segments-aligned"
     sets: dict[tuple[int, int], list[tuple[dict[str, Any], Any]]] = {}
     for rep in reps:
-        ends = segment_ends(rep["template"], rep["segment_list"], rep["period_s"], _tag)
+        try:
+            ends = segment_ends(rep["template"], rep["segment_list"], rep["period_s"], _tag)
+        except TimelineError as exc:  # a Representation whose boundaries cannot be known is not aligned
+            ctx.results.problem(
+                check,
+                ctx.subject,
+                actual={"representation": rep["id"], "timeline": str(exc)},
+                expected="segment times that are numbers going forward",
+                message=f"Representation {rep['id'] or '?'}: {exc}",
+            )
+            continue
         if ends is not None:
             sets.setdefault(rep["set"], []).append((rep, ends))
     tolerance = float(ctx.results.param(check, "tolerance_s"))
