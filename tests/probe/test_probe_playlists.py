@@ -303,11 +303,12 @@ def test_a_dash_timeline_repeated_a_trillion_times_is_read_to_the_bound():
 
 
 @pytest.mark.parametrize("s", ['<S t="0" d="abc"/>', '<S t="0" d="0"/>', '<S t="10" d="2"/><S t="4" d="2"/>'])
-def test_an_unusable_dash_timeline_fails_alignment_naming_it(s):
+def test_an_unusable_dash_timeline_fails_the_mpd_naming_it(s):
     aligned = _template("a", '<SegmentTimeline><S t="0" d="2" r="5"/></SegmentTimeline>')
     with StreamServer() as server:
         report = probe(_mpd(server, aligned + _template("b", f"<SegmentTimeline>{s}</SegmentTimeline>")))
 
-    [finding] = findings(report, DASH_ALIGNED, "warn")
+    [finding] = findings(report, "dash-mpd-valid", "fail")
     assert finding.actual["representation"] == "b"
-    assert report.outcome != "pass"
+    assert "S@" in finding.actual["timeline"]
+    assert findings(report, DASH_ALIGNED) == []  # one Representation left: nothing to align with

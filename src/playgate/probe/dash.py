@@ -63,13 +63,9 @@ def _check_alignment(ctx: ProbeContext, reps: list[dict[str, Any]]) -> None:
     for rep in reps:
         try:
             ends = segment_ends(rep["template"], rep["segment_list"], rep["period_s"], _tag)
-        except TimelineError as exc:  # a Representation whose boundaries cannot be known is not aligned
-            ctx.results.problem(
-                check,
-                ctx.subject,
-                actual={"representation": rep["id"], "timeline": str(exc)},
-                expected="segment times that are numbers going forward",
-                message=f"Representation {rep['id'] or '?'}: {exc}",
+        except TimelineError as exc:  # players cannot place its segments either: the MPD is not valid
+            _problem(
+                ctx, {"representation": rep["id"], "timeline": str(exc)}, f"Representation {rep['id']}: {exc}"
             )
             continue
         if ends is not None:

@@ -265,12 +265,18 @@ def _media_from(
     if vod and not playlist.endlist and ctx.results.param("hls-playlist-valid", "require_endlist"):
         _invalid(ctx, where, "no #EXT-X-ENDLIST", f"{where} is a VOD playlist without #EXT-X-ENDLIST")
     _check_extinf(ctx, where, playlist)
+    duration = sum(playlist.durations)
+    if math.isnan(duration) and not playlist.problem_count:  # a bad EXTINF was said; none at all, not yet
+        first = next(i for i, d in enumerate(playlist.durations) if math.isnan(d))
+        _invalid(
+            ctx, where, f"segment {first} without EXTINF", f"{where}: segment {first} has no usable EXTINF"
+        )
     media = _Media(
         url,
         stream_info,
         total_segments=min(count, MAX_SEGMENTS_IN_PLAYLIST),
         target_duration=playlist.target_duration,
-        duration=sum(playlist.durations),
+        duration=duration,
         byterange_bytes=playlist.byterange_bytes,
     )
     for seg in playlist.segments:
