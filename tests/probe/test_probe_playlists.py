@@ -163,10 +163,14 @@ def test_an_ffmpeg_ladder_with_an_audio_rendition_is_aligned(stream_server):
     assert [f.outcome for f in findings(report, HLS_ALIGNED)] == ["pass"]
 
 
-def _hand_written(server: StreamServer, rungs: list[list[float]]) -> str:
+def _hand_written(
+    server: StreamServer, rungs: list[list[float]], dates: list[str | None] | None = None
+) -> str:
     master = ["#EXTM3U"]
     for r, durations in enumerate(rungs):
         lines = ["#EXTM3U", "#EXT-X-TARGETDURATION:6", "#EXT-X-PLAYLIST-TYPE:VOD"]
+        if dates and dates[r]:
+            lines.append(f"#EXT-X-PROGRAM-DATE-TIME:{dates[r]}")
         for i, duration in enumerate(durations):
             server.virtual[f"/hand/r{r}/{i}.ts"] = 1000
             lines += [f"#EXTINF:{duration},", f"{i}.ts"]
@@ -204,6 +208,34 @@ def test_extinf_drift_is_found_where_it_passes_the_tolerance():
     [second] = findings(wider, HLS_ALIGNED, "warn")
     assert (second.actual["segment"], second.actual["at_s"]) == (2, 6.0)  # 6.12 − 6.0 > 0.1
     assert [f.outcome for f in findings(widest, HLS_ALIGNED)] == ["pass"]
+
+
+@pytest.mark.parametrize(
+    "second_start, outcome",
+    [("2026-12-03T10:00:04.000Z", "pass"), ("2026-12-03T10:00:01.000Z", "warn")],
+    ids=["four-seconds-later", "one-second-later"],
+)
+def test_program_date_times_place_rungs_that_start_at_different_times(second_start, outcome):
+    with StreamServer() as server:
+        url = _hand_written(server, [[2.0] * 6, [2.0] * 4], ["2026-12-03T10:00:00.000Z", second_start])
+        report = probe(url)
+
+    assert [f.outcome for f in findings(report, HLS_ALIGNED)] == [outcome]
+    if outcome == "warn":
+        [finding] = findings(report, HLS_ALIGNED)
+        assert (finding.actual["segment"], finding.actual["at_s"], finding.actual["nearest_s"]) == (
+            0,
+            2.0,
+            [None, 3.0],
+        )
+
+
+def test_without_a_date_on_every_rung_each_is_placed_from_its_first_segment():
+    with StreamServer() as server:
+        url = _hand_written(server, [[2.0] * 6, [2.0] * 4], ["2026-12-03T10:00:00.000Z", None])
+        report = probe(url)
+
+    assert [f.outcome for f in findings(report, HLS_ALIGNED)] == ["pass"]
 
 
 def test_boundaries_are_compared_only_where_both_renditions_have_media():

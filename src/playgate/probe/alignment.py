@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
@@ -31,14 +32,15 @@ def ends(durations: Iterable[float]) -> array | None:
 
 
 def first_misalignment(
-    reference: Sequence[float], other: Sequence[float], tolerance_s: float
+    reference: Sequence[float], other: Sequence[float], tolerance_s: float, begin: float = -math.inf
 ) -> Misalignment | None:
     """The earliest boundary of either list of end times (ascending) the other has none within the
-    tolerance of, before the earlier of their last ends."""
-    if not reference or not other:
+    tolerance of, after ``begin`` (the later of their starts) and before the earlier of their last ends."""
+    if not reference or not other or reference == other:
         return None
     end = min(reference[-1], other[-1]) - tolerance_s
-    i = j = 0
+    i = bisect_right(reference, begin + tolerance_s)
+    j = bisect_right(other, begin + tolerance_s)
     while i < len(reference) and j < len(other):
         a, b = reference[i], other[j]
         if min(a, b) >= end:

@@ -84,10 +84,10 @@ CHECKS: dict[str, CheckDef] = {
         _def(
             "hls-segments-aligned",
             "warning",
-            "the variants' and audio/video renditions' segment boundaries (cumulative EXTINF) fall at "
-            "the same times within tolerance_s (Apple's HLS Authoring Specification 8.22: "
-            "'all audio/video variants and renditions SHOULD have segment boundaries at the same "
-            "points in time')",
+            "the variants' and audio/video renditions' segment boundaries (cumulative EXTINF, from "
+            "EXT-X-PROGRAM-DATE-TIME when every playlist dates its first segment) fall at the same "
+            "times within tolerance_s (Apple's HLS Authoring Specification 8.22: 'all audio/video "
+            "variants and renditions SHOULD have segment boundaries at the same points in time')",
             tolerance_s=0.05,
         ),
         _def(

@@ -69,6 +69,7 @@ class _Media:
     durations: array | None = None  # every segment's EXTINF (hls-segments-aligned), when kept
     duration: float = math.nan  # the sum of every EXTINF (NaN when one is unknown)
     byterange_bytes: int | None = None  # every segment's size, when all are EXT-X-BYTERANGEs
+    start_date: float | None = None  # the first segment's EXT-X-PROGRAM-DATE-TIME, Unix seconds
 
 
 def probe_hls(ctx: ProbeContext, url: str, body: bytes) -> StreamFacts:
@@ -278,6 +279,7 @@ def _media_from(
         target_duration=playlist.target_duration,
         duration=duration,
         byterange_bytes=playlist.byterange_bytes,
+        start_date=playlist.start_date,
     )
     for seg in playlist.segments:
         duration = seg.duration or 0.0
@@ -466,9 +468,14 @@ def _check_alignment(ctx: ProbeContext, url: str, medias: list[_Media], budget: 
         return
     ctx.results.ran(check, ctx.subject)
     tolerance = float(ctx.results.param(check, "tolerance_s"))
-    reference, name = timelines[0][1], public_url(timelines[0][0].url)
+    dated = all(m.start_date is not None for m, _ in timelines)  # else each from its first segment
+    first = timelines[0][0]
+    reference, name = timelines[0][1], public_url(first.url)
     for media, ends in timelines[1:]:
-        found = alignment.first_misalignment(reference, ends, tolerance)
+        shift = (media.start_date or 0.0) - (first.start_date or 0.0) if dated else 0.0
+        if shift:
+            ends = array("d", (end + shift for end in ends))
+        found = alignment.first_misalignment(reference, ends, tolerance, begin=max(0.0, shift))
         if found is not None:
             other = public_url(media.url)
             ctx.results.problem(

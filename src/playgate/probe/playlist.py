@@ -18,6 +18,7 @@ import re
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TypeVar
 
 MAX_VARIANTS = 64
@@ -71,6 +72,7 @@ class Playlist:
     segment_count: int = 0
     durations: array = field(default_factory=lambda: array("d"))  # every segment's, NaN when unknown
     byterange_bytes: int | None = None  # the sum of every segment's EXT-X-BYTERANGE, when each has one
+    start_date: float | None = None  # the first segment's EXT-X-PROGRAM-DATE-TIME (Unix seconds), if read
     problems: list[str] = field(default_factory=list)  # the first MAX_PROBLEMS
     problem_count: int = 0
     stopped: bool = False  # ``stop`` ended the reading before the end of the text
@@ -165,6 +167,17 @@ class _Reader:
 
     def endlist(self, line: str) -> None:
         self.out.endlist = True
+
+    def program_date_time(self, line: str) -> None:
+        """Only the first segment's, to place the playlist in time (one that does not read is left out:
+        m3u8's ISO 8601 reader and Python's differ on the edges)."""
+        if self.out.segment_count or self.out.start_date is not None:
+            return
+        try:
+            date = datetime.fromisoformat(line.split(":", 1)[1].strip())
+        except (IndexError, ValueError):
+            return
+        self.out.start_date = (date if date.tzinfo else date.replace(tzinfo=UTC)).timestamp()
 
     def map(self, line: str) -> None:
         self.map_at = self.at
@@ -287,6 +300,7 @@ _TAGS: dict[str, Callable[[_Reader, str], None]] = {
     "#EXT-X-MEDIA-SEQUENCE": _Reader.integer,
     "#EXT-X-DISCONTINUITY-SEQUENCE": _Reader.integer,
     "#EXT-X-ENDLIST": _Reader.endlist,
+    "#EXT-X-PROGRAM-DATE-TIME": _Reader.program_date_time,
     "#EXT-X-MAP": _Reader.map,
     "#EXT-X-STREAM-INF": _Reader.stream_inf_tag,
     "#EXT-X-MEDIA": _Reader.media,
