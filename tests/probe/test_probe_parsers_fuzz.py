@@ -137,7 +137,19 @@ def _misaligned(a: list[float], b: list[float], tolerance: float) -> bool:
 
 
 LADDER_LINES = st.sampled_from(
-    ["#EXTINF:2.0,", "#EXTINF:3.0,", "#EXTINF:2.04,", "#EXTINF:1,", "seg.ts", "#EXTINF:x,", "#EXTINF:-1,", ""]
+    [
+        *[
+            "#EXTINF:2.0,",
+            "#EXTINF:3.0,",
+            "#EXTINF:2.04,",
+            "#EXTINF:1,",
+            "seg.ts",
+            "#EXTINF:x,",
+            "#EXTINF:-1,",
+            "",
+        ],
+        *["#EXT-X-PROGRAM-DATE-TIME:2026-12-03T10:00:01Z", "#EXT-X-PROGRAM-DATE-TIME:junk"],
+    ]
 )
 
 

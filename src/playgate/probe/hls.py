@@ -456,26 +456,21 @@ def _check_target(ctx: ProbeContext, media: _Media) -> None:
 def _check_alignment(ctx: ProbeContext, url: str, medias: list[_Media], budget: _Budget) -> None:
     """Every playlist's boundaries against the first's (the master's first variant, when loaded)."""
     check = "hls-segments-aligned"
-    timelines = [(m, alignment.ends(m.durations)) for m in medias if m.durations is not None]
-    timelines = [(m, t) for m, t in timelines if t is not None]
     if budget.refused:
         ctx.incomplete(
             {"url": public_url(url), "playlists_not_aligned": budget.refused},
             f"{public_url(url)}: {budget.refused} playlist(s) not compared for {check}: the master's "
             f"playlists list more than {MAX_ALIGNED_SEGMENTS} segments in all",
         )
+    timelines = _timelines(medias)
     if len(timelines) < 2:
         return
     ctx.results.ran(check, ctx.subject)
     tolerance = float(ctx.results.param(check, "tolerance_s"))
-    dated = all(m.start_date is not None for m, _ in timelines)  # else each from its first segment
-    first = timelines[0][0]
-    reference, name = timelines[0][1], public_url(first.url)
-    for media, ends in timelines[1:]:
-        shift = (media.start_date or 0.0) - (first.start_date or 0.0) if dated else 0.0
-        if shift:
-            ends = array("d", (end + shift for end in ends))
-        found = alignment.first_misalignment(reference, ends, tolerance, begin=max(0.0, shift))
+    first, reference, _ = timelines[0]
+    name = public_url(first.url)
+    for media, ends, start in timelines[1:]:
+        found = alignment.first_misalignment(reference, ends, tolerance, begin=max(0.0, start))
         if found is not None:
             other = public_url(media.url)
             ctx.results.problem(
@@ -485,6 +480,22 @@ def _check_alignment(ctx: ProbeContext, url: str, medias: list[_Media], budget: 
                 expected=f"the same segment boundaries as {name} within {tolerance:g} s",
                 message=alignment.describe(found, other, name) + ": switching there stalls or skips",
             )
+
+
+def _timelines(medias: list[_Media]) -> list[tuple[_Media, array, float]]:
+    """Each playlist's segment end times and its start, in the first one's time: from its first
+    segment, or from EXT-X-PROGRAM-DATE-TIME when every one dates its first segment."""
+    known: list[tuple[_Media, array]] = []
+    for media in medias:
+        ends = alignment.ends(media.durations) if media.durations is not None else None
+        if ends is not None:
+            known.append((media, ends))
+    dates = [m.start_date for m, _ in known]
+    out = []
+    for (media, ends), date in zip(known, dates, strict=True):
+        shift = date - dates[0] if date is not None and dates[0] is not None and None not in dates else 0.0
+        out.append((media, array("d", (end + shift for end in ends)) if shift else ends, shift))
+    return out
 
 
 def _bandwidth_problem(

@@ -18,7 +18,7 @@ import re
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import TypeVar
 
 MAX_VARIANTS = 64
@@ -174,10 +174,11 @@ class _Reader:
         if self.out.segment_count or self.out.start_date is not None:
             return
         try:
-            date = datetime.fromisoformat(line.split(":", 1)[1].strip())
-        except (IndexError, ValueError):
+            text = line.split(":", 1)[1].strip()
+            date = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
+            self.out.start_date = (date if date.tzinfo else date.replace(tzinfo=timezone.utc)).timestamp()
+        except (IndexError, ValueError, OverflowError):  # OverflowError: before year 1 in UTC
             return
-        self.out.start_date = (date if date.tzinfo else date.replace(tzinfo=UTC)).timestamp()
 
     def map(self, line: str) -> None:
         self.map_at = self.at
