@@ -5,6 +5,7 @@ attributes, and its first segment (initialization and first media segment) reach
 from __future__ import annotations
 
 import re
+from array import array
 from typing import Any
 from urllib.parse import urljoin
 
@@ -57,39 +58,50 @@ def probe_dash(ctx: ProbeContext, url: str, body: bytes) -> StreamFacts:
 
 
 def _check_alignment(ctx: ProbeContext, reps: list[dict[str, Any]]) -> None:
-    """Each AdaptationSet's Representations against its first one that describes its segments."""
-    check = "dash-segments-aligned"
-    sets: dict[tuple[int, int], list[tuple[dict[str, Any], Any]]] = {}
+    """Each AdaptationSet's Representations against its first one that describes its segments; one
+    other's times at a time beside the reference's (each up to 100,000 segments)."""
+    sets: dict[tuple[int, int], list[dict[str, Any]]] = {}
     for rep in reps:
-        try:
-            ends = segment_ends(rep["template"], rep["segment_list"], rep["period_s"], _tag)
-        except TimelineError as exc:  # players cannot place its segments either: the MPD is not valid
-            _problem(
-                ctx, {"representation": rep["id"], "timeline": str(exc)}, f"Representation {rep['id']}: {exc}"
-            )
-            continue
-        if ends is not None:
-            sets.setdefault(rep["set"], []).append((rep, ends))
-    tolerance = float(ctx.results.param(check, "tolerance_s"))
+        sets.setdefault(rep["set"], []).append(rep)
     for members in sets.values():
-        if len(members) < 2:
-            continue
-        ctx.results.ran(check, ctx.subject)
-        (first, reference) = members[0]
-        name = f"Representation {first['id'] or '?'}"
-        for rep, ends in members[1:]:
-            found = alignment.first_misalignment(reference, ends, tolerance)
-            if found is not None:
-                other = f"Representation {rep['id'] or '?'}"
-                ctx.results.problem(
-                    check,
-                    ctx.subject,
-                    actual={"adaptation_set": rep["set_id"], **alignment.actual(found, other, name)},
-                    expected=f"the same segment boundaries as {name} within {tolerance:g} s",
-                    message=f"AdaptationSet {rep['set_id'] or '?'}: "
-                    + alignment.describe(found, other, name)
-                    + ": switching there stalls or skips",
-                )
+        reference: tuple[str, array] | None = None
+        for rep in members:
+            ends = _segment_ends(ctx, rep)
+            if ends is None:
+                continue
+            name = f"Representation {rep['id'] or '?'}"
+            if reference is None:
+                reference = (name, ends)
+            else:
+                _compare(ctx, rep["set_id"], reference, (name, ends))
+
+
+def _segment_ends(ctx: ProbeContext, rep: dict[str, Any]) -> array | None:
+    try:
+        return segment_ends(rep["template"], rep["segment_list"], rep["period_s"], _tag)
+    except TimelineError as exc:  # players cannot place its segments either: the MPD is not valid
+        _problem(
+            ctx, {"representation": rep["id"], "timeline": str(exc)}, f"Representation {rep['id']}: {exc}"
+        )
+        return None
+
+
+def _compare(
+    ctx: ProbeContext, set_id: str | None, reference: tuple[str, Any], other: tuple[str, Any]
+) -> None:
+    check = "dash-segments-aligned"
+    ctx.results.ran(check, ctx.subject)
+    tolerance = float(ctx.results.param(check, "tolerance_s"))
+    found = alignment.first_misalignment(reference[1], other[1], tolerance)
+    if found is not None:
+        ctx.results.problem(
+            check,
+            ctx.subject,
+            actual={"adaptation_set": set_id, **alignment.actual(found, other[0], reference[0])},
+            expected=f"the same segment boundaries as {reference[0]} within {tolerance:g} s",
+            message=f"AdaptationSet {set_id or '?'}: {alignment.describe(found, other[0], reference[0])}: "
+            "switching there stalls or skips",
+        )
 
 
 def _check_representation(ctx: ProbeContext, where: str, rep: dict[str, Any]) -> None:
