@@ -344,3 +344,15 @@ def test_an_unusable_dash_timeline_fails_the_mpd_naming_it(s):
     assert finding.actual["representation"] == "b"
     assert "S@" in finding.actual["timeline"]
     assert findings(report, DASH_ALIGNED) == []  # one Representation left: nothing to align with
+
+
+def test_durations_beyond_the_budget_are_not_compared_and_the_probe_says_so(monkeypatch):
+    import playgate.probe.hls
+
+    monkeypatch.setattr(playgate.probe.hls, "MAX_ALIGNED_SEGMENTS", 5)  # one rung of 4 segments fits
+    with StreamServer() as server:
+        report = probe(_hand_written(server, [[2.0] * 4, [3.0] * 4, [2.5] * 4]))
+
+    assert findings(report, HLS_ALIGNED) == []  # one rung kept: nothing to compare it with
+    [incomplete] = findings(report, "probe-incomplete", "warn")
+    assert incomplete.actual["playlists_not_aligned"] == 2
