@@ -181,6 +181,7 @@ EARLIER: list[Defect] = [
 
 
 def every_defect() -> list[Defect]:
+    import defects_playlists
     import defects_probe_segments
 
-    return [*EARLIER, *defects_probe_segments.DEFECTS]
+    return [*EARLIER, *defects_probe_segments.DEFECTS, *defects_playlists.DEFECTS]

@@ -24,6 +24,8 @@ def test_the_clean_ladder_passes_every_hls_check(stream_server):
             "hls-bandwidth-matches-measured",
             "segment-starts-with-keyframe",
             "variant-matches-segments",
+            "hls-target-duration",
+            "hls-segments-aligned",
             "probe-incomplete",
         )
     }

@@ -95,7 +95,7 @@ def is_switch_point(codec: str, kind: int) -> bool:
 
 def annex_b(data: bytes) -> Iterator[bytes]:
     """NAL units of an Annex B byte stream (start codes 00 00 01), at most MAX_NALS."""
-    starts = []
+    starts: list[int] = []
     at = data.find(b"\x00\x00\x01")
     while at >= 0 and len(starts) <= MAX_NALS:
         starts.append(at + 3)
