@@ -36,10 +36,10 @@ CENTRE = (
 )
 FIELDS = "lavfi.idet.multiple.current_frame"
 # Mean square difference of each line with the next (near) and with the one after (far), the picture
-# in grey; a picture under 4 lines has no line two apart to compare, and measures nothing.
+# in grey (crop keeps its offsets inside a picture of 1 or 2 lines, which then measures nothing useful).
 LINES = (
-    "format=gray,split=3[l][n][f];[l]crop=iw:ih-2:0:0,split[l1][l2];[n]crop=iw:ih-2:0:1[n1];"
-    "[f]crop=iw:ih-2:0:2[f2];[l1][n1]psnr,metadata@near=mode=print:key=lavfi.psnr.mse.y,nullsink;"
+    "format=gray,split=3[l][n][f];[l]crop=iw:'max(ih-2,1)':0:0,split[l1][l2];[n]crop=iw:'max(ih-2,1)':0:1[n1];"
+    "[f]crop=iw:'max(ih-2,1)':0:2[f2];[l1][n1]psnr,metadata@near=mode=print:key=lavfi.psnr.mse.y,nullsink;"
     "[l2][f2]psnr,metadata@far=mode=print:key=lavfi.psnr.mse.y"
 )
 
