@@ -35,10 +35,12 @@ CENTRE = (
     ":x='if(lt(iw,32),0,trunc(iw/64)*16)':y='if(lt(ih,32),0,trunc(ih/64)*16)'"
 )
 FIELDS = "lavfi.idet.multiple.current_frame"
-# Mean square difference of each line with the next (near) and with the one after (far), the picture
-# in grey (crop keeps its offsets inside a picture of 1 or 2 lines, which then measures nothing useful).
+# Mean square difference of each line with the next (near) and with the one after (far), of the sampled
+# picture in grey (no chroma subsampling, which would round crop's offset of one line to none). The
+# explicit scale converts only the sampled pictures: format=gray alone makes ffmpeg convert every frame
+# ahead of idet. crop keeps its offsets inside a picture of 1 or 2 lines, which then measures nothing.
 LINES = (
-    "format=gray,split=3[l][n][f];[l]crop=iw:'max(ih-2,1)':0:0,split[l1][l2];[n]crop=iw:'max(ih-2,1)':0:1[n1];"
+    "scale,format=gray,split=3[l][n][f];[l]crop=iw:'max(ih-2,1)':0:0,split[l1][l2];[n]crop=iw:'max(ih-2,1)':0:1[n1];"
     "[f]crop=iw:'max(ih-2,1)':0:2[f2];[l1][n1]psnr,metadata@near=mode=print:key=lavfi.psnr.mse.y,nullsink;"
     "[l2][f2]psnr,metadata@far=mode=print:key=lavfi.psnr.mse.y"
 )
