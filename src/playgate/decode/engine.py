@@ -18,6 +18,7 @@ from playgate.decode.checks import Declared, WindowRun, window_findings
 from playgate.decode.command import ffmpeg_argv, input_options
 from playgate.decode.ffmpeg import MEMORY_LIMIT_BYTES, Ran, Tools, child_env, run, strip_queries
 from playgate.decode.parse import Decoded, parse_run
+from playgate.decode.picture import picture_findings
 from playgate.decode.spec import DecodeSpec, Renditions, Window
 from playgate.log import get_logger
 from playgate.probe.fetch import public_url
@@ -132,6 +133,7 @@ def decode_target(
             _declared(target.declared, decoded),
         )  # fmt: skip
         findings += window_findings(window_run, spec.checks, timed_out=ran.timed_out)
+        findings += picture_findings(window_run, spec.checks)
     return findings
 
 
