@@ -79,7 +79,11 @@ def _declared(rendition: Rendition) -> Declared:
     from playgate.decode.checks import Declared
 
     return Declared(
-        width=rendition.width, height=rendition.height, fps=rendition.fps, duration_s=rendition.duration_s
+        width=rendition.width,
+        height=rendition.height,
+        fps=rendition.fps,
+        duration_s=rendition.duration_s,
+        hdr_type=rendition.hdr_type,
     )
 
 
