@@ -27,7 +27,7 @@ from playgate.rules.report import Finding
 if TYPE_CHECKING:
     from playgate.decode.engine import Target
     from playgate.decode.guard import GuardProxy
-    from playgate.decode.spec import SourceCheck
+    from playgate.decode.spec import DecodeSpec, SourceCheck
 
 RULE = "video-matches-source"
 WORST_FRAMES = 3
@@ -36,6 +36,13 @@ MIN_BUDGET_S = 1.0
 _SCORE = re.compile(r"\[metadata@(?P<metric>psnr|ssim) @ 0x[0-9a-f]+\] \[info\] (?P<msg>.*)$")
 _TIME = re.compile(r"pts_time:(?P<t>\S+)")
 _VALUE = re.compile(r"^lavfi\.\S+=(?P<v>\S+)$")
+
+
+def with_source_check(spec: DecodeSpec) -> DecodeSpec:
+    """``spec`` with video-matches-source on (a source was given), its thresholds as the profile set them."""
+    checks = spec.checks
+    on = checks.video_matches_source.model_copy(update={"enabled": True})
+    return spec.model_copy(update={"checks": checks.model_copy(update={"video_matches_source": on})})
 
 
 @dataclass(frozen=True)
