@@ -3,6 +3,7 @@ for it (GetPlayInfo's HDRType, an HLS master's VIDEO-RANGE), and HDR10's metadat
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,6 +17,7 @@ from playgate.decode.checks import Declared
 from playgate.decode.engine import Target, decode_target
 from playgate.decode.run import decode_sources
 from playgate.decode.spec import DecodeSpec, Window
+from playgate.testing.sample_events import callback
 
 RULE = "video-hdr-signalling"
 KEY = "hdr-test-auth-key-5150"
@@ -104,3 +106,38 @@ def test_a_master_declaring_video_range_pq_for_an_sdr_variant_fails(tools, clips
     (finding,) = [f for f in findings if f.rule == RULE]
     assert finding.outcome == "fail" and "declared PQ: PQ expected" in finding.message
     assert KEY not in finding.message
+
+
+def test_the_gate_compares_with_getplayinfos_hdr_type(make_world, clips):
+    """An SDR rung GetPlayInfo calls HDR10 fails video-hdr-signalling; its twin called SDR does not."""
+    reference(clips)
+    world = make_world(probe="decode", probe_allow_hosts="127.0.0.1")
+    with SignedMediaServer(clips, KEY) as server:
+        play = {
+            "RequestId": "hdr",
+            "MediaBase": {"MediaId": "media-hdr", "Status": "Normal", "MediaType": "video"},
+            "PlayInfoList": [_rung(server, clips, "HD", "HDR10"), _rung(server, clips, "LD", "SDR")],
+        }
+        basic = {"MediaId": "media-hdr", "Status": "Normal", "MediaType": "video", "Title": "hdr"}
+        media = {"MediaInfo": {"MediaId": "media-hdr", "MediaBasicInfo": basic, "FileInfoList": []}}
+        world.emulator.add_media("media-hdr", media, play)
+        world.send(json.dumps(callback("TranscodeComplete", "job-hdr", "media-hdr")))
+    (alert,) = world.messages("alerts")
+    failed = [
+        (f["rule"], f["subject"].split(" http")[0])
+        for f in alert["data"]["findings"]
+        if f["outcome"] == "fail"
+    ]
+    assert failed == [(RULE, "rendition[0] HD mp4")]
+    (finding,) = [f for f in alert["data"]["findings"] if f["rule"] == RULE]
+    assert finding["actual"]["declared"] == "HDR10" and finding["actual"]["dynamic_range"] == "SDR"
+
+
+def _rung(server: SignedMediaServer, clips: Path, definition: str, hdr_type: str) -> dict:
+    size = (clips / "reference.mp4").stat().st_size
+    return {
+        "Status": "Normal", "Width": 640, "Height": 360, "Fps": "25", "Duration": "6.0", "HDRType": hdr_type,
+        "Bitrate": str(size * 8 // 6000 + (1 if definition == "HD" else 0)), "Size": size,
+        "Definition": definition, "Format": "mp4", "StreamType": "video",
+        "PlayURL": server.url("reference.mp4"), "Encrypt": 0,
+    }  # fmt: skip
