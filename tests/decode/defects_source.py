@@ -13,6 +13,7 @@ beside them, so test_decode_against_source.py runs them rather than the cross-ta
 
 from __future__ import annotations
 
+import struct
 import subprocess
 from pathlib import Path
 
@@ -44,6 +45,45 @@ def hdr10_bare(folder: Path) -> Path:
 def hdr10_in_ts(folder: Path) -> Path:
     """The good HDR10 clip in MPEG-TS, as HLS segments carry it: the metadata only in SEI."""
     return clip(folder, "hdr10-ts", encode=x265(f":hdr10=1:repeat-headers=1:{MASTERING}"), suffix=".ts")
+
+
+def hdr10_in_boxes(folder: Path) -> Path:
+    """The clip without SEI, its metadata in the mp4 sample entry's ``mdcv`` and ``clli`` boxes instead (as
+    packagers write it): ffmpeg lists them under the stream's "Side data:"."""
+    out = folder / "hdr10-boxes.mp4"
+    if not out.exists():
+        out.write_bytes(_with_hdr_boxes(hdr10_bare(folder).read_bytes()))
+    return out
+
+
+def _with_hdr_boxes(mp4: bytes) -> bytes:
+    """``mdcv`` (BT.2020 primaries, D65, 0.0001–1000 cd/m²) and ``clli`` (1000, 400) appended to the HEVC
+    sample entry, and every box around it grown to match. The moov box follows mdat (ffmpeg's default),
+    so no chunk offset moves."""
+    data = bytearray(mp4)
+    mdcv = struct.pack(
+        ">I4s8HII", 32, b"mdcv", 8500, 39850, 6550, 2300, 35400, 14600, 15635, 16450, 10_000_000, 1
+    )
+    extra = mdcv + struct.pack(">I4sHH", 12, b"clli", 1000, 400)
+    grown, start, end = [], 0, len(data)
+    for kind in (b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd", b"hev1"):
+        at = _box(data, kind, start, end)
+        grown.append(at)
+        size = struct.unpack_from(">I", data, at)[0]
+        start, end = at + (16 if kind == b"stsd" else 8), at + size  # stsd: version, flags, entry count
+    data[end:end] = extra
+    for at in grown:
+        struct.pack_into(">I", data, at, struct.unpack_from(">I", data, at)[0] + len(extra))
+    return bytes(data)
+
+
+def _box(data: bytearray, kind: bytes, start: int, end: int) -> int:
+    while start < end:
+        size, found = struct.unpack_from(">I4s", data, start)
+        if found == kind:
+            return start
+        start += size
+    raise AssertionError(f"no {kind!r} box where expected")
 
 
 def source(folder: Path) -> Path:

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from decode_media import SignedMediaServer
 from defects import ffmpeg, reference
-from defects_source import hdr10, hdr10_bare, hdr10_in_ts
+from defects_source import hdr10, hdr10_bare, hdr10_in_boxes, hdr10_in_ts
 
 from playgate.decode.checks import Declared
 from playgate.decode.engine import Target, decode_target
@@ -48,6 +48,13 @@ def test_hdr10_in_ts_has_its_metadata_found_in_the_first_key_frame_after_a_seek(
     """After a seek into a TS the first pictures come before the key frame that carries the SEI."""
     spec = DecodeSpec(windows=[Window(start=2.5, seconds=3)])
     finding = hdr(tools, hdr10_in_ts(clips), "HDR10", spec)
+    assert finding.outcome == "pass", finding.message
+    assert finding.actual["mastering_display"] and finding.actual["content_light_level"]
+
+
+def test_hdr10_with_its_metadata_only_in_mp4_boxes_passes(tools, clips):
+    """No SEI in the stream: the mdcv and clli boxes of the mp4 sample entry are found in ffmpeg's header."""
+    finding = hdr(tools, hdr10_in_boxes(clips), "HDR10")
     assert finding.outcome == "pass", finding.message
     assert finding.actual["mastering_display"] and finding.actual["content_light_level"]
 
