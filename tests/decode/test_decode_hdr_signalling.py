@@ -52,11 +52,20 @@ def test_hdr10_in_ts_has_its_metadata_found_in_the_first_key_frame_after_a_seek(
     assert finding.actual["mastering_display"] and finding.actual["content_light_level"]
 
 
-def test_hdr10_with_its_metadata_only_in_mp4_boxes_passes(tools, clips):
-    """No SEI in the stream: the mdcv and clli boxes of the mp4 sample entry are found in ffmpeg's header."""
-    finding = hdr(tools, hdr10_in_boxes(clips), "HDR10")
+def test_hdr10_with_its_metadata_in_mp4_boxes_passes_in_a_window_without_a_key_frame(tools, clips):
+    """No SEI in the stream and no key frame in the window (0.5–1.5 s; key frames every 2 s): the mdcv and
+    clli boxes of the mp4 sample entry are read from ffmpeg's description of the stream."""
+    spec = DecodeSpec(windows=[Window(start=0.5, seconds=1)])
+    finding = hdr(tools, hdr10_in_boxes(clips), "HDR10", spec)
     assert finding.outcome == "pass", finding.message
     assert finding.actual["mastering_display"] and finding.actual["content_light_level"]
+
+
+def test_sei_metadata_in_a_window_without_a_key_frame_is_not_judged_and_says_so(tools, clips):
+    spec = DecodeSpec(windows=[Window(start=0.5, seconds=1)])
+    finding = hdr(tools, hdr10_bare(clips), "HDR10", spec)
+    assert finding.outcome == "pass"
+    assert "no key frame in the window: the stream's SEI metadata was not looked at" in finding.message
 
 
 def test_hdr10_without_its_metadata_fails_naming_both(tools, clips):
