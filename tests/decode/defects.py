@@ -100,5 +100,6 @@ class Defect:
 def every_defect() -> list[Defect]:
     import defects_picture
     import defects_sound
+    import defects_source
 
-    return [*defects_picture.DEFECTS, *defects_sound.DEFECTS]
+    return [*defects_picture.DEFECTS, *defects_sound.DEFECTS, *defects_source.DEFECTS]

@@ -42,10 +42,15 @@ class Target:
     label: str = ""  # 'rendition[2] 720p hls'
     declared: Declared = field(default_factory=Declared)
     refusal: str = ""  # why it is not opened at all (e.g. a file: variant in a fetched master)
+    compare_with: str = ""  # its source (a URL or a local path), for video-matches-source
 
     @property
     def remote(self) -> bool:
         return urlsplit(self.source).scheme.lower() in ("http", "https")
+
+    @property
+    def needs_guard(self) -> bool:
+        return self.remote or urlsplit(self.compare_with).scheme.lower() in ("http", "https")
 
     @property
     def subject(self) -> str:
@@ -80,7 +85,7 @@ def decode_target(
     """
     if target.refusal:
         return [_unreadable(target, [target.refusal], spec)]
-    if target.remote and guard is None:
+    if target.needs_guard and guard is None:
         from playgate.decode.guard import GuardProxy
         from playgate.probe.fetch import Fetcher
 
@@ -134,6 +139,11 @@ def decode_target(
         )  # fmt: skip
         findings += window_findings(window_run, spec.checks, timed_out=ran.timed_out)
         findings += picture_findings(window_run, spec.checks)
+        if spec.checks.video_matches_source.enabled and decoded.has_video:
+            from playgate.decode.compare import against_source
+
+            compare = spec.checks.video_matches_source
+            findings.append(against_source(target, window_run, compare, tools, guard=guard, left=budget()))
     return findings
 
 

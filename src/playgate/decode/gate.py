@@ -67,19 +67,32 @@ def decode_snapshot(
         Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher,
         GuardProxy(fetcher) as proxy,
     ):
+        source = _source_url(snapshot) if spec.checks.video_matches_source.enabled else ""
         for i, rendition in chosen:
-            target = Target(rendition.play_url or "", subject(i, rendition), _declared(rendition))
+            url, name = rendition.play_url or "", subject(i, rendition)
+            target = Target(url, name, _declared(rendition), compare_with=source)
             findings += decode_target(
                 target, spec, tools, timeout_s=settings.decode_timeout_s, deadline=deadline, guard=proxy
             )
     return findings
 
 
+def _source_url(snapshot: MediaSnapshot) -> str:
+    """The media's source file (GetMediaInfo's FileInfoList entry of type source_file): its http(s) URL.
+    Anything else is not opened: ffmpeg would read a bare path as a local file."""
+    marked = [f.file_url or "" for f in snapshot.files if f.file_type == "source_file"]
+    return next((url for url in marked if url.lower().startswith(("http://", "https://"))), "")
+
+
 def _declared(rendition: Rendition) -> Declared:
     from playgate.decode.checks import Declared
 
     return Declared(
-        width=rendition.width, height=rendition.height, fps=rendition.fps, duration_s=rendition.duration_s
+        width=rendition.width,
+        height=rendition.height,
+        fps=rendition.fps,
+        duration_s=rendition.duration_s,
+        hdr_type=rendition.hdr_type,
     )
 
 

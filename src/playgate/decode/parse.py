@@ -14,6 +14,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from playgate.decode.colour import Colour, read_colour
+
 _LINE = re.compile(r"^(?P<ctx>(?:\[[^\]]*? @ 0x[0-9a-f]+\] )*)\[(?P<level>[a-z]+)\] (?P<msg>.*)$")
 _CTX = re.compile(r"\[([^\]]*?) @ 0x[0-9a-f]+\]")
 _BLACK = re.compile(r"black_start:\s*(?P<start>[-\d.]+)\s+black_end:\s*(?P<end>[-\d.]+)")
@@ -83,6 +85,7 @@ class Decoded:
     has_video: bool = False  # a video stream (not cover art) was decoded
     audio_tracks: int = 0  # audio tracks decoded
     source: Source = field(default_factory=Source)
+    colour: Colour = field(default_factory=Colour)  # the video's colour description, HDR metadata
 
     @property
     def fps(self) -> float | None:
@@ -282,4 +285,5 @@ def parse_run(stdout: str, stderr: str) -> Decoded:
     reader.read(stderr)
     parse_progress(stdout, decoded)
     reader.close()
+    decoded.colour = read_colour(stderr)
     return decoded

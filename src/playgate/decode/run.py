@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from playgate.decode.checks import intervals
@@ -21,9 +22,11 @@ def decode_sources(
     deadline: float | None,
     windows: Sequence[Window] | None = None,
     frames: dict[tuple[str, float], str] | None = None,
+    compare_with: str = "",
 ) -> list[Finding]:
     """Every target's findings; with ``frames``, it is filled with a frame at the start of each interval
-    found, keyed by (subject, start in seconds), for the HTML report."""
+    found, keyed by (subject, start in seconds), for the HTML report. ``compare_with``: the source file
+    every target is compared with (video-matches-source)."""
     from playgate.decode.frames import grab_frames
     from playgate.decode.guard import GuardProxy
     from playgate.decode.ladder import targets_for
@@ -36,7 +39,8 @@ def decode_sources(
         GuardProxy(fetcher) as proxy,
     ):
         for source in sources:
-            for target in targets_for(source, spec.renditions, fetcher):
+            for found_target in targets_for(source, spec.renditions, fetcher):
+                target = replace(found_target, compare_with=compare_with)
                 found = decode_target(
                     target, spec, tools, timeout_s=settings.decode_timeout_s, deadline=deadline,
                     windows=windows, guard=proxy,

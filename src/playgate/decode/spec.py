@@ -143,6 +143,28 @@ class BlurCheck(_PictureScore):
     )
 
 
+class HdrCheck(_Check):
+    """On by default: it reads ffmpeg's description of the stream and one key frame's side data in the
+    same pass (no measurable CPU), and an SDR stream ICE calls SDR (or nothing) raises nothing."""
+
+    mastering_display: bool = Field(
+        True, description="A PQ (HDR10) stream must carry mastering-display metadata (SMPTE ST 2086)."
+    )
+    content_light_level: bool = Field(
+        True, description="A PQ (HDR10) stream must carry content light level metadata (MaxCLL, MaxFALL)."
+    )
+
+
+class SourceCheck(_Check):
+    """Off by default: it decodes the source's window as well (often a mezzanine several times the
+    rendition's size and bit rate), a second ffmpeg run that costs more than every other check together,
+    and not every media keeps its source. ``playgate probe --source FILE`` turns it on."""
+
+    enabled: bool = False
+    min_psnr_db: float = Field(33.0, gt=0, description="Lowest average PSNR (dB) against the source.")
+    min_ssim: float = Field(0.93, ge=0, le=1, description="Lowest average SSIM against the source.")
+
+
 class DecodeChecks(_Strict):
     video_black: BlackCheck = Field(default_factory=BlackCheck, alias="video-black")
     video_frozen: FrozenCheck = Field(default_factory=FrozenCheck, alias="video-frozen")
@@ -153,6 +175,8 @@ class DecodeChecks(_Strict):
     video_letterbox: LetterboxCheck = Field(default_factory=LetterboxCheck, alias="video-letterbox")
     video_blockiness: BlockinessCheck = Field(default_factory=BlockinessCheck, alias="video-blockiness")
     video_blur: BlurCheck = Field(default_factory=BlurCheck, alias="video-blur")
+    video_hdr_signalling: HdrCheck = Field(default_factory=HdrCheck, alias="video-hdr-signalling")
+    video_matches_source: SourceCheck = Field(default_factory=SourceCheck, alias="video-matches-source")
 
 
 Renditions = Literal["lowest-and-highest", "lowest", "highest", "all"]
