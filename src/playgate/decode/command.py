@@ -88,9 +88,36 @@ def _audio_chain(track: int, checks: DecodeChecks) -> str:
         s = checks.audio_silence
         parts.append(f"silencedetect=n={s.noise_db:g}dB:d={s.min_duration_s:g}")
         parts.append(f"ametadata@a{track}=mode=print")
-    if checks.audio_loudness.enabled:
-        parts.append(f"ebur128@a{track}=framelog=verbose")
-    return ",".join(parts) or "anull"
+    if ebur128 := _ebur128(checks):
+        parts.append(f"ebur128@a{track}={ebur128}")
+    chain = ",".join(parts) or "anull"
+    return f"{chain},{_levels(track)}" if _levels_needed(checks) else chain
+
+
+def _ebur128(checks: DecodeChecks) -> str:
+    """ebur128's options, '' when no check reads it. Its per-100 ms lines (framelog at info level) are
+    wanted only for the true-peak check's intervals; true peak costs a 4x oversampling."""
+    loudness, peak = checks.audio_loudness, checks.audio_true_peak
+    if not (loudness.enabled or peak.enabled):
+        return ""
+    options = "framelog=info" if peak.enabled else "framelog=verbose"
+    if peak.enabled or (loudness.enabled and loudness.max_true_peak_dbtp is not None):
+        options += ":peak=true"
+    return options
+
+
+def _levels_needed(checks: DecodeChecks) -> bool:
+    c = checks
+    return any(x.enabled for x in (c.audio_clipping, c.audio_channel_mute, c.audio_phase, c.audio_sync))
+
+
+def _levels(track: int) -> str:
+    """A branch of the track's chain (the chain's own output is left as it is): the first two channels,
+    their mid and side, cut into 100 ms pieces whose peak and RMS levels astats prints (sound.py reads
+    them). A mono track's second channel is silent there; sound.py knows the track is mono."""
+    pair = "pan=4c|c0=c0|c1=c1|c2=0.5*c0+0.5*c1|c3=0.5*c0-0.5*c1"
+    stats = "astats=metadata=1:reset=1:measure_perchannel=Peak_level+RMS_level:measure_overall=none"
+    return f"asplit[o][s];[s]{pair},asetnsamples=n=4800:p=0,{stats},ametadata@s{track}=mode=print,anullsink"
 
 
 def ffmpeg_argv(

@@ -14,6 +14,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from playgate.decode.sound import TrackSound, read_ebur128, read_levels, read_summary
+
 _LINE = re.compile(r"^(?P<ctx>(?:\[[^\]]*? @ 0x[0-9a-f]+\] )*)\[(?P<level>[a-z]+)\] (?P<msg>.*)$")
 _CTX = re.compile(r"\[([^\]]*?) @ 0x[0-9a-f]+\]")
 _BLACK = re.compile(r"black_start:\s*(?P<start>[-\d.]+)\s+black_end:\s*(?P<end>[-\d.]+)")
@@ -72,6 +74,7 @@ class Decoded:
     frozen: list[Interval] = field(default_factory=list)
     silence: dict[int, list[Interval]] = field(default_factory=dict)
     loudness: dict[int, float] = field(default_factory=dict)  # audio track → integrated LUFS
+    sound: dict[int, TrackSound] = field(default_factory=dict)  # levels, peaks (sound.py)
     errors: list[str] = field(default_factory=list)  # the first few damage lines (queries stripped)
     error_count: int = 0
     opened: bool = False  # ffmpeg described the input (it could be opened and read)
@@ -143,6 +146,8 @@ class _Reader:
         m = _LOUDNESS.match(raw)
         if m and self.summary_of is not None and (lufs := _number(m["lufs"])) is not None:
             self.d.loudness[self.summary_of] = lufs
+        elif self.summary_of is not None:
+            read_summary(self._sound(self.summary_of), raw)
 
     def _line(self, ctx: str, level: str, msg: str) -> None:
         if not ctx:
@@ -156,9 +161,16 @@ class _Reader:
             self._silence(track, msg)
         elif filt == "ebur128" and msg.startswith("Summary") and self.started:
             self.summary_of = _track(instance)
+        elif filt == "ebur128" and msg.startswith("t:") and (track := _track(instance)) is not None:
+            read_ebur128(self._sound(track), msg)
+        elif filt == "ametadata" and (track := _track(instance, "s")) is not None:
+            read_levels(self._sound(track), msg)
         damaged = level == "warning" and _DAMAGE.search(msg)
         if level in ("fatal", "error", "panic") or damaged or "concealing" in msg:
             self._error(ctx, msg)
+
+    def _sound(self, track: int) -> TrackSound:
+        return self.d.sound.setdefault(track, TrackSound())
 
     def _header(self, msg: str) -> None:
         """ffmpeg's description of the input, then of the outputs (indented lines under a heading)."""
@@ -252,9 +264,9 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _track(instance: str) -> int | None:
-    """The audio track a named filter instance ('a1') is about."""
-    return int(instance[1:]) if instance[:1] == "a" and instance[1:].isdigit() else None
+def _track(instance: str, kind: str = "a") -> int | None:
+    """The audio track a named filter instance ('a1', or 's1' for the levels branch) is about."""
+    return int(instance[1:]) if instance[:1] == kind and instance[1:].isdigit() else None
 
 
 def parse_run(stdout: str, stderr: str) -> Decoded:

@@ -1,0 +1,98 @@
+"""What ffmpeg printed about one audio track's sound, beyond silence: levels and peaks in time.
+
+Two sources (command.py): the levels branch's astats, one block of ``ametadata@sN`` lines per 100 ms
+piece (its time, then peak and RMS level of channel 1 and 2, of their mid and of their side), and
+ebur128: its summary (loudness range, true peak) and, when the true-peak check is on, a line per
+100 ms with each channel's true peak in that piece (``FTPK``). Times are the window's; ebur128 counts
+its own from the first sample, so its pieces are placed after the track's first piece.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+_PIECE = re.compile(r"pts_time:(?P<t>[-\d.e]+)")
+_STAT = re.compile(r"lavfi\.astats\.(?P<ch>[1-4])\.(?P<key>Peak_level|RMS_level)=(?P<v>\S+)")
+_FTPK = re.compile(r"^t:\s*(?P<t>[\d.e-]+)\s.*FTPK:(?P<peaks>[-\d.inf ]+) dBFS")
+_SUMMARY = re.compile(r"^\s*(?P<key>LRA|Peak):\s+(?P<v>[-\d.inf]+)")
+PIECE_S = 0.1  # 4800 samples at 48 kHz; at other rates a piece's length comes from the times
+
+
+@dataclass
+class Piece:
+    """100 ms of a track: peak and RMS (dBFS) of channel 1, channel 2, their mid and their side."""
+
+    start_s: float
+    peak: list[float] = field(default_factory=lambda: [-math.inf] * 4)
+    rms: list[float] = field(default_factory=lambda: [-math.inf] * 4)
+
+
+@dataclass
+class TrackSound:
+    pieces: list[Piece] = field(default_factory=list)
+    true_peaks: list[tuple[float, float]] = field(default_factory=list)  # (end of a 100 ms piece, dBTP)
+    loudness_range: float | None = None  # LU
+    true_peak: float | None = None  # dBTP, the summary's
+    summary_part: str = ""  # which part of ebur128's summary is being read
+
+    @property
+    def piece_s(self) -> float:
+        """How long a piece is (the first two pieces' distance)."""
+        if len(self.pieces) > 1 and (step := self.pieces[1].start_s - self.pieces[0].start_s) > 0:
+            return step
+        return PIECE_S
+
+    @property
+    def start_s(self) -> float | None:
+        return self.pieces[0].start_s if self.pieces else None
+
+    @property
+    def end_s(self) -> float | None:
+        """Where the track ends, to within a piece (the last piece counted whole)."""
+        return self.pieces[-1].start_s + self.piece_s if self.pieces else None
+
+
+def level(text: str) -> float | None:
+    """A level in dB as ffmpeg prints it ('-inf' for digital silence); None for anything else."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return None if math.isnan(value) or value == math.inf else value
+
+
+def read_levels(sound: TrackSound, msg: str) -> None:
+    """One ``ametadata@sN`` line: a piece's time, or one of its levels."""
+    if m := _PIECE.search(msg):
+        if (t := level(m["t"])) is not None and math.isfinite(t):
+            sound.pieces.append(Piece(t))
+    elif (m := _STAT.search(msg)) and sound.pieces and (value := level(m["v"])) is not None:
+        levels = sound.pieces[-1].peak if m["key"] == "Peak_level" else sound.pieces[-1].rms
+        levels[int(m["ch"]) - 1] = value
+
+
+def read_ebur128(sound: TrackSound, msg: str) -> None:
+    """One of ebur128's per-100 ms lines: the highest true peak of the piece it ends."""
+    m = _FTPK.match(msg)
+    if m is None or (t := level(m["t"])) is None:
+        return
+    peaks = [p for p in (level(x) for x in m["peaks"].split()) if p is not None]
+    if peaks:
+        sound.true_peaks.append((t, max(peaks)))
+
+
+def read_summary(sound: TrackSound, raw: str) -> None:
+    """A line of ebur128's summary after its integrated loudness: range, then sample and true peak."""
+    text = raw.strip()
+    if text.endswith(":"):
+        sound.summary_part = text
+        return
+    m = _SUMMARY.match(raw)
+    if m is None or (value := level(m["v"])) is None:
+        return
+    if m["key"] == "LRA":
+        sound.loudness_range = value
+    elif sound.summary_part == "True peak:":
+        sound.true_peak = value
