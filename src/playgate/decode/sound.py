@@ -76,7 +76,7 @@ def read_levels(sound: TrackSound, msg: str) -> None:
 def read_ebur128(sound: TrackSound, msg: str) -> None:
     """One of ebur128's per-100 ms lines: the highest true peak of the piece it ends."""
     m = _FTPK.match(msg)
-    if m is None or (t := level(m["t"])) is None:
+    if m is None or (t := level(m["t"])) is None or not math.isfinite(t):
         return
     peaks = [p for p in (level(x) for x in m["peaks"].split()) if p is not None]
     if peaks:

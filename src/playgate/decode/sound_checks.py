@@ -54,9 +54,9 @@ def _loudness(lufs: float | None, sound: TrackSound, subject: str, checks: Decod
     else:
         measured = f"{lufs:g} LUFS integrated, range {_g(sound.loudness_range)} LU"
         measured += f", true peak {peak:g} dBTP" if peak is not None and ceiling is not None else ""
-    actual = {"integrated_lufs": lufs, "range_lu": sound.loudness_range}
+    actual = {"integrated_lufs": lufs, "range_lu": _finite(sound.loudness_range)}
     if ceiling is not None:
-        actual["true_peak_dbtp"] = peak
+        actual["true_peak_dbtp"] = _finite(peak)  # -inf (digital silence) is no peak at all
     message = f"audio-loudness: {subject}: {measured}; expected {expected}"
     return _finding(
         "audio-loudness", spec.severity, ok, subject, actual=actual, expected=expected, message=message
@@ -205,6 +205,10 @@ def _correlation(pieces: list[Piece]) -> float | None:
 
 def _between(a: float, b: float) -> Interval:
     return Interval(min(a, b), max(a, b))
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _g(value: float | None) -> str:
