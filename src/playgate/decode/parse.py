@@ -165,6 +165,8 @@ class _Reader:
             read_ebur128(self._sound(track), msg)
         elif filt == "ametadata" and (track := _track(instance, "s")) is not None:
             read_levels(self._sound(track), msg)
+        elif filt == "ametadata" and (track := _track(instance, "m")) is not None:
+            read_levels(self._sound(track), msg, mid_side=True)
         damaged = level == "warning" and _DAMAGE.search(msg)
         if level in ("fatal", "error", "panic") or damaged or "concealing" in msg:
             self._error(ctx, msg)
@@ -265,7 +267,7 @@ def _number(text: str) -> float | None:
 
 
 def _track(instance: str, kind: str = "a") -> int | None:
-    """The audio track a named filter instance ('a1', or 's1' for the levels branch) is about."""
+    """The audio track a named filter instance ('a1'; 's1' and 'm1' in the levels branch) is about."""
     return int(instance[1:]) if instance[:1] == kind and instance[1:].isdigit() else None
 
 

@@ -1,10 +1,11 @@
 """What ffmpeg printed about one audio track's sound, beyond silence: levels and peaks in time.
 
-Two sources (command.py): the levels branch's astats, one block of ``ametadata@sN`` lines per 100 ms
-piece (its time, then peak and RMS level of channel 1 and 2, of their mid and of their side), and
-ebur128: its summary (loudness range, true peak) and, when the true-peak check is on, a line per
-100 ms with each channel's true peak in that piece (``FTPK``). Times are the window's; ebur128 counts
-its own from the first sample, so its pieces are placed after the track's first piece.
+Two sources (command.py). The levels branch's astats: one block of ``ametadata@sN`` lines per 100 ms
+piece (its time, then the peak level of channel 1 and 2) and, for every other piece, a block of
+``ametadata@mN`` lines (its time, then the RMS level of the pair's mid and side). And ebur128: its
+summary (loudness range, true peak) and, when the true-peak check is on, a line per 100 ms with each
+channel's true peak in that piece (``FTPK``). Times are the window's; ebur128 counts its own from the
+first sample, so its pieces are placed after the track's first piece.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 _PIECE = re.compile(r"pts_time:(?P<t>[-\d.e]+)")
-_STAT = re.compile(r"lavfi\.astats\.(?P<ch>[1-4])\.(?P<key>Peak_level|RMS_level)=(?P<v>\S+)")
+_STAT = re.compile(r"lavfi\.astats\.(?P<ch>[12])\.(?P<key>Peak_level|RMS_level)=(?P<v>\S+)")
 _FTPK = re.compile(r"^t:\s*(?P<t>[\d.e-]+)\s.*FTPK:(?P<peaks>[-\d.inf ]+) dBFS")
 _SUMMARY = re.compile(r"^\s*(?P<key>LRA|Peak):\s+(?P<v>[-\d.inf]+)")
 PIECE_S = 0.1  # 4800 samples at 48 kHz; at other rates a piece's length comes from the times
@@ -22,16 +23,17 @@ PIECE_S = 0.1  # 4800 samples at 48 kHz; at other rates a piece's length comes f
 
 @dataclass
 class Piece:
-    """100 ms of a track: peak and RMS (dBFS) of channel 1, channel 2, their mid and their side."""
+    """100 ms of a track: the peak level (dBFS) of channel 1 and 2, or the RMS level of their mid and
+    side."""
 
     start_s: float
-    peak: list[float] = field(default_factory=lambda: [-math.inf] * 4)
-    rms: list[float] = field(default_factory=lambda: [-math.inf] * 4)
+    levels: list[float] = field(default_factory=lambda: [-math.inf] * 2)
 
 
 @dataclass
 class TrackSound:
-    pieces: list[Piece] = field(default_factory=list)
+    pieces: list[Piece] = field(default_factory=list)  # peaks, every piece
+    mid_side: list[Piece] = field(default_factory=list)  # RMS of the mid and the side, every other piece
     true_peaks: list[tuple[float, float]] = field(default_factory=list)  # (end of a 100 ms piece, dBTP)
     loudness_range: float | None = None  # LU
     true_peak: float | None = None  # dBTP, the summary's
@@ -63,14 +65,14 @@ def level(text: str) -> float | None:
     return None if math.isnan(value) or value == math.inf else value
 
 
-def read_levels(sound: TrackSound, msg: str) -> None:
-    """One ``ametadata@sN`` line: a piece's time, or one of its levels."""
+def read_levels(sound: TrackSound, msg: str, mid_side: bool = False) -> None:
+    """One ``ametadata@sN`` (or ``@mN``) line: a piece's time, or one of its levels."""
+    pieces, key = (sound.mid_side, "RMS_level") if mid_side else (sound.pieces, "Peak_level")
     if m := _PIECE.search(msg):
         if (t := level(m["t"])) is not None and math.isfinite(t):
-            sound.pieces.append(Piece(t))
-    elif (m := _STAT.search(msg)) and sound.pieces and (value := level(m["v"])) is not None:
-        levels = sound.pieces[-1].peak if m["key"] == "Peak_level" else sound.pieces[-1].rms
-        levels[int(m["ch"]) - 1] = value
+            pieces.append(Piece(t))
+    elif (m := _STAT.search(msg)) and m["key"] == key and pieces and (value := level(m["v"])) is not None:
+        pieces[-1].levels[int(m["ch"]) - 1] = value
 
 
 def read_ebur128(sound: TrackSound, msg: str) -> None:

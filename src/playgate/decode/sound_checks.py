@@ -80,7 +80,7 @@ def _true_peak(run: WindowRun, sound: TrackSound, subject: str, checks: DecodeCh
 def _clipping(run: WindowRun, sound: TrackSound, subject: str, checks: DecodeChecks) -> Finding:
     spec = checks.audio_clipping
     step = sound.piece_s
-    hot = [(p.start_s, p.start_s + step, max(p.peak[:2])) for p in sound.pieces]
+    hot = [(p.start_s, p.start_s + step, max(p.levels)) for p in sound.pieces]
     found = _spans(run, [h for h in hot if h[2] >= spec.level_dbfs], "peak_dbfs", max)
     expected = f"no sample at or above {spec.level_dbfs:g} dBFS (full scale)"
     what = "samples at full scale" if found else "no sample at full scale"
@@ -94,8 +94,8 @@ def _mute(run: WindowRun, sound: TrackSound, subject: str, checks: DecodeChecks,
         return _result("audio-channel-mute", spec.severity, True, subject, [], expected, "a mono track")
     found: list[dict[str, Any]] = []
     for channel in (0, 1):
-        for run_of in _runs(sound.pieces, lambda p, c=channel: p.rms[c] <= spec.mute_db):
-            other = _mean_db([p.rms[1 - channel] for p in run_of])
+        for run_of in _runs(sound.pieces, lambda p, c=channel: p.levels[c] <= spec.mute_db):
+            other = _mean_db([p.levels[1 - channel] for p in run_of])
             span = Interval(run_of[0].start_s, run_of[-1].start_s + sound.piece_s)
             if other >= spec.programme_db and _long([span], spec.min_duration_s - sound.piece_s):
                 found += [{**i, "channel": channel + 1} for i in _shifted(run, [span], 0)]
@@ -111,16 +111,17 @@ def _phase(run: WindowRun, sound: TrackSound, subject: str, checks: DecodeChecks
     expected = f"correlation of channels 1 and 2 ≥ {spec.min_correlation:g} over {spec.min_duration_s:g} s"
     if mono:
         return _result("audio-phase-inverted", spec.severity, True, subject, [], expected, "a mono track")
-    pieces, step = sound.pieces, sound.piece_s
-    size = max(1, min(len(pieces), round(spec.min_duration_s / step)))
+    pieces = sound.mid_side  # every other piece
+    step = pieces[1].start_s - pieces[0].start_s if len(pieces) > 1 else sound.piece_s
+    size = max(1, min(len(pieces), round(spec.min_duration_s / step))) if step > 0 else len(pieces)
     low = []
     for i in range(len(pieces) - size + 1):
         span = pieces[i : i + size]
         corr = _correlation(span)
-        if corr is not None and corr < spec.min_correlation and _mean_db(_pair(span)) >= spec.programme_db:
-            low.append((span[0].start_s, span[-1].start_s + step, round(corr, 2)))
+        if corr is not None and corr < spec.min_correlation and _pair_db(span) >= spec.programme_db:
+            low.append((span[0].start_s, span[-1].start_s + sound.piece_s, round(corr, 2)))
     found = _spans(run, low, "correlation", min)
-    whole = _correlation(pieces)
+    whole = _correlation(pieces) if pieces else None
     what = f"correlation {_g(whole and round(whole, 2))} over the window"
     return _result("audio-phase-inverted", spec.severity, not found, subject, found, expected, what)
 
@@ -192,14 +193,16 @@ def _mean_db(levels: list[float]) -> float:
     return 10 * math.log10(mean) if mean > 0 else -math.inf
 
 
-def _pair(pieces: list[Piece]) -> list[float]:
-    return [x for p in pieces for x in p.rms[:2]]
+def _pair_db(pieces: list[Piece]) -> float:
+    """The pair's mean level per channel from its mid and side: L² + R² = 2 (M² + S²)."""
+    energy = sum(_energy(p.levels[0]) + _energy(p.levels[1]) for p in pieces) / len(pieces)
+    return 10 * math.log10(energy) if energy > 0 else -math.inf
 
 
 def _correlation(pieces: list[Piece]) -> float | None:
     """The pair's correlation from its mid and side energy: 1 the same, 0 unrelated, -1 inverted."""
-    mid = sum(_energy(p.rms[2]) for p in pieces)
-    side = sum(_energy(p.rms[3]) for p in pieces)
+    mid = sum(_energy(p.levels[0]) for p in pieces)
+    side = sum(_energy(p.levels[1]) for p in pieces)
     return (mid - side) / (mid + side) if mid + side > 0 else None
 
 

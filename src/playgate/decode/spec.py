@@ -137,9 +137,9 @@ class ClippingCheck(_Check):
 
 class ChannelMuteCheck(_Check):
     min_duration_s: float = Field(2.0, gt=0, description="Shortest mute stretch reported.")
-    mute_db: float = Field(-60.0, le=0, description="RMS level (100 ms) below which a channel is mute.")
+    mute_db: float = Field(-60.0, le=0, description="Peak level (per 100 ms) below which a channel is mute.")
     programme_db: float = Field(
-        -45.0, le=0, description="RMS level the other channel keeps over the stretch: it carries programme."
+        -45.0, le=0, description="Peak level the other channel keeps over the stretch: it carries programme."
     )
 
 
@@ -151,7 +151,7 @@ class PhaseCheck(_Check):
         -0.2, ge=-1, le=1, description="Lowest correlation of the pair allowed over min_duration_s."
     )
     min_duration_s: float = Field(2.0, gt=0, description="Span over which the correlation is measured.")
-    programme_db: float = Field(-45.0, le=0, description="Level below which the pair is not judged.")
+    programme_db: float = Field(-45.0, le=0, description="RMS level below which the pair is not judged.")
 
 
 class SyncCheck(_Check):
