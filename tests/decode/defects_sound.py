@@ -39,7 +39,7 @@ DEFECTS: list[Defect] = [
     ),
     Defect(
         "phase-inverted",
-        "the right channel inverted (pan=stereo|c0=c0|c1=-1*c1): the pair partly cancels in mono",
+        "the right channel inverted (pan, c1=-1*c1): the pair partly cancels in mono",
         frozenset({"audio-phase-inverted"}),
         lambda folder: clip(folder, "phase-inverted", audio="pan=stereo|c0=c0|c1=-1*c1"),
     ),

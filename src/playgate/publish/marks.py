@@ -1,7 +1,9 @@
 """A verdict's time-coded findings → ICE media marks, so an editor jumps to each one in the ICE console.
 
-- ``video-black``, ``video-frozen``, ``audio-silence``: one mark per interval (``actual`` is a list of
-  ``{start_s, end_s, duration_s}`` in media time);
+- ``video-black``, ``video-frozen``, ``audio-silence`` and the sound checks with a place in time
+  (``audio-clipping``, ``audio-true-peak``, ``audio-channel-mute``, ``audio-phase-inverted``,
+  ``audio-sync``): one mark per interval (``actual`` is a list of ``{start_s, end_s, duration_s}`` in
+  media time);
 - ``audio-loudness``, ``decode-clean``, ``decode-incomplete``: one mark over the decoded window the finding
   names (their ``actual`` is a number or a summary: the window is where to look).
 
