@@ -136,6 +136,9 @@ class ClippingCheck(_Check):
 
 
 class ChannelMuteCheck(_Check):
+    """On, as an error: a channel with nothing while the other plays is a fault, never a mix choice,
+    and it costs nothing beyond the levels branch's peaks."""
+
     min_duration_s: float = Field(2.0, gt=0, description="Shortest mute stretch reported.")
     mute_db: float = Field(-60.0, le=0, description="Peak level (per 100 ms) below which a channel is mute.")
     programme_db: float = Field(
@@ -155,6 +158,10 @@ class PhaseCheck(_Check):
 
 
 class SyncCheck(_Check):
+    """On, as an error: half a second of a picture without its sound at the start (or a second at the
+    end) is what viewers notice, and the times come free with the levels branch. A window judges only
+    what it holds: the start in a window from 0 s, the end in a window that reaches the media's end."""
+
     max_start_offset_s: float = Field(
         0.5, ge=0, description="Audio starting this much after (or before) the video's first frame."
     )
