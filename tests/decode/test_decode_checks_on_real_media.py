@@ -25,8 +25,9 @@ def by_rule(findings: list[Finding], rule: str) -> list[Finding]:
 def test_the_clean_reference_passes_every_check(tools, media):
     findings = decode(tools, media["clean"])
     assert sorted({f.rule for f in findings}) == [
-        "audio-loudness", "audio-silence", "decode-clean", "video-black", "video-frozen",
-        "video-hdr-signalling", "video-interlaced",
+        "audio-channel-mute", "audio-clipping", "audio-loudness", "audio-phase-inverted", "audio-silence",
+        "audio-sync", "decode-clean", "video-black", "video-frozen", "video-hdr-signalling",
+        "video-interlaced",
     ]  # fmt: skip
     assert [f for f in findings if f.outcome != "pass"] == []
     clean = by_rule(findings, "decode-clean")[0]
@@ -56,7 +57,10 @@ def test_black_edges_are_to_within_one_sample_by_default_and_to_the_frame_on_req
 
 def test_cover_art_is_not_video_the_sound_is_checked(tools, media):
     findings = decode(tools, media["cover_art"])
-    assert sorted({f.rule for f in findings}) == ["audio-loudness", "audio-silence", "decode-clean"]
+    assert sorted({f.rule for f in findings}) == [
+        "audio-channel-mute", "audio-clipping", "audio-loudness", "audio-phase-inverted", "audio-silence",
+        "decode-clean",
+    ]  # fmt: skip
     (clean,) = by_rule(findings, "decode-clean")
     assert clean.outcome == "pass" and clean.actual["channels"] == [2] and clean.actual["width"] is None
 
@@ -121,13 +125,13 @@ def test_decoded_size_rate_and_channels_must_agree_with_what_was_declared(tools,
 def test_loudness_is_recorded_and_judged_only_against_a_target(tools, media):
     (quiet,) = by_rule(decode(tools, media["quiet"]), "audio-loudness")
     assert quiet.outcome == "pass" and quiet.severity == "info"
-    assert quiet.actual < -35
+    assert quiet.actual["integrated_lufs"] < -35
     demand = {"audio-loudness": {"target_lufs": -23, "severity": "error"}}
     spec = DecodeSpec.model_validate({"checks": demand})
     (quiet,) = by_rule(decode(tools, media["quiet"], spec), "audio-loudness")
     assert quiet.outcome == "fail" and "-23 LUFS ± 2 LU" in quiet.expected
     (loud_enough,) = by_rule(decode(tools, media["clean"], spec), "audio-loudness")
-    assert loud_enough.outcome == "pass" and -25 <= loud_enough.actual <= -21
+    assert loud_enough.outcome == "pass" and -25 <= loud_enough.actual["integrated_lufs"] <= -21
 
 
 def test_an_unreadable_file_is_a_finding_not_an_exception(tools, tmp_path):

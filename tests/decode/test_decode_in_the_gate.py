@@ -145,4 +145,4 @@ def test_a_profile_that_demands_loudness_alerts_on_a_quiet_rendition(
     (alert,) = world.messages("alerts")
     failed = [f for f in alert["data"]["findings"] if f["outcome"] == "fail"]
     assert [f["rule"] for f in failed] == ["audio-loudness"]
-    assert failed[0]["actual"] < -35 and failed[0]["expected"] == "-23 LUFS ± 2 LU"
+    assert failed[0]["actual"]["integrated_lufs"] < -35 and failed[0]["expected"] == "-23 LUFS ± 2 LU"

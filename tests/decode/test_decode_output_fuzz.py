@@ -3,18 +3,23 @@ parser of its output never raises and never reports an impossible number, whatev
 
 from __future__ import annotations
 
+import json
 import math
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from playgate.decode.checks import Declared, WindowRun, window_findings
 from playgate.decode.parse import parse_run
+from playgate.decode.spec import DecodeChecks
 
 CONTEXTS = ["", "[blackdetect @ 0x1] ", "[freezedetect @ 0x2] ", "[ametadata@a0 @ 0x3] ",
             "[ebur128@a1 @ 0x4] ", "[hls @ 0x5] ", "[h264 @ 0x6] ", "[metadata@fields @ 0x7] ",
-            "[cropdetect@bars @ 0x8] "]  # fmt: skip
+            "[cropdetect@bars @ 0x8] ", "[ametadata@s0 @ 0x9] "]  # fmt: skip
 LEVELS = ["info", "warning", "error", "fatal", "verbose"]
-NUMBERS = st.sampled_from(["0", "-", ".", "-.", "1e309", "nan", "-0", "12.5", "9" * 20, "00:00:."])
+NUMBERS = st.sampled_from(
+    ["0", "-", ".", "-.", "1e309", "-1e309", "nan", "-inf", "inf", "-0", "12.5", "9" * 20, "00:00:."]
+)
 HEADS = st.sampled_from([
     "Input #0, hls, from 'x':", "Output #0, null, to 'pipe:':", "Stream mapping:", "Summary:",
     "  Duration: {n}:{n}:{n}, start: 0",
@@ -28,7 +33,10 @@ HEADS = st.sampled_from([
     "concealing {n} errors", "Invalid data found when processing input",
     "frame:{n} pts:{n} pts_time:{n}", "lavfi.idet.multiple.current_frame={n}", "lavfi.psnr.mse.y={n}",
     "x1:{n} x2:{n} y1:{n} y2:{n} w:{n} h:{n}",
+    "frame:{n} pts:{n} pts_time:{n}", "lavfi.astats.{n}.Peak_level={n}", "lavfi.astats.2.RMS_level={n}",
+    "t: {n}  TARGET:-23 LUFS  M: {n} S: {n}  I: {n} LUFS  LRA: {n} LU  FTPK: {n} {n} dBFS  TPK: {n} dBFS",
 ])  # fmt: skip
+SUMMARY = st.sampled_from(["    I:  {n} LUFS", "    LRA:  {n} LU", "  True peak:", "    Peak:  {n} dBFS"])
 
 
 @st.composite
@@ -36,8 +44,8 @@ def ffmpeg_lines(draw) -> str:
     head = draw(HEADS)
     while "{n}" in head:
         head = head.replace("{n}", draw(NUMBERS), 1)
-    if draw(st.booleans()):
-        return f"    I:  {draw(NUMBERS)} LUFS"  # ebur128's summary continuation
+    if draw(st.booleans()):  # ebur128's summary continuation
+        return draw(SUMMARY).replace("{n}", draw(NUMBERS))
     junk = draw(st.text(max_size=30))
     return f"{draw(st.sampled_from(CONTEXTS))}[{draw(st.sampled_from(LEVELS))}] {head}{junk}"
 
@@ -56,3 +64,11 @@ def test_parsing_ffmpeg_output_never_raises(lines, progress):
     assert all(math.isfinite(i.start_s) and math.isfinite(i.end_s) for i in intervals)
     assert all(math.isfinite(v) for v in decoded.loudness.values())
     assert all(math.isfinite(t) for printed in decoded.printed.values() for t in printed)
+    for sound in decoded.sound.values():
+        levels = [x for p in sound.pieces for x in (*p.peak, *p.rms)]
+        assert all(math.isfinite(p.start_s) for p in sound.pieces) and math.inf not in levels
+        assert all(math.isfinite(t) and math.isfinite(v) for t, v in sound.true_peaks)
+        assert not any(math.isnan(v) for v in levels if isinstance(v, float))
+    run = WindowRun("fuzz", 0.0, 10.0, decoded, decoded.audio_tracks, decoded.has_video, Declared())
+    every = DecodeChecks.model_validate({k: {"enabled": True} for k in ("audio-true-peak", "audio-sync")})
+    json.dumps([f.actual for f in window_findings(run, every)], allow_nan=False)  # no NaN nor infinity

@@ -191,29 +191,9 @@ def _audio(run: WindowRun, track: int, checks: DecodeChecks) -> list[Finding]:
                 threshold=f"below {spec.noise_db:g} dB",
             )
         )
-    if checks.audio_loudness.enabled:
-        findings.append(_loudness(run.decoded.loudness.get(track), subject, checks))
-    return findings
+    from playgate.decode.sound_checks import sound_findings  # it builds on this module's helpers
 
-
-def _loudness(lufs: float | None, subject: str, checks: DecodeChecks) -> Finding:
-    spec = checks.audio_loudness
-    if spec.target_lufs is None:
-        expected = "recorded only (no target set)"
-        ok = True
-    else:
-        expected = f"{spec.target_lufs:g} LUFS ± {spec.tolerance_lu:g} LU"
-        ok = lufs is not None and abs(lufs - spec.target_lufs) <= spec.tolerance_lu
-    measured = "was not measured" if lufs is None else f"{lufs:g} LUFS integrated"
-    return _finding(
-        "audio-loudness",
-        spec.severity,
-        ok,
-        subject,
-        actual=lufs,
-        expected=expected,
-        message=f"audio-loudness: {subject}: {measured}; expected {expected}",
-    )
+    return findings + sound_findings(run, track, subject, checks)
 
 
 def _clean(run: WindowRun, checks: DecodeChecks, timed_out: bool) -> Finding:

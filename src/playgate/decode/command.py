@@ -92,9 +92,41 @@ def _audio_chain(track: int, checks: DecodeChecks) -> str:
         s = checks.audio_silence
         parts.append(f"silencedetect=n={s.noise_db:g}dB:d={s.min_duration_s:g}")
         parts.append(f"ametadata@a{track}=mode=print")
-    if checks.audio_loudness.enabled:
-        parts.append(f"ebur128@a{track}=framelog=verbose")
-    return ",".join(parts) or "anull"
+    if ebur128 := _ebur128(checks):
+        parts.append(f"ebur128@a{track}={ebur128}")
+    chain = ",".join(parts) or "anull"
+    return f"{chain},{_levels(track, checks)}" if _levels_needed(checks) else chain
+
+
+def _ebur128(checks: DecodeChecks) -> str:
+    """ebur128's options, '' when no check reads it. Its per-100 ms lines (framelog at info level) are
+    wanted only for the true-peak check's intervals; true peak costs a 4x oversampling."""
+    loudness, peak = checks.audio_loudness, checks.audio_true_peak
+    if not (loudness.enabled or peak.enabled):
+        return ""
+    options = "framelog=info" if peak.enabled else "framelog=verbose"
+    if peak.enabled or (loudness.enabled and loudness.max_true_peak_dbtp is not None):
+        options += ":peak=true"
+    return options
+
+
+def _levels_needed(checks: DecodeChecks) -> bool:
+    c = checks
+    return any(x.enabled for x in (c.audio_clipping, c.audio_channel_mute, c.audio_phase, c.audio_sync))
+
+
+def _levels(track: int, checks: DecodeChecks) -> str:
+    """A branch of the track's chain (the chain's own output is left as it is): its first two channels
+    cut into 100 ms pieces whose peak levels astats prints (a mono track's second channel is silent
+    there; sound.py knows the track is mono). For the phase check, every other piece goes on to the
+    pair's mid and side, whose RMS levels astats prints too: RMS takes astats' full (dear) path, and
+    half the pieces measure a correlation over seconds as well as all of them."""
+    stats = "astats=metadata=1:reset=1:measure_overall=none:measure_perchannel"
+    peaks = f"pan=2c|c0=c0|c1=c1,asetnsamples=n=4800:p=0,{stats}=Peak_level,ametadata@s{track}=mode=print"
+    if checks.audio_phase.enabled:
+        mid_side = "pan=2c|c0=0.5*c0+0.5*c1|c1=0.5*c0-0.5*c1"
+        peaks += f",aselect='not(mod(n\\,2))',{mid_side},{stats}=RMS_level,ametadata@m{track}=mode=print"
+    return f"asplit[o][s];[s]{peaks},anullsink"
 
 
 def ffmpeg_argv(

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from playgate.decode.colour import Colour, read_colour
+from playgate.decode.sound import TrackSound, read_ebur128, read_levels, read_summary
 
 _LINE = re.compile(r"^(?P<ctx>(?:\[[^\]]*? @ 0x[0-9a-f]+\] )*)\[(?P<level>[a-z]+)\] (?P<msg>.*)$")
 _CTX = re.compile(r"\[([^\]]*?) @ 0x[0-9a-f]+\]")
@@ -79,6 +80,7 @@ class Decoded:
     loudness: dict[int, float] = field(default_factory=dict)  # audio track → integrated LUFS
     printed: dict[str, dict[float, str]] = field(default_factory=dict)  # metadata@NAME → {time: value}
     crop: tuple[int, int, int, int] | None = None  # cropdetect's x1, x2, y1, y2 over the window so far
+    sound: dict[int, TrackSound] = field(default_factory=dict)  # levels, peaks (sound.py)
     errors: list[str] = field(default_factory=list)  # the first few damage lines (queries stripped)
     error_count: int = 0
     opened: bool = False  # ffmpeg described the input (it could be opened and read)
@@ -152,6 +154,8 @@ class _Reader:
         m = _LOUDNESS.match(raw)
         if m and self.summary_of is not None and (lufs := _number(m["lufs"])) is not None:
             self.d.loudness[self.summary_of] = lufs
+        elif self.summary_of is not None:
+            read_summary(self._sound(self.summary_of), raw)
 
     def _line(self, ctx: str, level: str, msg: str) -> None:
         if not ctx:
@@ -169,9 +173,18 @@ class _Reader:
             self._printed(instance, msg)
         elif filt == "cropdetect" and (m := _CROP.search(msg)):
             self.d.crop = (int(m["x1"]), int(m["x2"]), int(m["y1"]), int(m["y2"]))
+        elif filt == "ebur128" and msg.startswith("t:") and (track := _track(instance)) is not None:
+            read_ebur128(self._sound(track), msg)
+        elif filt == "ametadata" and (track := _track(instance, "s")) is not None:
+            read_levels(self._sound(track), msg)
+        elif filt == "ametadata" and (track := _track(instance, "m")) is not None:
+            read_levels(self._sound(track), msg, mid_side=True)
         damaged = level == "warning" and _DAMAGE.search(msg)
         if level in ("fatal", "error", "panic") or damaged or "concealing" in msg:
             self._error(ctx, msg)
+
+    def _sound(self, track: int) -> TrackSound:
+        return self.d.sound.setdefault(track, TrackSound())
 
     def _header(self, msg: str) -> None:
         """ffmpeg's description of the input, then of the outputs (indented lines under a heading)."""
@@ -273,9 +286,9 @@ def _number(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _track(instance: str) -> int | None:
-    """The audio track a named filter instance ('a1') is about."""
-    return int(instance[1:]) if instance[:1] == "a" and instance[1:].isdigit() else None
+def _track(instance: str, kind: str = "a") -> int | None:
+    """The audio track a named filter instance ('a1'; 's1' and 'm1' in the levels branch) is about."""
+    return int(instance[1:]) if instance[:1] == kind and instance[1:].isdigit() else None
 
 
 def parse_run(stdout: str, stderr: str) -> Decoded:

@@ -6,9 +6,9 @@ fail; silence is below -50 dB; loudness is recorded only unless the profile sets
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Severity = Literal["error", "warning", "info"]
 
@@ -84,12 +84,90 @@ class CleanCheck(_Check):
     fps_tolerance: float = Field(0.5, ge=0, description="Decoded vs declared frame rate, frames per second.")
 
 
+# Loudness presets: integrated target (LUFS), tolerance (LU), true-peak ceiling (dBTP).
+LOUDNESS_PRESETS: dict[str, tuple[float, float, float]] = {
+    "ebu-r128": (-23.0, 1.0, -1.0),  # EBU R128 (2023): -23 LUFS ± 1 LU for live-like programmes, -1 dBTP
+    "atsc-a85": (-24.0, 2.0, -2.0),  # ATSC A/85: -24 LKFS ± 2 dB, -2 dBTP
+    "streaming-14": (-14.0, 1.0, -1.0),  # the loudest streaming targets (YouTube, Spotify): -14, -1 dBTP
+    "streaming-16": (-16.0, 1.0, -1.0),  # AES TD1008 / Apple: -16, -1 dBTP
+}
+LoudnessPreset = Literal["ebu-r128", "atsc-a85", "streaming-14", "streaming-16"]
+
+
 class LoudnessCheck(_Check):
+    """Recorded only (info) unless a target or a preset is set. A preset fills ``target_lufs``,
+    ``tolerance_lu`` and ``max_true_peak_dbtp``; a value written beside it wins."""
+
     severity: Severity = "info"
+    preset: LoudnessPreset | None = Field(
+        None, description="ebu-r128, atsc-a85, streaming-14 or streaming-16: target, tolerance and peak."
+    )
     target_lufs: float | None = Field(
         None, le=0, description="Integrated loudness to demand, e.g. -23 (EBU R128) or -24 (ATSC A/85)."
     )
     tolerance_lu: float = Field(2.0, ge=0, description="Allowed distance from the target, in LU.")
+    max_true_peak_dbtp: float | None = Field(
+        None, le=0, description="Highest true peak allowed (dBTP); null: not judged."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("preset") in LOUDNESS_PRESETS:
+            target, tolerance, peak = LOUDNESS_PRESETS[data["preset"]]
+            filled = {"target_lufs": target, "tolerance_lu": tolerance, "max_true_peak_dbtp": peak}
+            return {**filled, **data}
+        return data
+
+
+class TruePeakCheck(_Check):
+    """Off by default: true peak oversamples the sound 4x (≈ 0.03 s CPU per 10 s of stereo)."""
+
+    enabled: bool = False
+    max_dbtp: float = Field(-1.0, le=3, description="Highest true peak allowed, dBTP.")
+
+
+class ClippingCheck(_Check):
+    """On, as a warning: it reads the same levels as the channel checks (no extra filter), and a hot
+    master whose codec overshoot reaches full scale is worth a look but not always a rejection."""
+
+    severity: Severity = "warning"
+    level_dbfs: float = Field(-0.1, le=0, description="Sample level counted as full scale, dBFS.")
+
+
+class ChannelMuteCheck(_Check):
+    """On, as an error: a channel with nothing while the other plays is a fault, never a mix choice,
+    and it costs nothing beyond the levels branch's peaks."""
+
+    min_duration_s: float = Field(2.0, gt=0, description="Shortest mute stretch reported.")
+    mute_db: float = Field(-60.0, le=0, description="Peak level (per 100 ms) below which a channel is mute.")
+    programme_db: float = Field(
+        -45.0, le=0, description="Peak level the other channel keeps over the stretch: it carries programme."
+    )
+
+
+class PhaseCheck(_Check):
+    """A warning: the correlation of real programme varies, and a wide mix can dip below zero."""
+
+    severity: Severity = "warning"
+    min_correlation: float = Field(
+        -0.2, ge=-1, le=1, description="Lowest correlation of the pair allowed over min_duration_s."
+    )
+    min_duration_s: float = Field(2.0, gt=0, description="Span over which the correlation is measured.")
+    programme_db: float = Field(-45.0, le=0, description="RMS level below which the pair is not judged.")
+
+
+class SyncCheck(_Check):
+    """On, as an error: half a second of a picture without its sound at the start (or a second at the
+    end) is what viewers notice, and the times come free with the levels branch. A window judges only
+    what it holds: the start in a window from 0 s, the end in a window that reaches the media's end."""
+
+    max_start_offset_s: float = Field(
+        0.5, ge=0, description="Audio starting this much after (or before) the video's first frame."
+    )
+    max_end_gap_s: float = Field(
+        1.0, ge=0, description="Audio ending this much before (or after) the video's last frame."
+    )
 
 
 class InterlacedCheck(_Check):
@@ -177,6 +255,11 @@ class DecodeChecks(_Strict):
     video_blur: BlurCheck = Field(default_factory=BlurCheck, alias="video-blur")
     video_hdr_signalling: HdrCheck = Field(default_factory=HdrCheck, alias="video-hdr-signalling")
     video_matches_source: SourceCheck = Field(default_factory=SourceCheck, alias="video-matches-source")
+    audio_true_peak: TruePeakCheck = Field(default_factory=TruePeakCheck, alias="audio-true-peak")
+    audio_clipping: ClippingCheck = Field(default_factory=ClippingCheck, alias="audio-clipping")
+    audio_channel_mute: ChannelMuteCheck = Field(default_factory=ChannelMuteCheck, alias="audio-channel-mute")
+    audio_phase: PhaseCheck = Field(default_factory=PhaseCheck, alias="audio-phase-inverted")
+    audio_sync: SyncCheck = Field(default_factory=SyncCheck, alias="audio-sync")
 
 
 Renditions = Literal["lowest-and-highest", "lowest", "highest", "all"]

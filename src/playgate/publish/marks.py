@@ -1,10 +1,12 @@
 """A verdict's time-coded findings → ICE media marks, so an editor jumps to each one in the ICE console.
 
-- ``video-black``, ``video-frozen``, ``audio-silence``: one mark per interval (``actual`` is a list of
-  ``{start_s, end_s, duration_s}`` in media time);
+- ``video-black``, ``video-frozen``, ``audio-silence``, ``video-interlaced``, ``video-blockiness``,
+  ``video-blur`` and the sound checks with a place in time (``audio-clipping``, ``audio-true-peak``,
+  ``audio-channel-mute``, ``audio-phase-inverted``, ``audio-sync``): one mark per interval (``actual`` is
+  a list of ``{start_s, end_s, duration_s}`` in media time);
 - ``audio-loudness``, ``decode-clean``, ``decode-incomplete``, ``video-hdr-signalling``,
-  ``video-matches-source``: one mark over the decoded window the finding names (their ``actual`` is a
-  number or a summary: the window is where to look).
+  ``video-matches-source``, ``video-letterbox``: one mark over the decoded window the finding names
+  (their ``actual`` is a number or a summary: the window is where to look).
 
 Only findings that failed or warned are marked; the others (metadata rules, the probe's) say nothing
 about time. A mark is ``{MarkStartTime, MarkEndTime, MarkTag: rule id, MarkContent: the finding's message,
@@ -18,7 +20,14 @@ from typing import Any
 from playgate.publish.cloudevents import QC_ALERT
 
 WINDOWED = frozenset(
-    {"audio-loudness", "decode-clean", "decode-incomplete", "video-hdr-signalling", "video-matches-source"}
+    {
+        "audio-loudness",
+        "decode-clean",
+        "decode-incomplete",
+        "video-hdr-signalling",
+        "video-matches-source",
+        "video-letterbox",
+    }
 )
 CONTENT_MAX_BYTES = 512  # ICE documents no limit for MarkContent; CreateAudit's Comment has this one
 
