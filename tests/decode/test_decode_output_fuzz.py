@@ -65,8 +65,9 @@ def test_parsing_ffmpeg_output_never_raises(lines, progress):
     assert all(math.isfinite(v) for v in decoded.loudness.values())
     assert all(math.isfinite(t) for printed in decoded.printed.values() for t in printed)
     for sound in decoded.sound.values():
-        levels = [x for p in sound.pieces for x in (*p.peak, *p.rms)]
-        assert all(math.isfinite(p.start_s) for p in sound.pieces) and math.inf not in levels
+        pieces = [*sound.pieces, *sound.mid_side]
+        levels = [x for p in pieces for x in p.levels]
+        assert all(math.isfinite(p.start_s) for p in pieces) and math.inf not in levels
         assert all(math.isfinite(t) and math.isfinite(v) for t, v in sound.true_peaks)
         assert not any(math.isnan(v) for v in levels if isinstance(v, float))
     run = WindowRun("fuzz", 0.0, 10.0, decoded, decoded.audio_tracks, decoded.has_video, Declared())
