@@ -1,8 +1,9 @@
 """The gate's decode step (profile ``probe: decode`` or PLAYGATE_PROBE=decode) and the initializer's check.
 
 The renditions GetPlayInfo lists as playable are ordered by height then bit rate; the profile's
-``decode.renditions`` picks which to decode (default the lowest and the highest rung). Each is read
-through the guard proxy, so ffmpeg obeys the probe's fetching rules. ``deadline`` is the probe step's:
+``decode.renditions`` picks which to decode (default the lowest and the highest rung), side by side as
+far as the cores and memory allow (decode/parallel.py). Each is read through a guard proxy of its own
+over the run's one fetcher, so ffmpeg obeys the probe's fetching rules. ``deadline`` is the probe step's:
 the time to publish the verdict is already kept back.
 """
 
@@ -50,6 +51,7 @@ def decode_snapshot(
     from playgate.decode.engine import Target, decode_target, pick
     from playgate.decode.ffmpeg import FfmpegMissing, find_tools
     from playgate.decode.guard import GuardProxy
+    from playgate.decode.parallel import decode_workers, side_by_side
     from playgate.decode.spec import DecodeSpec
     from playgate.probe.fetch import Fetcher
     from playgate.probe.runner import allow_hosts
@@ -62,17 +64,16 @@ def decode_snapshot(
         tools = find_tools(settings.ffmpeg)
     except FfmpegMissing as exc:  # the initializer checks this; a finding rather than a retry loop
         return [_no_ffmpeg(exc)]
-    findings: list[Finding] = []
-    with (
-        Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher,
-        GuardProxy(fetcher) as proxy,
-    ):
-        for i, rendition in chosen:
-            target = Target(rendition.play_url or "", subject(i, rendition), _declared(rendition))
-            findings += decode_target(
-                target, spec, tools, timeout_s=settings.decode_timeout_s, deadline=deadline, guard=proxy
-            )
-    return findings
+    targets = [Target(r.play_url or "", subject(i, r), _declared(r)) for i, r in chosen]
+    with Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher:
+
+        def decode(target: Target) -> list[Finding]:
+            with GuardProxy(fetcher) as proxy:  # a guard of its own: the refusals it names are this target's
+                return decode_target(
+                    target, spec, tools, timeout_s=settings.decode_timeout_s, deadline=deadline, guard=proxy
+                )
+
+        return side_by_side(targets, decode, decode_workers(len(targets), settings.decode_parallel))
 
 
 def _declared(rendition: Rendition) -> Declared:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from playgate.decode.checks import intervals
-from playgate.decode.engine import decode_target
+from playgate.decode.engine import Target, decode_target
 from playgate.decode.ffmpeg import Tools
 from playgate.decode.spec import DecodeSpec, Window
 from playgate.rules.report import Finding
@@ -22,21 +22,20 @@ def decode_sources(
     windows: Sequence[Window] | None = None,
     frames: dict[tuple[str, float], str] | None = None,
 ) -> list[Finding]:
-    """Every target's findings; with ``frames``, it is filled with a frame at the start of each interval
-    found, keyed by (subject, start in seconds), for the HTML report."""
+    """Every target's findings, the targets decoded side by side as far as the cores and memory allow;
+    with ``frames``, it is filled with a frame at the start of each interval found, keyed by (subject,
+    start in seconds), for the HTML report."""
     from playgate.decode.frames import grab_frames
     from playgate.decode.guard import GuardProxy
     from playgate.decode.ladder import targets_for
+    from playgate.decode.parallel import decode_workers, side_by_side
     from playgate.probe.fetch import Fetcher
     from playgate.probe.runner import allow_hosts
 
-    findings: list[Finding] = []
-    with (
-        Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher,
-        GuardProxy(fetcher) as proxy,
-    ):
-        for source in sources:
-            for target in targets_for(source, spec.renditions, fetcher):
+    with Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher:
+
+        def decode(target: Target) -> list[Finding]:
+            with GuardProxy(fetcher) as proxy:  # a guard of its own: the refusals it names are this target's
                 found = decode_target(
                     target, spec, tools, timeout_s=settings.decode_timeout_s, deadline=deadline,
                     windows=windows, guard=proxy,
@@ -46,5 +45,7 @@ def decode_sources(
                     starts = [at for _, at in timed]
                     taken = grab_frames(target, starts, tools, guard=proxy, deadline=deadline)
                     frames.update({(subject, at): taken[at] for subject, at in timed if at in taken})
-                findings += found
-    return findings
+            return found
+
+        targets = [target for source in sources for target in targets_for(source, spec.renditions, fetcher)]
+        return side_by_side(targets, decode, decode_workers(len(targets), settings.decode_parallel))
