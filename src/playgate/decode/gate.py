@@ -50,8 +50,7 @@ def decode_snapshot(
     """Findings of decoding the chosen playable renditions of the media. Never raises."""
     from playgate.decode.engine import Target, decode_target, pick
     from playgate.decode.ffmpeg import FfmpegMissing, find_tools
-    from playgate.decode.guard import GuardProxy
-    from playgate.decode.parallel import decode_workers, side_by_side
+    from playgate.decode.parallel import decode_each
     from playgate.decode.spec import DecodeSpec
     from playgate.probe.fetch import Fetcher
     from playgate.probe.runner import allow_hosts
@@ -66,14 +65,14 @@ def decode_snapshot(
         return [_no_ffmpeg(exc)]
     targets = [Target(r.play_url or "", subject(i, r), _declared(r)) for i, r in chosen]
     with Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher:
-
-        def decode(target: Target) -> list[Finding]:
-            with GuardProxy(fetcher) as proxy:  # a guard of its own: the refusals it names are this target's
-                return decode_target(
-                    target, spec, tools, timeout_s=settings.decode_timeout_s, deadline=deadline, guard=proxy
-                )
-
-        return side_by_side(targets, decode, decode_workers(len(targets), settings.decode_parallel))
+        return decode_each(
+            targets,
+            fetcher,
+            lambda target, guard: decode_target(
+                target, spec, tools, timeout_s=settings.decode_timeout_s, deadline=deadline, guard=guard
+            ),
+            settings.decode_parallel,
+        )
 
 
 def _declared(rendition: Rendition) -> Declared:

@@ -13,11 +13,15 @@ import os
 import resource
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from playgate.decode.ffmpeg import MEMORY_LIMIT_BYTES
 from playgate.log import get_logger
 from playgate.rules.report import Finding
+
+if TYPE_CHECKING:
+    from playgate.decode.guard import GuardProxy
+    from playgate.probe.fetch import Fetcher
 
 FC_MEMORY_VARIABLE = "FC_FUNCTION_MEMORY_SIZE"  # the function's memory in MB, set by Function Compute
 FFMPEG_MIB = MEMORY_LIMIT_BYTES // 2**20
@@ -75,3 +79,17 @@ def side_by_side(targets: Sequence[T], decode: Callable[[T], list[Finding]], wor
     with ThreadPoolExecutor(workers, thread_name_prefix="decode") as pool:
         found = list(pool.map(lambda target: context.copy().run(decode, target), targets))
     return [finding for findings in found for finding in findings]
+
+
+def decode_each(
+    targets: Sequence[T], fetcher: Fetcher, decode: Callable[[T, GuardProxy], list[Finding]], cap: int | None
+) -> list[Finding]:
+    """``side_by_side`` as far as this process allows, each target read through a guard proxy of its own
+    over the run's one ``fetcher``: the refusals a guard names are its target's alone."""
+    from playgate.decode.guard import GuardProxy
+
+    def guarded(target: T) -> list[Finding]:
+        with GuardProxy(fetcher) as guard:
+            return decode(target, guard)
+
+    return side_by_side(targets, guarded, decode_workers(len(targets), cap))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playgate.decode.checks import intervals
 from playgate.decode.engine import Target, decode_target
 from playgate.decode.ffmpeg import Tools
 from playgate.decode.spec import DecodeSpec, Window
 from playgate.rules.report import Finding
+
+if TYPE_CHECKING:
+    from playgate.decode.guard import GuardProxy
 
 
 def decode_sources(
@@ -26,26 +29,23 @@ def decode_sources(
     with ``frames``, it is filled with a frame at the start of each interval found, keyed by (subject,
     start in seconds), for the HTML report."""
     from playgate.decode.frames import grab_frames
-    from playgate.decode.guard import GuardProxy
     from playgate.decode.ladder import targets_for
-    from playgate.decode.parallel import decode_workers, side_by_side
+    from playgate.decode.parallel import decode_each
     from playgate.probe.fetch import Fetcher
     from playgate.probe.runner import allow_hosts
 
+    def decode(target: Target, guard: GuardProxy) -> list[Finding]:
+        found = decode_target(
+            target, spec, tools, timeout_s=settings.decode_timeout_s, deadline=deadline, windows=windows,
+            guard=guard,
+        )  # fmt: skip
+        if frames is not None:
+            timed = [(f.subject, i["start_s"]) for f in found for i in intervals(f)]
+            starts = [at for _, at in timed]
+            taken = grab_frames(target, starts, tools, guard=guard, deadline=deadline)
+            frames.update({(subject, at): taken[at] for subject, at in timed if at in taken})
+        return found
+
     with Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher:
-
-        def decode(target: Target) -> list[Finding]:
-            with GuardProxy(fetcher) as proxy:  # a guard of its own: the refusals it names are this target's
-                found = decode_target(
-                    target, spec, tools, timeout_s=settings.decode_timeout_s, deadline=deadline,
-                    windows=windows, guard=proxy,
-                )  # fmt: skip
-                if frames is not None:
-                    timed = [(f.subject, i["start_s"]) for f in found for i in intervals(f)]
-                    starts = [at for _, at in timed]
-                    taken = grab_frames(target, starts, tools, guard=proxy, deadline=deadline)
-                    frames.update({(subject, at): taken[at] for subject, at in timed if at in taken})
-            return found
-
         targets = [target for source in sources for target in targets_for(source, spec.renditions, fetcher)]
-        return side_by_side(targets, decode, decode_workers(len(targets), settings.decode_parallel))
+        return decode_each(targets, fetcher, decode, settings.decode_parallel)
