@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
 
 import pytest
 from decode_helpers import AUTH_KEY
@@ -23,6 +22,7 @@ from playgate.errors import ConfigError
 from playgate.settings import Settings, load_settings, unknown_variables
 from playgate.testing.sample_events import callback
 
+REAL_RUN = engine.run
 BARRIER_TIMEOUT_S = 60  # a bound for a broken run, not a measurement: two runs in flight pass at once
 
 
@@ -63,14 +63,13 @@ def runs_recorded(monkeypatch, barrier: threading.Barrier | None) -> list[str]:
     """ffmpeg's runs in the decode engine, each recorded as 'start' and 'end'; with ``barrier``, each
     run waits there before and after ffmpeg (two runs pass only when both are in flight)."""
     events: list[str] = []
-    real: Callable = engine.run
 
     def run(argv, timeout_s, env=None, **kwargs):
         events.append("start")
         if barrier is not None:
             barrier.wait()
         try:
-            return real(argv, timeout_s, env=env, **kwargs)
+            return REAL_RUN(argv, timeout_s, env=env, **kwargs)
         finally:
             events.append("end")
             if barrier is not None:
