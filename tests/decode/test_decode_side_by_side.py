@@ -93,19 +93,22 @@ def black_and_clean(server) -> list[dict]:
     ]
 
 
-def test_two_rungs_decoded_side_by_side_give_the_verdict_of_one_after_another(
-    make_world, signed_server, media, monkeypatch, two_cores_two_gigabytes
+def test_two_rungs_decoded_side_by_side_give_the_verdict_and_the_log_of_one_after_another(
+    make_world, signed_server, monkeypatch, capfd, two_cores_two_gigabytes
 ):
-    serial = make_world(probe="decode", probe_allow_hosts="127.0.0.1", decode_parallel=1)
+    serial = make_world(probe="decode", probe_allow_hosts="127.0.0.1", decode_parallel=1, log_level="debug")
     add_media(serial, "media-serial", black_and_clean(signed_server))
     events = runs_recorded(monkeypatch, barrier=None)
+    capfd.readouterr()
     serial.send(json.dumps(callback("TranscodeComplete", "job-serial", "media-serial")))
+    serial_log = window_lines(capfd.readouterr().out, "serial")
     assert events == ["start", "end", "start", "end"]  # one after another: the cap of 1
 
-    both = make_world(probe="decode", probe_allow_hosts="127.0.0.1", decode_parallel=2)
+    both = make_world(probe="decode", probe_allow_hosts="127.0.0.1", decode_parallel=2, log_level="debug")
     add_media(both, "media-both", black_and_clean(signed_server))
     events = runs_recorded(monkeypatch, threading.Barrier(2, timeout=BARRIER_TIMEOUT_S))
     both.send(json.dumps(callback("TranscodeComplete", "job-both", "media-both")))
+    both_log = window_lines(capfd.readouterr().out, "both")
     assert events[:2] == ["start", "start"]  # both in flight: the barrier let them through
 
     one, two = verdict(serial, "media-serial"), verdict(both, "media-both")
@@ -116,6 +119,17 @@ def test_two_rungs_decoded_side_by_side_give_the_verdict_of_one_after_another(
         ("video-black", "rendition[0] HD mp4")
     ]
     assert AUTH_KEY not in json.dumps(two)
+    # the same per-window lines but for timing, each in the invocation's log context (its job and media)
+    assert len(both_log) == 2 and sorted(both_log) == sorted(serial_log)
+
+
+def window_lines(out: str, name: str) -> list[str]:
+    """The ``decode window`` log lines without their timing, the invocation's ids made alike."""
+    lines = [json.loads(line) for line in out.splitlines() if '"decode window"' in line]
+    for line in lines:
+        assert (line["job_id"], line["media_id"]) == (f"job-{name}", f"media-{name}"), line
+        del line["wall_s"], line["timestamp"], line["job_id"], line["media_id"]
+    return [json.dumps(line, sort_keys=True) for line in lines]
 
 
 def test_a_refusal_is_named_on_the_rendition_whose_ffmpeg_asked_while_the_other_decodes_cleanly(
