@@ -83,6 +83,7 @@ def runs_recorded(monkeypatch, barrier: threading.Barrier | None) -> list[str]:
 def two_cores_two_gigabytes(monkeypatch):
     """A function with 2 cores and FC's 2048 MB, whatever machine runs the test."""
     monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
+    monkeypatch.setattr(parallel, "own_mib", lambda: 100)
     monkeypatch.setenv("FC_FUNCTION_MEMORY_SIZE", "2048")
 
 
@@ -204,11 +205,33 @@ def test_the_functions_memory_is_fcs_setting_else_the_machines():
 
 def test_a_512_mb_function_decodes_one_at_a_time_however_many_cores(monkeypatch):
     monkeypatch.setattr(parallel, "usable_cores", lambda: 16)
+    monkeypatch.setattr(parallel, "own_mib", lambda: 100)  # the function itself, whatever ran before
     monkeypatch.setenv("FC_FUNCTION_MEMORY_SIZE", "512")
-    assert decode_workers(4, None) == 1
+    with decode_workers(4, None) as workers:
+        assert workers == 1
     monkeypatch.setenv("FC_FUNCTION_MEMORY_SIZE", "4096")
-    assert decode_workers(4, None) == 4
-    assert decode_workers(4, 2) == 2
+    with decode_workers(4, None) as workers:
+        assert workers == 4
+    with decode_workers(4, 2) as workers:
+        assert workers == 2
+
+
+def test_decodes_running_at_once_in_one_process_share_its_cores_and_memory(monkeypatch):
+    """The reconciler gates several jobs at once: each decode gets what the others left, and one."""
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 4)
+    monkeypatch.setattr(parallel, "own_mib", lambda: 100)
+    monkeypatch.setenv("FC_FUNCTION_MEMORY_SIZE", "4096")
+    with (
+        decode_workers(2, None) as first,
+        decode_workers(4, None) as second,
+        decode_workers(4, None) as third,
+    ):
+        assert (first, second, third) == (2, 2, 1)
+    with decode_workers(4, None) as alone:
+        assert alone == 4
+    monkeypatch.setenv("FC_FUNCTION_MEMORY_SIZE", "1024")  # room for two ffmpegs beside the function
+    with decode_workers(2, None) as first, decode_workers(2, None) as second:
+        assert (first, second) == (2, 1)
 
 
 def test_the_setting_is_known_and_a_count_below_one_is_refused(monkeypatch):

@@ -3,7 +3,8 @@
 Each rendition is decoded by one single-threaded ffmpeg at a time, which may map up to its ceiling
 (448 MiB), so no more run at once than fit in the function's memory beside the function itself, nor
 more than the cores this process may run on. ``PLAYGATE_DECODE_PARALLEL`` caps the count (1: one after
-another). The findings come back in the targets' order, whichever finishes first.
+another). Decodes running at once in one process (the reconciler's jobs) share the cores and memory.
+The findings come back in the targets' order, whichever finishes first.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ from __future__ import annotations
 import contextvars
 import os
 import resource
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeVar
 
 from playgate.decode.ffmpeg import MEMORY_LIMIT_BYTES
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
 FC_MEMORY_VARIABLE = "FC_FUNCTION_MEMORY_SIZE"  # the function's memory in MB, set by Function Compute
 FFMPEG_MIB = MEMORY_LIMIT_BYTES // 2**20
 T = TypeVar("T")
+_held = 0  # ffmpegs the decodes in flight in this process may run at once
+_held_lock = threading.Lock()
 
 
 def usable_cores() -> int:
@@ -59,15 +64,27 @@ def at_once(wanted: int, cap: int | None, *, cores: int, memory: int | None, own
     return max(1, min(wanted, cap or wanted, cores, fits))
 
 
-def decode_workers(wanted: int, cap: int | None) -> int:
-    """``at_once`` for this process, logged (debug) with what decided it."""
-    cores, memory, own = usable_cores(), memory_mib(), own_mib()
-    workers = at_once(wanted, cap, cores=cores, memory=memory, own=own)
+@contextmanager
+def decode_workers(wanted: int, cap: int | None) -> Iterator[int]:
+    """``at_once`` for this process, held until the decode ends, logged (debug) with what decided it.
+
+    Decodes already running in this process (the reconciler gates several jobs at once) hold their
+    ffmpegs' cores and memory: a decode that starts beside them gets what is left, and always one."""
+    global _held
+    with _held_lock:
+        cores, memory, own, busy = usable_cores(), memory_mib(), own_mib(), _held
+        left = memory - busy * FFMPEG_MIB if memory else None
+        workers = at_once(wanted, cap, cores=cores - busy, memory=left, own=own)
+        _held += workers
     get_logger("playgate.decode").debug(
         "decode renditions", renditions=wanted, at_once=workers, cap=cap, cores=cores,
-        memory_mib=memory, own_mib=own, ffmpeg_ceiling_mib=FFMPEG_MIB,
+        memory_mib=memory, own_mib=own, ffmpeg_ceiling_mib=FFMPEG_MIB, ffmpegs_beside=busy,
     )  # fmt: skip
-    return workers
+    try:
+        yield workers
+    finally:
+        with _held_lock:
+            _held -= workers
 
 
 def side_by_side(targets: Sequence[T], decode: Callable[[T], list[Finding]], workers: int) -> list[Finding]:
@@ -92,4 +109,5 @@ def decode_each(
         with GuardProxy(fetcher) as guard:
             return decode(target, guard)
 
-    return side_by_side(targets, guarded, decode_workers(len(targets), cap))
+    with decode_workers(len(targets), cap) as workers:
+        return side_by_side(targets, guarded, workers)
