@@ -137,7 +137,7 @@ class Gate:
         token = claim.token
         assert token is not None, "an acquired claim carries its token"
         try:
-            message = self._decide(event, deadline)
+            message, timings = self._decide(event, deadline)
             destination = self.publisher.publish(message, deadline=deadline)
         except BaseException:
             # nothing was published: let a redelivery or a dead-letter replay claim it again (when the store
@@ -153,7 +153,7 @@ class Gate:
             reason=message["data"].get("reason"),
             detail={"id": message["id"]},
         )
-        verdict = verdict_of(event, message, self._sinks(message, destination))
+        verdict = verdict_of(event, message, self._sinks(message, destination), timings=timings)
         self._complete(key, token, outcome, verdict, self._finish_by(deadline))
         return outcome
 
@@ -214,48 +214,55 @@ class Gate:
         """Gate a live media on demand (``playgate check``), claiming nothing: a re-check after a
         re-transcode. With ``publish`` the message goes out (its own CloudEvent id, ``recheck`` in its data)
         and the verdict is kept; without, nothing changes anywhere."""
-        message = self._decide(event, deadline)
+        message, timings = self._decide(event, deadline)
         message["data"]["recheck"] = True
         if not publish:
-            return verdict_of(event, message, {}, recheck=True)
+            return verdict_of(event, message, {}, recheck=True, timings=timings)
         destination = self.publisher.publish(message, deadline=deadline)
-        verdict = verdict_of(event, message, self._sinks(message, destination), recheck=True)
+        verdict = verdict_of(event, message, self._sinks(message, destination), recheck=True, timings=timings)
         if self.ledger is not None:
             self.ledger.record_verdict(verdict, deadline=deadline)
         log_verdict(verdict)
         return verdict
 
     # --- the decision --------------------------------------------------------------------------------
-    def _decide(self, event: IceEvent, deadline: float | None) -> dict[str, Any]:
+    def _decide(self, event: IceEvent, deadline: float | None) -> tuple[dict[str, Any], dict[str, float]]:
+        """The message to publish, and how long the probe and the decode took (empty if they did not run)."""
         if event.status != "success":
             if event.http_auth is not None:  # nobody signs an HTTP body: ICE must know the media
                 self._confirm_media(event, deadline)
             error = {"code": event.error_code, "message": event.error_message}
-            return self._alert(event, reason="job_failed", error=error)
+            return (self._alert(event, reason="job_failed", error=error), {})
         if not event.media_id and event.event_type != MEDIA_INFO_EVENT_TYPE:
             error = {
                 "code": "MissingMediaId",
                 "message": "the event carries no MediaId, so there is nothing to check",
             }
-            return self._alert(event, reason="media_not_found", error=error)
+            return (self._alert(event, reason="media_not_found", error=error), {})
         try:
             snapshot, fetched_at = self._snapshot(event, deadline)
             self._require_ready(event, snapshot)
         except MEDIA_ERRORS as error:
-            return self._alert(event, reason=error.reason, error=error.as_dict())
+            return (self._alert(event, reason=error.reason, error=error.as_dict()), {})
         report = self.rules.evaluate(
             snapshot, event_type=event.event_type, user_data=event.user_data, full=False
         )
         _log_unknown_profile(report, self.rules)
         report = self._probe(snapshot, report, deadline)
         if report.outcome == "fail":
-            return self._alert(event, reason="qc_failed", media_id=snapshot.media_id, report=report)
+            return (
+                self._alert(event, reason="qc_failed", media_id=snapshot.media_id, report=report),
+                report.timings,
+            )
         if any(msg.playable(r) for r in snapshot.renditions):
             data = msg.playback_ready(
                 event, snapshot, report, fetched_at=fetched_at, auth_timeout_s=self.settings.auth_timeout_s
             )
-            return self._message(cloudevents.PLAYBACK_READY, event, data)
-        return self._message(cloudevents.QC_PASSED, event, msg.qc_passed(event, snapshot, report))
+            return (self._message(cloudevents.PLAYBACK_READY, event, data), report.timings)
+        return (
+            self._message(cloudevents.QC_PASSED, event, msg.qc_passed(event, snapshot, report)),
+            report.timings,
+        )
 
     def _snapshot(self, event: IceEvent, deadline: float | None) -> tuple[MediaSnapshot, datetime]:
         """A callback's media comes from ICE; a media-information job carries its own MediaInfoProperty."""
@@ -386,9 +393,15 @@ def _log_unknown_profile(report: Report, rules: RuleSet) -> None:
 
 
 def verdict_of(
-    event: IceEvent, message: dict[str, Any], sinks: dict[str, str], *, recheck: bool = False
+    event: IceEvent,
+    message: dict[str, Any],
+    sinks: dict[str, str],
+    *,
+    recheck: bool = False,
+    timings: dict[str, float] | None = None,
 ) -> Verdict:
-    """What the ledger keeps of a published message: the outcome, why, the findings and where it went."""
+    """What the ledger keeps of a published message: the outcome, why, the findings, where it went and
+    how long the probe and the decode took."""
     data = message["data"]
     qc = data.get("qc") or {}
     findings = data["findings"] if "findings" in data else qc.get("warnings", [])
@@ -397,6 +410,8 @@ def verdict_of(
     else:
         outcome = qc.get("outcome") or "pass"
     report: dict[str, Any] = {"findings": findings, "sinks": sinks}
+    if timings:
+        report["timings"] = timings
     for name in ("title", "error"):
         if data.get(name):
             report[name] = data[name]
@@ -423,6 +438,7 @@ def log_verdict(verdict: Verdict, **event_done: Any) -> None:
     event, it is the event's last line: ``event_done`` carries what ``event.done`` would have said (its
     ``outcome`` as ``status``)."""
     latency_s = None if verdict.event_time is None else round(verdict.decided_at - verdict.event_time, 3)
+    timings = verdict.report.get("timings") or {}
     log.get_logger().info(
         "playgate.verdict",
         **event_done,
@@ -434,6 +450,8 @@ def log_verdict(verdict: Verdict, **event_done: Any) -> None:
         job_id=verdict.job_id,
         recheck=verdict.recheck,
         event_to_verdict_s=latency_s,
+        probe_s=timings.get("probe_s"),
+        decode_s=timings.get("decode_s"),
     )
 
 

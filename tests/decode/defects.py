@@ -60,10 +60,12 @@ def clip(
     encode: list[str] | None = None,
     seconds: float = SECONDS,
     suffix: str = ".mp4",
+    rate: int = RATE,
 ) -> Path:
     """The reference, ``seconds`` long, with ``video`` filters after its picture and ``audio`` after its
     sound (each a filter chain, '' for none), encoded with ``encode`` (the reference's x264 + AAC by
-    default). Made once per folder."""
+    default). ``rate``: pictures a second of the pan (the picture filters may change it). Made once per
+    folder."""
     out = folder / f"{name}{suffix}"
     if out.exists():
         return out
@@ -71,7 +73,7 @@ def clip(
     picture = f"[0:v]{PAN.format(w=w, h=h)}" + (f",{video}" if video else "") + ",format=yuv420p[v]"
     sound = "[1:a]" + (audio or "anull") + "[a]"
     argv = [ffmpeg(), "-hide_banner", "-loglevel", "error", "-y",
-            "-loop", "1", "-framerate", str(RATE), "-i", str(_scene(folder)),
+            "-loop", "1", "-framerate", str(rate), "-i", str(_scene(folder)),
             "-f", "lavfi", "-i", PROGRAMME,
             "-filter_complex", f"{picture};{sound}", "-map", "[v]", "-map", "[a]",
             *(encode if encode is not None else [*X264, *AAC]), "-t", f"{seconds:g}", str(out)]  # fmt: skip
@@ -98,5 +100,6 @@ class Defect:
 def every_defect() -> list[Defect]:
     import defects_picture
     import defects_sound
+    import defects_source
 
-    return [*defects_picture.DEFECTS, *defects_sound.DEFECTS]
+    return [*defects_picture.DEFECTS, *defects_sound.DEFECTS, *defects_source.DEFECTS]

@@ -26,6 +26,7 @@ def test_the_clean_reference_passes_every_check(tools, media):
     findings = decode(tools, media["clean"])
     assert sorted({f.rule for f in findings}) == [
         "audio-loudness", "audio-silence", "decode-clean", "video-black", "video-frozen",
+        "video-hdr-signalling", "video-interlaced",
     ]  # fmt: skip
     assert [f for f in findings if f.outcome != "pass"] == []
     clean = by_rule(findings, "decode-clean")[0]

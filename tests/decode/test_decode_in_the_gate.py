@@ -97,6 +97,21 @@ def test_clean_rungs_publish_playback_ready(decode_world, signed_server, media):
     assert ready["type"] == "playgate.playback.ready"
 
 
+def test_the_verdict_line_and_the_ledger_say_how_long_the_probe_and_the_decode_took(
+    decode_world, signed_server, media, capfd
+):
+    add_media(decode_world, signed_server, media, "media-timed", low="clean", high="clean")
+    decode_world.send(json.dumps(callback("TranscodeComplete", "job-d-timed", "media-timed")))
+    lines = [json.loads(line) for line in capfd.readouterr().out.splitlines() if line.startswith("{")]
+    (verdict,) = [line for line in lines if line.get("event") == "playgate.verdict"]
+    (probe_done,) = [line for line in lines if line.get("event") == "probe.done"]
+    windows = [line["wall_s"] for line in lines if line.get("event") == "decode window"]
+    assert verdict["probe_s"] == pytest.approx(probe_done["elapsed_ms"] / 1000, abs=0.001)
+    assert verdict["decode_s"] >= sum(windows) > 0  # two rungs decoded, one after the other
+    (kept,) = decode_world.runtime.gate.ledger.verdict_history("media-timed")
+    assert kept.report["timings"] == {"probe_s": verdict["probe_s"], "decode_s": verdict["decode_s"]}
+
+
 def test_the_initializer_fails_clearly_when_decode_is_configured_and_ffmpeg_does_not_run(
     emulator_server, tmp_path
 ):

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from playgate.decode.parse import parse_run
 
 CONTEXTS = ["", "[blackdetect @ 0x1] ", "[freezedetect @ 0x2] ", "[ametadata@a0 @ 0x3] ",
-            "[ebur128@a1 @ 0x4] ", "[hls @ 0x5] ", "[h264 @ 0x6] "]  # fmt: skip
+            "[ebur128@a1 @ 0x4] ", "[hls @ 0x5] ", "[h264 @ 0x6] ", "[metadata@fields @ 0x7] ",
+            "[cropdetect@bars @ 0x8] "]  # fmt: skip
 LEVELS = ["info", "warning", "error", "fatal", "verbose"]
 NUMBERS = st.sampled_from(["0", "-", ".", "-.", "1e309", "nan", "-0", "12.5", "9" * 20, "00:00:."])
 HEADS = st.sampled_from([
@@ -25,6 +26,8 @@ HEADS = st.sampled_from([
     "lavfi.freezedetect.freeze_start: {n}", "lavfi.freezedetect.freeze_end: {n}",
     "lavfi.silence_start={n}", "lavfi.silence_end={n}",
     "concealing {n} errors", "Invalid data found when processing input",
+    "frame:{n} pts:{n} pts_time:{n}", "lavfi.idet.multiple.current_frame={n}", "lavfi.psnr.mse.y={n}",
+    "x1:{n} x2:{n} y1:{n} y2:{n} w:{n} h:{n}",
 ])  # fmt: skip
 
 
@@ -52,3 +55,4 @@ def test_parsing_ffmpeg_output_never_raises(lines, progress):
     intervals = [*decoded.black, *decoded.frozen, *(i for s in decoded.silence.values() for i in s)]
     assert all(math.isfinite(i.start_s) and math.isfinite(i.end_s) for i in intervals)
     assert all(math.isfinite(v) for v in decoded.loudness.values())
+    assert all(math.isfinite(t) for printed in decoded.printed.values() for t in printed)

@@ -44,7 +44,8 @@ def test_a_signed_url_is_decoded_without_its_query_in_findings_or_logs(
     out, err = capture.readouterr()
     assert {f.rule: f.outcome for f in findings} == {
         "video-black": "pass", "video-frozen": "pass", "audio-silence": "pass",
-        "audio-loudness": "pass", "decode-clean": "pass",
+        "audio-loudness": "pass", "decode-clean": "pass", "video-interlaced": "pass",
+        "video-hdr-signalling": "pass",
     }  # fmt: skip
     clean = next(f for f in findings if f.rule == "decode-clean")
     assert clean.actual["decoded_s"] == pytest.approx(6, abs=0.3)

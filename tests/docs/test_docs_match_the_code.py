@@ -206,10 +206,12 @@ def test_the_readmes_decode_examples_run_on_a_local_movie_and_cdn(shell, stream_
         "ffmpeg -v error -f lavfi -i testsrc2=s=160x90:r=25:d=45 -f lavfi -i sine=d=45 -c:v libx264 "
         "-pix_fmt yuv420p -c:a aac movie.mp4"
     )
+    rendition = "ffmpeg -v error -i movie.mp4 -vf scale=128:72 -c:v libx264 -c:a aac rendition.mp4"
     lines = [line for line in _local(block, url).splitlines() if line.strip()]
     setup = [
         "set +e",
         movie,
+        rendition,
         "cp examples/rules.yml rules.yml",
         "export PLAYGATE_PROBE_ALLOW_HOSTS=127.0.0.1",
     ]

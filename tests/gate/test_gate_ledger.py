@@ -76,6 +76,7 @@ def test_every_decision_logs_one_verdict_line_with_the_documented_fields(make_wo
     assert verdict["media_id"] == BROKEN and verdict["job_id"] == "job-ledger-log"
     assert verdict["failing_rules"] and verdict["event_to_verdict_s"] >= 0
     assert {"profile", "recheck"} <= verdict.keys()
+    assert verdict["probe_s"] is None and verdict["decode_s"] is None  # the default profile does not probe
 
 
 def test_with_redis_and_the_ledger_off_nothing_is_kept_and_events_still_publish(make_world, redis_url):

@@ -22,6 +22,10 @@ def test_the_clean_ladder_passes_every_hls_check(stream_server):
             "hls-variant-attributes",
             "hls-extinf-within-target",
             "hls-bandwidth-matches-measured",
+            "segment-starts-with-keyframe",
+            "variant-matches-segments",
+            "hls-target-duration",
+            "hls-segments-aligned",
             "probe-incomplete",
         )
     }

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -32,12 +36,12 @@ TEXTS = st.one_of(
 @settings(max_examples=3000, deadline=None)
 @given(TEXTS)
 def test_a_text_the_pre_check_skips_matches_no_redaction_pattern(text):
-    if log._SUSPECT.search(text) is None:
+    if not log._suspect(text):
         assert not any(pattern.search(text) for pattern in PATTERNS), text
 
 
 def test_plain_ids_skip_and_secrets_do_not():
-    assert log._SUSPECT.search("media-ladder-ok") is None
+    assert not log._suspect("media-ladder-ok")
     signed = "https://b.oss.example.com/v.m3u8?OSSAccessKeyId=LTAIxxxxxxxxxxxx&Signature=abc"
     assert log.redact_text(signed) == "https://b.oss.example.com/v.m3u8?OSSAccessKeyId=***&Signature=***"
     assert log.redact_text("MNS keyid:c2lnbmF0dXJl") == "MNS ***"
@@ -78,5 +82,73 @@ def _every_pass(text: str) -> str:
 @settings(max_examples=3000, deadline=None)
 @given(TEXTS)
 def test_the_passes_skipped_by_their_literal_guards_would_have_changed_nothing(text):
-    expected = _every_pass(text) if log._SUSPECT.search(text) else text
+    expected = _every_pass(text) if log._suspect(text) else text
     assert log.redact_text(text) == expected, text
+
+
+def test_a_secret_registered_after_a_text_was_redacted_is_redacted_in_it_the_next_time():
+    text = "token Zq9-remembered-later in a short log value"
+    assert log.redact_text(text) == text  # the answer is now remembered
+    log.register_secret("Zq9-remembered-later")
+    assert log.redact_text(text) == "token *** in a short log value"
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXTS)
+def test_a_remembered_answer_is_the_answer(text):
+    assert log.redact_text(text) == log.redact_text(text) == log._redact_text(text)
+
+
+def _redact_reference(value: Any, key: str | None = None) -> Any:
+    """redact() as it was before its type checks were reordered for speed."""
+    if key is not None and isinstance(value, str | bytes) and value and log._secret_name(str(key)):
+        return log.REDACTED
+    if isinstance(value, str):
+        return log.redact_text(value)
+    if isinstance(value, bytes):
+        return log.redact_text(value.decode("utf-8", "replace"))
+    if isinstance(value, Mapping):
+        return {k: _redact_reference(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redact_reference(v) for v in value]
+    if isinstance(value, BaseException):
+        return log.redact_text(f"{type(value).__name__}: {value}")
+    return value
+
+
+KEYS = st.sampled_from(["id", "url", "token", "Signature", "message", "access_key", "detail", "n"])
+SCALARS = st.one_of(
+    TEXTS, st.binary(max_size=40), st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
+    TEXTS.map(ValueError),
+)  # fmt: skip
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=4).map(tuple),
+        st.dictionaries(KEYS, inner, max_size=4),
+        st.dictionaries(KEYS, inner, max_size=4).map(MappingProxyType),
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(VALUES, st.one_of(st.none(), KEYS))
+def test_redact_answers_as_before_its_type_checks_were_reordered(value, key):
+    assert log.redact(value, key) == _redact_reference(value, key)
+
+
+def test_an_exception_logged_keeps_its_traceback_and_loses_its_secrets(capsys):
+    import json
+
+    log.configure(json=True)
+    try:
+        raise RuntimeError("GET https://h.example/v.m3u8?auth_key=1700000000-0-0-c0ffee0123 failed")
+    except RuntimeError:
+        log.get_logger().exception("event.unexpected_error")
+    log.get_logger().info("event.done", detail={"exc": "none here"})
+    failed, done = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert "Traceback" in failed["exception"] and "RuntimeError" in failed["exception"]
+    assert "auth_key=***" in failed["exception"] and "c0ffee0123" not in failed["exception"]
+    assert "exception" not in done

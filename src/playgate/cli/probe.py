@@ -47,6 +47,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--start", type=float, metavar="S", help="Decode from S seconds (default 0).")
     parser.add_argument("--seconds", type=float, metavar="N", help="Decode N seconds (default 10).")
+    parser.add_argument(
+        "--source",
+        metavar="FILE",
+        help="With --decode: the local source file the renditions were made from; each decoded window is "
+        "compared with it (video-matches-source: PSNR and SSIM).",
+    )
     add_output_options(parser, ["table", "json", "markdown", "html"], "table")
     parser.add_argument("--failures-only", action="store_true", help="Table/Markdown: hide passing findings.")
 
@@ -73,6 +79,10 @@ def _probe(args: argparse.Namespace) -> int:
             raise BadInput(f"{url.split('?', 1)[0]!r} is not an http or https URL{_not_a_url(url, args)}")
         remote.append(url)
     windows = _window(args)
+    if args.source and not args.decode:
+        raise BadInput("--source compares decoded windows with a source file; add --decode")
+    if args.source and not Path(args.source).is_file():
+        raise BadInput(f"--source {args.source} does not exist or is not a file")
     if args.max_segments is not None and args.max_segments < 0:
         raise BadInput("--max-segments must be 0 or more")
     if args.time_limit <= 0:
@@ -169,6 +179,10 @@ def _with_decode(
     from playgate.rules.report import Report
 
     spec = getattr(profile, "decode", None) or DecodeSpec()
+    if args.source:
+        from playgate.decode.compare import with_source_check
+
+        spec = with_source_check(spec)
     findings = decode_sources(
         args.urls,
         spec,
@@ -177,5 +191,6 @@ def _with_decode(
         deadline=deadline_in(args.time_limit),
         windows=windows,
         frames=frames,
+        compare_with=args.source or "",
     )
     return Report.from_findings(report.profile, report.media_id, [*report.findings, *findings])

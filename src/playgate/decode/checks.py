@@ -23,6 +23,7 @@ class Declared:
     fps: float | None = None
     channels: int | None = None
     duration_s: float | None = None
+    hdr_type: str | None = None  # GetPlayInfo's HDRType (SDR, HDR10, HLG…) or the master's VIDEO-RANGE
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,10 @@ def window_findings(run: WindowRun, checks: DecodeChecks, *, timed_out: bool = F
         )
     for track in range(run.audio_tracks):
         findings += _audio(run, track, checks)
+    if run.has_video and checks.video_hdr_signalling.enabled:
+        from playgate.decode.hdr import hdr_finding
+
+        findings.append(hdr_finding(run, checks.video_hdr_signalling))
     if checks.decode_clean.enabled:
         findings.append(_clean(run, checks, timed_out))
     if timed_out:

@@ -15,7 +15,9 @@ first and the last frame's time, so the frame rate does not depend on how long t
 
 from __future__ import annotations
 
+from playgate.decode import colour
 from playgate.decode.parse import CLOCK_OFFSET_S
+from playgate.decode.picture import picture_outputs
 from playgate.decode.spec import BlackCheck, DecodeChecks
 
 # Local files may only be files. Remote inputs get plain http to the guard (``-http_proxy``) and the tcp
@@ -79,7 +81,9 @@ def _video_outputs(checks: DecodeChecks) -> list[str]:
     ]
     if checks.video_black.enabled:
         outputs.append(_black(checks.video_black))
-    return [*outputs, CLOCK]
+    if checks.video_hdr_signalling.enabled:
+        outputs.append(colour.CHAIN)
+    return [*outputs, *picture_outputs(checks), CLOCK]
 
 
 def _audio_chain(track: int, checks: DecodeChecks) -> str:

@@ -18,6 +18,7 @@ from playgate.decode.checks import Declared, WindowRun, window_findings
 from playgate.decode.command import ffmpeg_argv, input_options
 from playgate.decode.ffmpeg import MEMORY_LIMIT_BYTES, Ran, Tools, child_env, run, strip_queries
 from playgate.decode.parse import Decoded, parse_run
+from playgate.decode.picture import picture_findings
 from playgate.decode.spec import DecodeSpec, Renditions, Window
 from playgate.log import get_logger
 from playgate.probe.fetch import public_url
@@ -41,10 +42,15 @@ class Target:
     label: str = ""  # 'rendition[2] 720p hls'
     declared: Declared = field(default_factory=Declared)
     refusal: str = ""  # why it is not opened at all (e.g. a file: variant in a fetched master)
+    compare_with: str = ""  # its source (a URL or a local path), for video-matches-source
 
     @property
     def remote(self) -> bool:
         return urlsplit(self.source).scheme.lower() in ("http", "https")
+
+    @property
+    def needs_guard(self) -> bool:
+        return self.remote or urlsplit(self.compare_with).scheme.lower() in ("http", "https")
 
     @property
     def subject(self) -> str:
@@ -79,7 +85,7 @@ def decode_target(
     """
     if target.refusal:
         return [_unreadable(target, [target.refusal], spec)]
-    if target.remote and guard is None:
+    if target.needs_guard and guard is None:
         from playgate.decode.guard import GuardProxy
         from playgate.probe.fetch import Fetcher
 
@@ -132,6 +138,12 @@ def decode_target(
             _declared(target.declared, decoded),
         )  # fmt: skip
         findings += window_findings(window_run, spec.checks, timed_out=ran.timed_out)
+        findings += picture_findings(window_run, spec.checks)
+        if spec.checks.video_matches_source.enabled and decoded.has_video:
+            from playgate.decode.compare import against_source
+
+            compare = spec.checks.video_matches_source
+            findings.append(against_source(target, window_run, compare, tools, guard=guard, left=budget()))
     return findings
 
 

@@ -63,7 +63,8 @@ def decode_snapshot(
         tools = find_tools(settings.ffmpeg)
     except FfmpegMissing as exc:  # the initializer checks this; a finding rather than a retry loop
         return [_no_ffmpeg(exc)]
-    targets = [Target(r.play_url or "", subject(i, r), _declared(r)) for i, r in chosen]
+    source = _source_url(snapshot) if spec.checks.video_matches_source.enabled else ""
+    targets = [Target(r.play_url or "", subject(i, r), _declared(r), compare_with=source) for i, r in chosen]
     with Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher:
         return decode_each(
             targets,
@@ -75,11 +76,22 @@ def decode_snapshot(
         )
 
 
+def _source_url(snapshot: MediaSnapshot) -> str:
+    """The media's source file (GetMediaInfo's FileInfoList entry of type source_file): its http(s) URL.
+    Anything else is not opened: ffmpeg would read a bare path as a local file."""
+    marked = [f.file_url or "" for f in snapshot.files if f.file_type == "source_file"]
+    return next((url for url in marked if url.lower().startswith(("http://", "https://"))), "")
+
+
 def _declared(rendition: Rendition) -> Declared:
     from playgate.decode.checks import Declared
 
     return Declared(
-        width=rendition.width, height=rendition.height, fps=rendition.fps, duration_s=rendition.duration_s
+        width=rendition.width,
+        height=rendition.height,
+        fps=rendition.fps,
+        duration_s=rendition.duration_s,
+        hdr_type=rendition.hdr_type,
     )
 
 

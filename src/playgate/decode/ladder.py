@@ -69,4 +69,5 @@ def _label(variant: Playlist) -> str:
 def _declared(variant: Playlist) -> Declared:
     info = variant.stream_info
     width, height = info.resolution if info.resolution else (None, None)
-    return Declared(width=width, height=height, fps=info.frame_rate)
+    range_ = getattr(info, "video_range", None)  # VIDEO-RANGE: SDR, PQ or HLG
+    return Declared(width=width, height=height, fps=info.frame_rate, hdr_type=range_)

@@ -14,6 +14,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from playgate.decode.colour import Colour, read_colour
+
 _LINE = re.compile(r"^(?P<ctx>(?:\[[^\]]*? @ 0x[0-9a-f]+\] )*)\[(?P<level>[a-z]+)\] (?P<msg>.*)$")
 _CTX = re.compile(r"\[([^\]]*?) @ 0x[0-9a-f]+\]")
 _BLACK = re.compile(r"black_start:\s*(?P<start>[-\d.]+)\s+black_end:\s*(?P<end>[-\d.]+)")
@@ -23,6 +25,9 @@ _LOUDNESS = re.compile(r"^\s*I:\s+(?P<lufs>[-\d.]+) LUFS")
 _VIDEO = re.compile(r"Stream #\d+:\d+.*?: Video: .*?, (?P<w>\d+)x(?P<h>\d+)")
 _AUDIO = re.compile(r"Stream #\d+:\d+.*?: Audio: [^,]+, \d+ Hz, (?P<layout>[^,]+)")
 _RATE = re.compile(r", (?P<n>[\d.]+)(?P<k>k?) (?:fps|tbr)\b")
+_PICTURE_TIME = re.compile(r"^frame:\d+\s+pts:\S+\s+pts_time:(?P<t>\S+)")
+_PRINTED = re.compile(r"^lavfi\.[\w.]+=(?P<value>\S+)")
+_CROP = re.compile(r"x1:(?P<x1>-?\d+) x2:(?P<x2>-?\d+) y1:(?P<y1>-?\d+) y2:(?P<y2>-?\d+)")
 _DURATION = re.compile(r"^\s*Duration: (?P<h>\d+):(?P<m>\d\d):(?P<s>[\d.]+)")
 _LAYOUTS = {
     "mono": 1, "stereo": 2, "downmix": 2, "2.1": 3, "3.0": 3, "3.0(back)": 3, "4.0": 4, "quad": 4,
@@ -72,12 +77,15 @@ class Decoded:
     frozen: list[Interval] = field(default_factory=list)
     silence: dict[int, list[Interval]] = field(default_factory=dict)
     loudness: dict[int, float] = field(default_factory=dict)  # audio track → integrated LUFS
+    printed: dict[str, dict[float, str]] = field(default_factory=dict)  # metadata@NAME → {time: value}
+    crop: tuple[int, int, int, int] | None = None  # cropdetect's x1, x2, y1, y2 over the window so far
     errors: list[str] = field(default_factory=list)  # the first few damage lines (queries stripped)
     error_count: int = 0
     opened: bool = False  # ffmpeg described the input (it could be opened and read)
     has_video: bool = False  # a video stream (not cover art) was decoded
     audio_tracks: int = 0  # audio tracks decoded
     source: Source = field(default_factory=Source)
+    colour: Colour = field(default_factory=Colour)  # the video's colour description, HDR metadata
 
     @property
     def fps(self) -> float | None:
@@ -119,6 +127,7 @@ class _Reader:
         self.summary_of: int | None = None  # the audio track whose ebur128 summary is being read
         self.open_freeze: float | None = None
         self.open_silence: dict[int, float] = {}
+        self.printing: dict[str, float] = {}  # metadata@NAME → the time of the picture it prints
 
     def read(self, stderr: str) -> None:
         for raw in stderr.splitlines():
@@ -156,6 +165,10 @@ class _Reader:
             self._silence(track, msg)
         elif filt == "ebur128" and msg.startswith("Summary") and self.started:
             self.summary_of = _track(instance)
+        elif filt == "metadata":
+            self._printed(instance, msg)
+        elif filt == "cropdetect" and (m := _CROP.search(msg)):
+            self.d.crop = (int(m["x1"]), int(m["x2"]), int(m["y1"]), int(m["y2"]))
         damaged = level == "warning" and _DAMAGE.search(msg)
         if level in ("fatal", "error", "panic") or damaged or "concealing" in msg:
             self._error(ctx, msg)
@@ -236,6 +249,14 @@ class _Reader:
         elif track in self.open_silence:
             self.d.silence.setdefault(track, []).append(Interval(self.open_silence.pop(track), t))
 
+    def _printed(self, name: str, msg: str) -> None:
+        """A picture's time, then the value printed for it (the picture checks' metadata@NAME)."""
+        if m := _PICTURE_TIME.match(msg):
+            if (t := _number(m["t"])) is not None:
+                self.printing[name] = t
+        elif (m := _PRINTED.match(msg)) and name in self.printing:
+            self.d.printed.setdefault(name, {})[self.printing[name]] = m["value"]
+
     def _error(self, ctx: str, msg: str) -> None:
         self.d.error_count += 1
         if len(self.d.errors) < MAX_ERROR_LINES:
@@ -264,4 +285,5 @@ def parse_run(stdout: str, stderr: str) -> Decoded:
     reader.read(stderr)
     parse_progress(stdout, decoded)
     reader.close()
+    decoded.colour = read_colour(stderr)
     return decoded

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from playgate.decode.checks import intervals
@@ -24,10 +25,12 @@ def decode_sources(
     deadline: float | None,
     windows: Sequence[Window] | None = None,
     frames: dict[tuple[str, float], str] | None = None,
+    compare_with: str = "",
 ) -> list[Finding]:
     """Every target's findings, the targets decoded side by side as far as the cores and memory allow;
     with ``frames``, it is filled with a frame at the start of each interval found, keyed by (subject,
-    start in seconds), for the HTML report."""
+    start in seconds), for the HTML report. ``compare_with``: the source file every target is compared
+    with (video-matches-source)."""
     from playgate.decode.frames import grab_frames
     from playgate.decode.ladder import targets_for
     from playgate.decode.parallel import decode_each
@@ -47,5 +50,6 @@ def decode_sources(
         return found
 
     with Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher:
-        targets = [target for source in sources for target in targets_for(source, spec.renditions, fetcher)]
+        found = [target for source in sources for target in targets_for(source, spec.renditions, fetcher)]
+        targets = [replace(target, compare_with=compare_with) for target in found]
         return decode_each(targets, fetcher, decode, settings.decode_parallel)

@@ -61,9 +61,42 @@ CHECKS: dict[str, CheckDef] = {
         _def(
             "hls-bandwidth-matches-measured",
             "error",
-            "the measured peak segment bit rate is within the tolerance of BANDWIDTH, "
-            "the measured average within the tolerance of AVERAGE-BANDWIDTH",
+            "the measured peak segment bit rate is within the tolerance of BANDWIDTH "
+            "(RFC 8216 4.3.4.2; Apple's HLS Authoring Specification 9.13)",
             tolerance=0.10,
+        ),
+        _def(
+            "hls-average-bandwidth-matches-measured",
+            "error",
+            "the measured average bit rate (every segment's bytes over its duration; from a sample: within "
+            "3 standard errors) is within the tolerance of AVERAGE-BANDWIDTH (Apple's HLS Authoring "
+            "Specification 9.14: 'You MUST include the AVERAGE-BANDWIDTH attribute')",
+            tolerance=0.10,
+        ),
+        _def(
+            "hls-target-duration",
+            "error",
+            "EXT-X-TARGETDURATION is at most recommended_s (a warning above: Apple's HLS Authoring "
+            "Specification 7.5, 'Target durations SHOULD be 6 seconds') and at most max_s (an error above)",
+            recommended_s=6,
+            max_s=10,
+        ),
+        _def(
+            "hls-segments-aligned",
+            "warning",
+            "the variants' and audio/video renditions' segment boundaries (cumulative EXTINF, from "
+            "EXT-X-PROGRAM-DATE-TIME when every playlist dates its first segment) fall at the same "
+            "times within tolerance_s (Apple's HLS Authoring Specification 8.22: 'all audio/video "
+            "variants and renditions SHOULD have segment boundaries at the same points in time')",
+            tolerance_s=0.05,
+        ),
+        _def(
+            "dash-segments-aligned",
+            "warning",
+            "the Representations of an AdaptationSet have segment boundaries (SegmentTimeline, "
+            "SegmentTemplate or SegmentList durations) at the same times within tolerance_s, "
+            "so switching needs no overlap",
+            tolerance_s=0.05,
         ),
         _def(
             "rendition-matches-play-info",
@@ -84,6 +117,19 @@ CHECKS: dict[str, CheckDef] = {
         ),
         _def("mp4-faststart", "warning", "progressive MP4 keeps moov before mdat"),
         _def(
+            "segment-starts-with-keyframe",
+            "error",
+            "every probed video segment starts with a picture players can switch on: IDR (H.264), "
+            "IRAP (HEVC)",
+        ),
+        _def(
+            "variant-matches-segments",
+            "error",
+            "a variant's CODECS, RESOLUTION and FRAME-RATE (a Representation's codecs, width, height, "
+            "frameRate) are what its segments contain",
+            frame_rate_tolerance=0.01,
+        ),
+        _def(
             "probe-incomplete",
             "warning",
             "the probe finished every request it planned before the function's deadline",
@@ -98,6 +144,9 @@ SUB_SEVERITY: dict[tuple[str, str], Severity] = {
     ("probe-incomplete", "internal-error"): "error",
     ("hls-variant-attributes", "CODECS"): "warning",
     ("hls-variant-attributes", "RESOLUTION"): "warning",
+    # CODECS declares a higher level than the stream needs: players that could play it pass it over
+    ("variant-matches-segments", "level-above"): "warning",
+    ("hls-target-duration", "above-recommended"): "warning",
 }
 
 

@@ -5,10 +5,13 @@ attributes, and its first segment (initialization and first media segment) reach
 from __future__ import annotations
 
 import re
+from array import array
 from typing import Any
 from urllib.parse import urljoin
 
+from playgate.probe import alignment, inside
 from playgate.probe.context import RANGE_PROBE_BYTES, ProbeContext
+from playgate.probe.dash_timeline import TimelineError, iso_duration, segment_ends
 from playgate.probe.fetch import public_url
 from playgate.probe.results import StreamFacts
 
@@ -50,7 +53,55 @@ def probe_dash(ctx: ProbeContext, url: str, body: bytes) -> StreamFacts:
         facts.width, facts.height = _int(videos[0]["width"]), _int(videos[0]["height"])
         facts.bandwidth_bps = _int(videos[0]["bandwidth"])
     ctx.fetcher.map(lambda rep: _check_representation(ctx, where, rep), reps[:MAX_REPRESENTATIONS])
+    _check_alignment(ctx, reps[:MAX_REPRESENTATIONS])
     return facts
+
+
+def _check_alignment(ctx: ProbeContext, reps: list[dict[str, Any]]) -> None:
+    """Each AdaptationSet's Representations against its first one that describes its segments; one
+    other's times at a time beside the reference's (each up to 100,000 segments)."""
+    sets: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    for rep in reps:
+        sets.setdefault(rep["set"], []).append(rep)
+    for members in sets.values():
+        reference: tuple[str, array] | None = None
+        for rep in members:
+            ends = _segment_ends(ctx, rep)
+            if ends is None:
+                continue
+            name = f"Representation {rep['id'] or '?'}"
+            if reference is None:
+                reference = (name, ends)
+            else:
+                _compare(ctx, rep["set_id"], reference, (name, ends))
+
+
+def _segment_ends(ctx: ProbeContext, rep: dict[str, Any]) -> array | None:
+    try:
+        return segment_ends(rep["template"], rep["segment_list"], rep["period_s"], _tag)
+    except TimelineError as exc:  # players cannot place its segments either: the MPD is not valid
+        _problem(
+            ctx, {"representation": rep["id"], "timeline": str(exc)}, f"Representation {rep['id']}: {exc}"
+        )
+        return None
+
+
+def _compare(
+    ctx: ProbeContext, set_id: str | None, reference: tuple[str, Any], other: tuple[str, Any]
+) -> None:
+    check = "dash-segments-aligned"
+    ctx.results.ran(check, ctx.subject)
+    tolerance = float(ctx.results.param(check, "tolerance_s"))
+    found = alignment.first_misalignment(reference[1], other[1], tolerance)
+    if found is not None:
+        ctx.results.problem(
+            check,
+            ctx.subject,
+            actual={"adaptation_set": set_id, **alignment.actual(found, other[0], reference[0])},
+            expected=f"the same segment boundaries as {reference[0]} within {tolerance:g} s",
+            message=f"AdaptationSet {set_id or '?'}: {alignment.describe(found, other[0], reference[0])}: "
+            "switching there stalls or skips",
+        )
 
 
 def _check_representation(ctx: ProbeContext, where: str, rep: dict[str, Any]) -> None:
@@ -64,8 +115,27 @@ def _check_representation(ctx: ProbeContext, where: str, rep: dict[str, Any]) ->
     except TemplateError as exc:
         _problem(ctx, {"representation": rep["id"], "template": str(exc)}, f"{label}: {exc}")
         return
-    for segment_url in urls:
-        ctx.fetch(segment_url, byte_range=(0, 0), max_bytes=RANGE_PROBE_BYTES, truncate=True, check=CHECK)
+    if not inside.wanted(ctx):
+        for segment_url in urls:
+            ctx.fetch(segment_url, byte_range=(0, 0), max_bytes=RANGE_PROBE_BYTES, truncate=True, check=CHECK)
+        return
+    _look_inside(ctx, label, rep, urls)
+
+
+def _look_inside(ctx: ProbeContext, label: str, rep: dict[str, Any], urls: list[str]) -> None:
+    """The first media segment's first bytes (after its initialization's), for the checks in inside.py."""
+    init = inside.fetch_init(ctx, urls[0], CHECK) if len(urls) > 1 else None
+    head_bytes = inside.HEAD_BYTES
+    response = ctx.fetch(
+        urls[-1], byte_range=(0, head_bytes - 1), max_bytes=head_bytes, truncate=True, check=CHECK
+    )
+    head = None if response is None else inside.read(response.body, init)
+    if head is None:
+        return
+    width, height = _int(rep["width"]), _int(rep["height"])
+    resolution = (width, height) if width and height else None
+    declared = inside.Declared(label, rep["codecs"], resolution, inside.frame_rate(rep["frame_rate"]))
+    inside.judge(ctx, declared, [(urls[-1], head)])
 
 
 def _problem(ctx: ProbeContext, actual: dict[str, Any], message: str) -> None:
@@ -101,15 +171,19 @@ def _template(element: Any, inherited: dict[str, Any]) -> dict[str, Any]:
     for timeline in _children(found[0], "SegmentTimeline"):
         first = _children(timeline, "S")
         merged["timeline_t"] = first[0].get("t", "0") if first else "0"
+        merged["_timeline"] = timeline  # the element, for dash-segments-aligned
     return merged
 
 
 def _representations(root: Any, url: str):
     base = _base(root, url)
-    for period in _children(root, "Period"):
+    periods = _children(root, "Period")
+    for p, period in enumerate(periods):
         period_base = _base(period, base)
         period_template = _template(period, {})
-        for adaptation in _children(period, "AdaptationSet"):
+        whole = root.get("mediaPresentationDuration") if len(periods) == 1 else None
+        period_s = iso_duration(period.get("duration") or whole)
+        for a, adaptation in enumerate(_children(period, "AdaptationSet")):
             set_base = _base(adaptation, period_base)
             set_template = _template(adaptation, period_template)
             set_list = _children(adaptation, "SegmentList")
@@ -122,10 +196,14 @@ def _representations(root: Any, url: str):
                     "codecs": attrs.get("codecs"),
                     "width": attrs.get("width"),
                     "height": attrs.get("height"),
+                    "frame_rate": attrs.get("frameRate"),
                     "video": kind.startswith("video") or (not kind and "width" in attrs),
                     "base": _base(rep, set_base),
                     "template": _template(rep, set_template),
                     "segment_list": (_children(rep, "SegmentList") or set_list or [None])[0],
+                    "set": (p, a),
+                    "set_id": adaptation.get("id"),
+                    "period_s": period_s,
                 }
 
 

@@ -62,13 +62,14 @@ def probe_snapshot(
     started = time.monotonic()
     with make_fetcher(settings, results, probe_deadline) as fetcher:
         probe_targets(targets, fetcher, results, max_segments=settings.probe_max_segments)
+    timings = {"probe_s": round(time.monotonic() - started, 3)}
     log.get_logger().info(
         "probe.done",  # no URLs here: the findings carry them without their queries
         media_id=report.media_id,
         renditions=len(targets),
         requests=fetcher.requests_made,
         not_started=fetcher.not_started,
-        elapsed_ms=round((time.monotonic() - started) * 1000),
+        elapsed_ms=round(timings["probe_s"] * 1000),
     )
     for (_, rendition), target in zip(chosen, targets, strict=True):
         match_play_info(results, target.subject, rendition, target.facts)
@@ -76,8 +77,10 @@ def probe_snapshot(
     if probe_mode(settings, profile) == "decode":
         from playgate.decode.gate import decode_snapshot
 
+        started = time.monotonic()
         findings += decode_snapshot(snapshot, profile, settings, probe_deadline, subject)
-    return Report.from_findings(report.profile, report.media_id, findings)
+        timings["decode_s"] = round(time.monotonic() - started, 3)
+    return Report.from_findings(report.profile, report.media_id, findings, timings)
 
 
 def subject(index: int, rendition: Rendition) -> str:

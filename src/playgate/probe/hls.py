@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import math
 import re
 import threading
+from array import array
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from playgate.probe import alignment, inside
 from playgate.probe.context import (
     MAX_PLAYLIST_BYTES,
     MAX_SEGMENTS_IN_PLAYLIST,
@@ -24,6 +27,7 @@ from playgate.probe.context import (
 from playgate.probe.fetch import public_url
 from playgate.probe.playlist import Playlist, Variant, parse
 from playgate.probe.results import MAX_PER_CHECK, StreamFacts
+from playgate.probe.segment import Init, SegmentHead
 
 # Media playlists fetched and read at once, in this process (reading holds the GIL: more would not be faster)
 _PLAYLISTS_IN_MEMORY = threading.BoundedSemaphore(2)
@@ -41,6 +45,9 @@ def _return_large_blocks() -> None:
 _return_large_blocks()
 # RESOLUTION "SHOULD be present if the Variant Stream includes video": these CODECS mean video
 _VIDEO_CODEC = re.compile(r"\b(avc[1-4]|hvc1|hev1|dvh1|dvhe|dva1|dvav|vp0[89]|av01|mp4v)\b", re.I)
+SAMPLE_SIGMAS = 3.0  # a sample's average is judged with this many standard errors of slack
+MAX_ALIGNED_SEGMENTS = 1_000_000  # EXTINF durations kept per master for hls-segments-aligned (8 B each)
+_NOT_ALIGNED = ("SUBTITLES", "CLOSED-CAPTIONS")  # their VOD segments may be longer (Authoring Spec 5.7)
 
 
 @dataclass
@@ -50,6 +57,8 @@ class _Segment:
     byterange: tuple[int, int] | None  # (offset, length)
     index: int = 0  # position in the playlist
     size: int | None = None
+    init: str | None = None  # its EXT-X-MAP, absolute
+    head: SegmentHead | None = None  # what its first bytes show (inside.py)
 
 
 @dataclass
@@ -60,6 +69,10 @@ class _Media:
     total_segments: int = 0
     target_duration: float | None = None
     extra: list[str] = field(default_factory=list)  # init sections (EXT-X-MAP): reachability only
+    durations: array | None = None  # every segment's EXTINF (hls-segments-aligned), when kept
+    duration: float = math.nan  # the sum of every EXTINF (NaN when one is unknown)
+    byterange_bytes: int | None = None  # every segment's size, when all are EXT-X-BYTERANGEs
+    start_date: float | None = None  # the first segment's EXT-X-PROGRAM-DATE-TIME, Unix seconds
 
 
 def probe_hls(ctx: ProbeContext, url: str, body: bytes) -> StreamFacts:
@@ -69,7 +82,11 @@ def probe_hls(ctx: ProbeContext, url: str, body: bytes) -> StreamFacts:
     if not playlist.is_variant:
         media = _media_from(ctx, url, playlist, None)
         facts = StreamFacts(kind="hls-media")
+        if media is not None:
+            _check_target(ctx, media)
         _measure(ctx, [media] if media is not None else [])
+        if media is not None:
+            _look_inside(ctx, media)
         rates = _rates(media) if media is not None else None
         if rates is not None:
             facts.measured_peak_bps, facts.measured_average_bps = rates.peak, rates.average
@@ -87,14 +104,28 @@ def _probe_master(ctx: ProbeContext, url: str, playlist: Playlist) -> StreamFact
     for variant in playlist.variants:
         targets.setdefault(urljoin(url, variant.uri), variant)
     audio_groups: dict[str, list[str]] = {}
+    text_only: set[str] = set()
     for rendition in playlist.renditions:
         rendition_url = urljoin(url, rendition.uri or "")
         targets.setdefault(rendition_url, None)
-        if (rendition.type or "").upper() == "AUDIO":
+        kind = (rendition.type or "").upper()
+        if kind == "AUDIO":
             audio_groups.setdefault(rendition.group_id or "", []).append(rendition_url)
-    loaded = ctx.fetcher.map(lambda item: (item[0], _load_media(ctx, *item)), list(targets.items()))
+        elif kind in _NOT_ALIGNED:
+            text_only.add(rendition_url)
+    budget = _Budget(MAX_ALIGNED_SEGMENTS)
+    loaded = ctx.fetcher.map(
+        lambda item: (item[0], _load_media(ctx, *item, keep=None if item[0] in text_only else budget)),
+        list(targets.items()),
+    )
     medias = {target: media for target, media in loaded if media is not None}
+    for target, media in medias.items():
+        if target not in text_only:
+            _check_target(ctx, media)
+    _check_alignment(ctx, url, [m for t, m in medias.items() if t not in text_only], budget)
     _measure(ctx, list(medias.values()))
+    for media in medias.values():
+        _look_inside(ctx, media)
     for target, info in targets.items():
         if info is not None and target in medias:
             group = audio_groups.get(info.audio or "", [])
@@ -107,6 +138,7 @@ class _Rates:
     peak: float | None  # None: no set of measured segments long enough (see _peak)
     average: float
     complete: bool  # every segment of the playlist was measured
+    margin: float = 0.0  # how far the real average may be from ``average`` (0: every segment weighed)
 
 
 def _rates(media: _Media) -> _Rates | None:
@@ -114,8 +146,23 @@ def _rates(media: _Media) -> _Rates | None:
     if not measured:
         return None
     peak = _peak(measured, media.target_duration)
+    complete = len(measured) == media.total_segments
+    if media.byterange_bytes is not None and media.duration > 0:  # every size is in the playlist
+        return _Rates(peak, media.byterange_bytes * 8 / media.duration, complete)
     average = sum(s.size or 0 for s in measured) * 8 / sum(s.duration for s in measured)
-    return _Rates(peak, average, len(measured) == media.total_segments)
+    margin = 0.0 if complete else _margin(measured, average, media.total_segments)
+    return _Rates(peak, average, complete, margin)
+
+
+def _margin(measured: list[_Segment], average: float, total: int) -> float:
+    """SAMPLE_SIGMAS standard errors of the sample's average bit rate (a ratio estimator: bits over
+    seconds), with the finite-population correction: it shrinks to 0 as the sample nears every segment."""
+    n = len(measured)
+    if n < 2:
+        return math.inf
+    spread = sum(((s.size or 0) * 8 - average * s.duration) ** 2 for s in measured) / (n - 1)
+    mean_duration = sum(s.duration for s in measured) / n
+    return SAMPLE_SIGMAS * math.sqrt(max(0.0, 1 - n / total) * spread / n) / mean_duration
 
 
 def _peak(measured: list[_Segment], target: float | None) -> float | None:
@@ -173,13 +220,37 @@ def _invalid(ctx: ProbeContext, where: str, actual: str, message: str) -> None:
     )
 
 
-def _load_media(ctx: ProbeContext, url: str, stream_info: Variant | None) -> _Media | None:
+class _Budget:
+    """Segments whose durations may still be kept (shared by one master's playlists, loaded at once)."""
+
+    def __init__(self, left: int) -> None:
+        self.left, self.refused = left, 0
+        self._lock = threading.Lock()
+
+    def take(self, count: int) -> bool:
+        with self._lock:
+            if count > self.left:
+                self.refused += 1
+                return False
+            self.left -= count
+            return True
+
+
+def _load_media(
+    ctx: ProbeContext, url: str, stream_info: Variant | None, keep: _Budget | None = None
+) -> _Media | None:
+    """``keep``: where the playlist's durations may be kept for the alignment check."""
     with _PLAYLISTS_IN_MEMORY:  # a 4 MiB body, its text and its arrays: a few at a time, not 8 or 64
         response = ctx.fetch(url, max_bytes=MAX_PLAYLIST_BYTES)
         if response is None:
             return None
         playlist = _parse(ctx, response.url, response.body)
-        return None if playlist is None else _media_from(ctx, response.url, playlist, stream_info)
+        if playlist is None:
+            return None
+        media = _media_from(ctx, response.url, playlist, stream_info)
+        if media is not None and keep is not None and keep.take(len(playlist.durations)):
+            media.durations = playlist.durations
+        return media
 
 
 def _media_from(
@@ -202,15 +273,27 @@ def _media_from(
     if vod and not playlist.endlist and ctx.results.param("hls-playlist-valid", "require_endlist"):
         _invalid(ctx, where, "no #EXT-X-ENDLIST", f"{where} is a VOD playlist without #EXT-X-ENDLIST")
     _check_extinf(ctx, where, playlist)
+    duration = sum(playlist.durations)
+    if math.isnan(duration) and not playlist.problem_count:  # a bad EXTINF was said; none at all, not yet
+        first = next(i for i, d in enumerate(playlist.durations) if math.isnan(d))
+        _invalid(
+            ctx, where, f"segment {first} without EXTINF", f"{where}: segment {first} has no usable EXTINF"
+        )
     media = _Media(
         url,
         stream_info,
         total_segments=min(count, MAX_SEGMENTS_IN_PLAYLIST),
         target_duration=playlist.target_duration,
+        duration=duration,
+        byterange_bytes=playlist.byterange_bytes,
+        start_date=playlist.start_date,
     )
     for seg in playlist.segments:
         duration = seg.duration or 0.0
-        media.segments.append(_Segment(urljoin(url, seg.uri or ""), duration, seg.byterange, seg.index))
+        init = urljoin(url, seg.init_uri) if seg.init_uri else None
+        media.segments.append(
+            _Segment(urljoin(url, seg.uri or ""), duration, seg.byterange, seg.index, init=init)
+        )
     media.extra = sorted({urljoin(url, s.init_uri) for s in playlist.segments if s.init_uri})
     return media
 
@@ -274,23 +357,49 @@ def sample(count: int, budget: int) -> list[int]:
 
 
 def _measure(ctx: ProbeContext, medias: list[_Media]) -> None:
-    jobs: list[tuple[_Media, _Segment | str]] = []
-    for media in medias:
-        jobs += [(media, extra) for extra in media.extra]
-        jobs += [(media, seg) for seg in media.segments]
-    ctx.fetcher.map(lambda job: _size(ctx, job[1]), jobs)
+    """Sizes every sampled segment; when a check looks inside them, reads their first bytes (and their
+    init sections', first) with the same request."""
+    look = inside.wanted(ctx)
+    inits: dict[str, Init | None] = {}
+    extras = sorted({extra for media in medias for extra in media.extra})
+    if look:
+        inits = dict(ctx.fetcher.map(lambda url: (url, inside.fetch_init(ctx, url)), extras))
+    jobs: list[_Segment | str] = [] if look else list(extras)
+    jobs += [seg for media in medias for seg in media.segments]
+    ctx.fetcher.map(lambda item: _size(ctx, item, inits if look else None), jobs)
 
 
-def _size(ctx: ProbeContext, item: _Segment | str) -> None:
-    """A one-byte ranged GET: the answer's Content-Range gives the size. Not HEAD: an OSS signed URL
-    signs the method, so HEAD on a URL signed for GET is refused although players get the file."""
+def _size(ctx: ProbeContext, item: _Segment | str, inits: dict[str, Init | None] | None) -> None:
+    """A ranged GET: the answer's Content-Range gives the size (one byte is asked for, or the first
+    bytes when ``inits`` says to look inside). Not HEAD: an OSS signed URL signs the method, so HEAD on
+    a URL signed for GET is refused although players get the file."""
     if isinstance(item, str):  # an init section: it must be there
         ctx.fetch(item, byte_range=(0, 0), max_bytes=RANGE_PROBE_BYTES, truncate=True)
         return
     offset = item.byterange[0] if item.byterange is not None else 0
-    response = ctx.fetch(item.url, byte_range=(offset, offset), max_bytes=RANGE_PROBE_BYTES, truncate=True)
+    length = 1 if inits is None else inside.HEAD_BYTES
+    if item.byterange is not None:
+        length = max(1, min(length, item.byterange[1]))
+    response = ctx.fetch(
+        item.url,
+        byte_range=(offset, offset + length - 1),
+        max_bytes=max(length, RANGE_PROBE_BYTES),
+        truncate=True,
+    )
     if response is not None:
         item.size = item.byterange[1] if item.byterange is not None else response.size()
+        if inits is not None:
+            item.head = inside.read(response.body, inits.get(item.init or ""))
+
+
+def _look_inside(ctx: ProbeContext, media: _Media) -> None:
+    info = media.stream_info
+    declared = None
+    if info is not None:
+        label = f"the variant {public_url(media.url)}"
+        declared = inside.Declared(label, info.codecs, info.resolution, inside.frame_rate_of(info.frame_rate))
+    heads = [(seg.url, seg.head) for seg in media.segments if seg.head is not None]
+    inside.judge(ctx, declared, heads)
 
 
 def _check_bandwidth(ctx: ProbeContext, media: _Media, audio: list[_Media | None]) -> None:
@@ -304,10 +413,12 @@ def _check_bandwidth(ctx: ProbeContext, media: _Media, audio: list[_Media | None
     audio_rates = [r for r in (_rates(a) for a in audio if a is not None) if r is not None]
     if audio_rates:
         peaks = [r.peak for r in audio_rates if r.peak is not None]
+        loudest = max(audio_rates, key=lambda r: r.average)
         rates = _Rates(
             rates.peak + max(peaks) if rates.peak is not None and peaks else None,
-            rates.average + max(r.average for r in audio_rates),
+            rates.average + loudest.average,
             rates.complete and all(r.complete for r in audio_rates),
+            rates.margin + loudest.margin,
         )
     complete = rates.complete and len(audio_rates) == len(audio)
     check = "hls-bandwidth-matches-measured"
@@ -322,11 +433,105 @@ def _check_bandwidth(ctx: ProbeContext, media: _Media, audio: list[_Media | None
         peak > declared * (1 + tolerance) or (complete and peak < declared * (1 - tolerance))
     ):
         _bandwidth_problem(ctx, where, "BANDWIDTH", declared, peak, "peak", tolerance, count)
-    average_declared = info.average_bandwidth
-    if average_declared and abs(rates.average - average_declared) > average_declared * tolerance:
-        _bandwidth_problem(
-            ctx, where, "AVERAGE-BANDWIDTH", int(average_declared), rates.average, "average", tolerance, count
+    if info.average_bandwidth is not None:
+        _check_average(ctx, where, info.average_bandwidth, rates, count)
+
+
+def _check_average(ctx: ProbeContext, where: str, declared: int, rates: _Rates, count: int) -> None:
+    """The real average lies within ``margin`` of the measured one: AVERAGE-BANDWIDTH fails only when
+    every average in that band is beyond the tolerance of it."""
+    check = "hls-average-bandwidth-matches-measured"
+    ctx.results.ran(check, ctx.subject)
+    tolerance = float(ctx.results.param(check, "tolerance"))
+    low, high = rates.average - rates.margin, rates.average + rates.margin
+    if low <= declared * (1 + tolerance) and high >= declared * (1 - tolerance):
+        return
+    sample = "" if rates.margin == 0 else f" (± {rates.margin / 1000:.0f} kb/s: a sample)"
+    ctx.results.problem(
+        check,
+        ctx.subject,
+        actual={
+            "variant": where,
+            "measured_average_bps": round(rates.average),
+            "margin_bps": round(rates.margin),
+            "segments_measured": count,
+            "average-bandwidth": declared,
+        },
+        expected=f"within {tolerance:.0%} of AVERAGE-BANDWIDTH {declared}",
+        message=(
+            f"{where}: measured average bit rate {rates.average / 1000:.0f} kb/s{sample} over {count} "
+            f"segment(s) is not within {tolerance:.0%} of AVERAGE-BANDWIDTH {declared / 1000:.0f} kb/s"
+        ),
+    )
+
+
+def _check_target(ctx: ProbeContext, media: _Media) -> None:
+    target = media.target_duration
+    if target is None:
+        return  # hls-playlist-valid says so
+    check = "hls-target-duration"
+    ctx.results.ran(check, ctx.subject)
+    recommended, most = (float(ctx.results.param(check, name)) for name in ("recommended_s", "max_s"))
+    if target <= recommended:
+        return
+    where = public_url(media.url)
+    ctx.results.problem(
+        check,
+        ctx.subject,
+        actual={"playlist": where, "target_duration": target},
+        expected=f"≤ {most:g} s (recommended ≤ {recommended:g} s)",
+        message=(
+            f"{where}: EXT-X-TARGETDURATION {target} s is above "
+            + (f"the {most:g} s allowed" if target > most else f"the recommended {recommended:g} s")
+            + " (Apple's HLS Authoring Specification 7.5: target durations SHOULD be 6 seconds)"
+        ),
+        part=None if target > most else "above-recommended",
+    )
+
+
+def _check_alignment(ctx: ProbeContext, url: str, medias: list[_Media], budget: _Budget) -> None:
+    """Every playlist's boundaries against the first's (the master's first variant, when loaded)."""
+    check = "hls-segments-aligned"
+    if budget.refused:
+        ctx.incomplete(
+            {"url": public_url(url), "playlists_not_aligned": budget.refused},
+            f"{public_url(url)}: {budget.refused} playlist(s) not compared for {check}: the master's "
+            f"playlists list more than {MAX_ALIGNED_SEGMENTS} segments in all",
         )
+    timelines = _timelines(medias)
+    if len(timelines) < 2:
+        return
+    ctx.results.ran(check, ctx.subject)
+    tolerance = float(ctx.results.param(check, "tolerance_s"))
+    first, reference, _ = timelines[0]
+    name = public_url(first.url)
+    for media, ends, start in timelines[1:]:
+        found = alignment.first_misalignment(reference, ends, tolerance, begin=max(0.0, start))
+        if found is not None:
+            other = public_url(media.url)
+            ctx.results.problem(
+                check,
+                ctx.subject,
+                actual=alignment.actual(found, other, name),
+                expected=f"the same segment boundaries as {name} within {tolerance:g} s",
+                message=alignment.describe(found, other, name) + ": switching there stalls or skips",
+            )
+
+
+def _timelines(medias: list[_Media]) -> list[tuple[_Media, array, float]]:
+    """Each playlist's segment end times and its start, in the first one's time: from its first
+    segment, or from EXT-X-PROGRAM-DATE-TIME when every one dates its first segment."""
+    known: list[tuple[_Media, array]] = []
+    for media in medias:
+        ends = alignment.ends(media.durations) if media.durations is not None else None
+        if ends is not None:
+            known.append((media, ends))
+    dates = [m.start_date for m, _ in known]
+    out = []
+    for (media, ends), date in zip(known, dates, strict=True):
+        shift = date - dates[0] if date is not None and dates[0] is not None and None not in dates else 0.0
+        out.append((media, array("d", (end + shift for end in ends)) if shift else ends, shift))
+    return out
 
 
 def _bandwidth_problem(

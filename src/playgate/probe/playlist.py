@@ -18,6 +18,7 @@ import re
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import TypeVar
 
 MAX_VARIANTS = 64
@@ -39,6 +40,7 @@ class Variant:
     resolution: tuple[int, int] | None = None
     codecs: str | None = None
     audio: str | None = None
+    frame_rate: float | None = None
 
 
 @dataclass
@@ -70,6 +72,8 @@ class Playlist:
     segments: list[Segment] = field(default_factory=list)  # the sampled ones, in playlist order
     segment_count: int = 0
     durations: array = field(default_factory=lambda: array("d"))  # every segment's, NaN when unknown
+    byterange_bytes: int | None = None  # the sum of every segment's EXT-X-BYTERANGE, when each has one
+    start_date: float | None = None  # the first segment's EXT-X-PROGRAM-DATE-TIME (Unix seconds), if read
     problems: list[str] = field(default_factory=list)  # the first MAX_PROBLEMS
     problem_count: int = 0
     stopped: bool = False  # ``stop`` ended the reading before the end of the text
@@ -165,6 +169,18 @@ class _Reader:
     def endlist(self, line: str) -> None:
         self.out.endlist = True
 
+    def program_date_time(self, line: str) -> None:
+        """Only the first segment's, to place the playlist in time (one that does not read is left out:
+        m3u8's ISO 8601 reader and Python's differ on the edges)."""
+        if self.out.segment_count or self.out.start_date is not None:
+            return
+        try:
+            text = line.split(":", 1)[1].strip()
+            date = datetime.fromisoformat(text[:-1] + "+00:00" if text[-1:] in "Zz" else text)
+            self.out.start_date = (date if date.tzinfo else date.replace(tzinfo=timezone.utc)).timestamp()
+        except (IndexError, ValueError, OverflowError):  # OverflowError: before year 1 in UTC
+            return
+
     def map(self, line: str) -> None:
         self.map_at = self.at
         attributes = _attribute_list("#EXT-X-MAP", line)
@@ -235,6 +251,7 @@ class _Reader:
                 resolution if isinstance(resolution, tuple) else None,
                 _unquoted(attributes.get("CODECS")),
                 _unquoted(attributes.get("AUDIO")),
+                _quiet(attributes.get("FRAME-RATE"), float),
             )
         )
 
@@ -247,6 +264,9 @@ class _Reader:
             out.problem("mixes master tags (EXT-X-STREAM-INF) with media segments (EXTINF)")
         if out.is_variant and not out.variant_count:
             out.problem("no EXT-X-STREAM-INF is followed by a URI line: the master lists no variant")
+        lengths = self.ranges[1::2]
+        if lengths and out.segment_count <= MAX_SEGMENTS and min(lengths) >= 0:
+            out.byterange_bytes = sum(lengths)
         for i in sample(min(out.segment_count, MAX_SEGMENTS)):
             offset, length = self.ranges[2 * i], self.ranges[2 * i + 1]
             duration = out.durations[i]
@@ -283,6 +303,7 @@ _TAGS: dict[str, Callable[[_Reader, str], None]] = {
     "#EXT-X-MEDIA-SEQUENCE": _Reader.integer,
     "#EXT-X-DISCONTINUITY-SEQUENCE": _Reader.integer,
     "#EXT-X-ENDLIST": _Reader.endlist,
+    "#EXT-X-PROGRAM-DATE-TIME": _Reader.program_date_time,
     "#EXT-X-MAP": _Reader.map,
     "#EXT-X-STREAM-INF": _Reader.stream_inf_tag,
     "#EXT-X-MEDIA": _Reader.media,

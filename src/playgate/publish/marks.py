@@ -2,8 +2,9 @@
 
 - ``video-black``, ``video-frozen``, ``audio-silence``: one mark per interval (``actual`` is a list of
   ``{start_s, end_s, duration_s}`` in media time);
-- ``audio-loudness``, ``decode-clean``, ``decode-incomplete``: one mark over the decoded window the finding
-  names (their ``actual`` is a number or a summary: the window is where to look).
+- ``audio-loudness``, ``decode-clean``, ``decode-incomplete``, ``video-hdr-signalling``,
+  ``video-matches-source``: one mark over the decoded window the finding names (their ``actual`` is a
+  number or a summary: the window is where to look).
 
 Only findings that failed or warned are marked; the others (metadata rules, the probe's) say nothing
 about time. A mark is ``{MarkStartTime, MarkEndTime, MarkTag: rule id, MarkContent: the finding's message,
@@ -16,7 +17,9 @@ from typing import Any
 
 from playgate.publish.cloudevents import QC_ALERT
 
-WINDOWED = frozenset({"audio-loudness", "decode-clean", "decode-incomplete"})
+WINDOWED = frozenset(
+    {"audio-loudness", "decode-clean", "decode-incomplete", "video-hdr-signalling", "video-matches-source"}
+)
 CONTENT_MAX_BYTES = 512  # ICE documents no limit for MarkContent; CreateAudit's Comment has this one
 
 

@@ -305,8 +305,20 @@ class Rule:
         return self._finding(_NOT_HELD[self.severity], subject, actual, expected_text, self._sentence(msg))
 
     def _unworded(self, outcome: str) -> Finding:
-        """A finding that holds or does not apply, without the wording nobody will read."""
-        return self._finding(outcome, "media", None, "", "")
+        """A finding that holds or does not apply, without the wording nobody will read (nothing in it
+        to make safe: most findings of a warm event are these)."""
+        return make_finding(
+            rule=self.id,
+            severity=self.severity,
+            outcome=outcome,
+            subject="media",
+            check=self.check.ref.text,
+            actual=None,
+            expected="",
+            message="",
+            source=self.source,
+            error=None,
+        )
 
     def _sentence(self, msg: str) -> str:
         return f"{msg} — {self.description}" if self.description else msg
@@ -345,9 +357,11 @@ _SECRET_MARK = re.compile(r"=|LTAI|STS\.|MNS |ACS3")
 
 def _safe(value: Any) -> Any:
     """JSON-ready and redacted: only strings that could hold a signed query or key id pay for the regexes."""
+    if value is None:
+        return value
     if isinstance(value, str):
         return redact(value) if _SECRET_MARK.search(value) else value
-    if isinstance(value, int | float) or value is None:
+    if isinstance(value, int | float):
         return value
     if isinstance(value, list | tuple):
         return [_safe(v) for v in value]

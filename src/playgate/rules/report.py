@@ -51,9 +51,17 @@ class Report(BaseModel):
     profile: str
     media_id: str | None = None
     findings: list[Finding] = Field(default_factory=list)
+    # seconds the probe and the decode took ('probe_s', 'decode_s'): for the verdict's log line, not output
+    timings: dict[str, float] = Field(default_factory=dict, exclude=True)
 
     @classmethod
-    def from_findings(cls, profile: str, media_id: str | None, findings: list[Finding]) -> Report:
+    def from_findings(
+        cls,
+        profile: str,
+        media_id: str | None,
+        findings: list[Finding],
+        timings: dict[str, float] | None = None,
+    ) -> Report:
         outcome: Literal["pass", "warn", "fail"]
         if any(f.outcome == "fail" for f in findings):
             outcome = "fail"
@@ -61,7 +69,9 @@ class Report(BaseModel):
             outcome = "warn"
         else:
             outcome = "pass"
-        return cls.model_construct(outcome=outcome, profile=profile, media_id=media_id, findings=findings)
+        return cls.model_construct(
+            outcome=outcome, profile=profile, media_id=media_id, findings=findings, timings=timings or {}
+        )
 
     @property
     def failures(self) -> list[Finding]:
