@@ -52,4 +52,5 @@ def decode_sources(
     with Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher:
         found = [target for source in sources for target in targets_for(source, spec.renditions, fetcher)]
         targets = [replace(target, compare_with=compare_with) for target in found]
-        return decode_each(targets, fetcher, decode, settings.decode_parallel)
+        cap = getattr(settings, "decode_parallel", None)  # unset in a settings-like object: automatic
+        return decode_each(targets, fetcher, decode, cap)
