@@ -113,6 +113,9 @@ class Settings(BaseModel):
     decode_timeout_s: float = Field(
         20.0, gt=0, description="Time limit of one ffmpeg run (one window of one rendition)."
     )
+    decode_parallel: int | None = Field(
+        None, ge=1, description="Renditions decoded at once, at most; unset: as the cores and memory allow."
+    )
 
     # --- HTTP callbacks (FC HTTP trigger) --------------------------------------------------------------
     callback_auth_key: SecretStr | None = Field(

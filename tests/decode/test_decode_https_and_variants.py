@@ -93,7 +93,7 @@ def test_a_file_variant_in_a_fetched_master_is_refused_by_the_cli_and_not_opened
     stream_server.virtual["/attack/master.m3u8"] = master_with_a_file_variant(
         str(canary), stream_server.url("/hls/v0/index.m3u8")
     )
-    settings = SimpleNamespace(probe_allow_hosts="127.0.0.1", decode_timeout_s=30)
+    settings = SimpleNamespace(probe_allow_hosts="127.0.0.1", decode_timeout_s=30, decode_parallel=None)
     findings = decode_sources(
         [stream_server.url("/attack/master.m3u8")], ONE_WINDOW, find_tools(None), settings, deadline=None
     )

@@ -107,7 +107,7 @@ def test_the_verdict_line_and_the_ledger_say_how_long_the_probe_and_the_decode_t
     (probe_done,) = [line for line in lines if line.get("event") == "probe.done"]
     windows = [line["wall_s"] for line in lines if line.get("event") == "decode window"]
     assert verdict["probe_s"] == pytest.approx(probe_done["elapsed_ms"] / 1000, abs=0.001)
-    assert verdict["decode_s"] >= sum(windows) > 0  # two rungs decoded, one after the other
+    assert len(windows) == 2 and verdict["decode_s"] >= max(windows) > 0  # two rungs, side by side or not
     (kept,) = decode_world.runtime.gate.ledger.verdict_history("media-timed")
     assert kept.report["timings"] == {"probe_s": verdict["probe_s"], "decode_s": verdict["decode_s"]}
 

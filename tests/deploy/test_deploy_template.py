@@ -58,6 +58,7 @@ NOT_DEPLOYED = {
     "reconcile_settle_s": _DEFAULTS_FIT,
     "reconcile_initial_lookback_s": _DEFAULTS_FIT,
     "reconcile_parallelism": _DEFAULTS_FIT,
+    "decode_parallel": "unset, it is counted from the function's cores and memory (docs/decode.md)",
 }
 GATE_ONLY = {"PLAYGATE_CALLBACK_ALLOW_UNSIGNED"}  # the reconciler takes no callbacks
 RECONCILE_ONLY = {"PLAYGATE_RECONCILE_MAX_QPS"}

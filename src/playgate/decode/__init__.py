@@ -10,5 +10,6 @@ Kept empty so that the rule-file schema can import ``playgate.decode.spec`` with
 Modules: spec (the rule file's ``decode:`` block), ffmpeg (finding and running it), command (the command
 line), parse (reading its output: the results and the streams), checks (findings), ffprobe (local files'
 media model; a duration when a window must be placed), engine (windows of one rendition, in the deadline),
-colour and hdr (HDR signalling), compare (a rendition against its source).
+colour and hdr (HDR signalling), compare (a rendition against its source), parallel (renditions side by
+side, as many as the cores and memory allow).
 """

@@ -1,8 +1,9 @@
 """The gate's decode step (profile ``probe: decode`` or PLAYGATE_PROBE=decode) and the initializer's check.
 
 The renditions GetPlayInfo lists as playable are ordered by height then bit rate; the profile's
-``decode.renditions`` picks which to decode (default the lowest and the highest rung). Each is read
-through the guard proxy, so ffmpeg obeys the probe's fetching rules. ``deadline`` is the probe step's:
+``decode.renditions`` picks which to decode (default the lowest and the highest rung), side by side as
+far as the cores and memory allow (decode/parallel.py). Each is read through a guard proxy of its own
+over the run's one fetcher, so ffmpeg obeys the probe's fetching rules. ``deadline`` is the probe step's:
 the time to publish the verdict is already kept back.
 """
 
@@ -49,7 +50,7 @@ def decode_snapshot(
     """Findings of decoding the chosen playable renditions of the media. Never raises."""
     from playgate.decode.engine import Target, decode_target, pick
     from playgate.decode.ffmpeg import FfmpegMissing, find_tools
-    from playgate.decode.guard import GuardProxy
+    from playgate.decode.parallel import decode_each
     from playgate.decode.spec import DecodeSpec
     from playgate.probe.fetch import Fetcher
     from playgate.probe.runner import allow_hosts
@@ -62,19 +63,17 @@ def decode_snapshot(
         tools = find_tools(settings.ffmpeg)
     except FfmpegMissing as exc:  # the initializer checks this; a finding rather than a retry loop
         return [_no_ffmpeg(exc)]
-    findings: list[Finding] = []
-    with (
-        Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher,
-        GuardProxy(fetcher) as proxy,
-    ):
-        source = _source_url(snapshot) if spec.checks.video_matches_source.enabled else ""
-        for i, rendition in chosen:
-            url, name = rendition.play_url or "", subject(i, rendition)
-            target = Target(url, name, _declared(rendition), compare_with=source)
-            findings += decode_target(
-                target, spec, tools, timeout_s=settings.decode_timeout_s, deadline=deadline, guard=proxy
-            )
-    return findings
+    source = _source_url(snapshot) if spec.checks.video_matches_source.enabled else ""
+    targets = [Target(r.play_url or "", subject(i, r), _declared(r), compare_with=source) for i, r in chosen]
+    with Fetcher(allow_hosts=allow_hosts(settings), deadline=deadline) as fetcher:
+        return decode_each(
+            targets,
+            fetcher,
+            lambda target, guard: decode_target(
+                target, spec, tools, timeout_s=settings.decode_timeout_s, deadline=deadline, guard=guard
+            ),
+            settings.decode_parallel,
+        )
 
 
 def _source_url(snapshot: MediaSnapshot) -> str:
