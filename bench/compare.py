@@ -1,6 +1,6 @@
 """playgate's FC function against a hand-written handler and the SDK's import, side by side in one run.
 
-    python bench/compare.py [--runs 7] [--events 2000] [--latency-events 10]
+    python bench/compare.py [--runs 7] [--events 2000] [--latency-events 10] [--store URL]
 
 Both handlers get the same events (ICE callbacks for distinct jobs over the sample catalog's playable
 media) from the same ICE emulator, which runs in a separate process (``playgate emulator``), over HTTP on
@@ -18,9 +18,10 @@ with the spread (min–max).
   RSS over that many events (it should stay flat).
 
 playgate runs as deployed: ``functions/qc_gate/index.py`` on the package byte-compiled (as the layer
-ships it), default log level, a SQLite store and JSONL sinks in a temporary folder. The hand-written
-handler is ``bench/handwritten_handler.py`` (the official SDK, GetMediaInfo then GetPlayInfo, two checks,
-one JSON line).
+ships it), default log level, a SQLite store (its own ledger) and JSONL sinks in a temporary folder;
+``--store URL`` gives playgate another store instead, e.g. ``postgresql://…`` (claims and ledger there).
+The hand-written handler is ``bench/handwritten_handler.py`` (the official SDK, GetMediaInfo then
+GetPlayInfo, two checks, one JSON line).
 """
 
 from __future__ import annotations
@@ -109,7 +110,7 @@ def run(argv: list[str], env: dict[str, str]) -> tuple[float, float, float]:
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
-def child_env(url: str, folder: Path, tag: str, result: Path) -> dict[str, str]:
+def child_env(url: str, folder: Path, tag: str, result: Path, store: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     for name in list(env):
         if name.startswith(("PLAYGATE_", "ALIBABA_CLOUD_")):
@@ -123,7 +124,7 @@ def child_env(url: str, folder: Path, tag: str, result: Path) -> dict[str, str]:
         PLAYGATE_REGION="cn-shanghai",
         PLAYGATE_ACCESS_KEY_ID=KEY_ID,
         PLAYGATE_ACCESS_KEY_SECRET=KEY_SECRET,
-        PLAYGATE_STORE=f"sqlite:///{folder / 'store.sqlite3'}",
+        PLAYGATE_STORE=store or f"sqlite:///{folder / 'store.sqlite3'}",
         PLAYGATE_PLAYBACK_SINK=f"jsonl://{folder / 'playback.jsonl'}",
         PLAYGATE_ALERT_SINK=f"jsonl://{folder / 'alerts.jsonl'}",
         PLAYGATE_DEAD_LETTER_SINK=f"jsonl://{folder / 'dead-letters.jsonl'}",
@@ -141,6 +142,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--latency-events", type=int, default=10)
+    parser.add_argument("--store", help="playgate's PLAYGATE_STORE (default: a SQLite file per run)")
     parser.add_argument(
         "--memory-events", type=int, default=0, help="instead: peak RSS of one warm playgate over N events"
     )
@@ -164,7 +166,7 @@ def main() -> None:
                 note("anchor cpu", cpu), note("anchor wall", wall), note("anchor rss", rss)
                 for which in ("playgate", "handwritten") if n % 2 == 0 else ("handwritten", "playgate"):
                     tag = f"{which}-{n}-{time.time_ns()}"
-                    env = child_env(fast_url, folder, tag, result)
+                    env = child_env(fast_url, folder, tag, result, args.store)
                     wall, cpu, rss = run([sys.executable, "-c", CHILD, "cold", which, "1"], env)
                     note(f"{which} cold cpu", cpu), note(f"{which} cold wall", wall)
                     note(f"{which} cold rss", rss)
@@ -174,7 +176,7 @@ def main() -> None:
                         note(f"{which} warm cpu", warm["cpu_per_event_s"]),
                         note(f"{which} warm rss", warm["peak_rss_mib"]),
                     )
-                    env = child_env(slow_url, folder, tag + "-slow", result)
+                    env = child_env(slow_url, folder, tag + "-slow", result, args.store)
                     run([sys.executable, "-c", CHILD, "latency", which, str(args.latency_events)], env)
                     note(f"{which} rtt", statistics.median(json.loads(result.read_text())["walls"]) / 0.1)
     finally:
