@@ -39,7 +39,7 @@ class WindowRun:
     declared: Declared
 
 
-def _finding(rule: str, severity: Severity, ok: bool, subject: str, **fields: Any) -> Finding:
+def finding(rule: str, severity: Severity, ok: bool, subject: str, **fields: Any) -> Finding:
     outcome: Outcome = "pass" if ok else ("fail" if severity == "error" else "warn")
     return Finding.model_construct(
         rule=rule,
@@ -55,7 +55,7 @@ def _finding(rule: str, severity: Severity, ok: bool, subject: str, **fields: An
     )
 
 
-def _where(run: WindowRun) -> str:
+def where(run: WindowRun) -> str:
     return f"{run.subject} (window {run.start_s:g}–{run.start_s + run.seconds:g} s)"
 
 
@@ -68,7 +68,7 @@ def intervals(finding: Finding) -> list[dict[str, float]]:
     return [i for i in actual if isinstance(i, dict) and {"start_s", "end_s"} <= i.keys()]
 
 
-def _long(intervals: list[Interval], min_s: float) -> list[Interval]:
+def long_enough(intervals: list[Interval], min_s: float) -> list[Interval]:
     return [i for i in intervals if i.duration_s >= min_s - 1e-3]
 
 
@@ -76,12 +76,12 @@ _WINDOW = re.compile(r"\(window (\d+(?:\.\d+)?)–(\d+(?:\.\d+)?) s\)")
 
 
 def window_of(subject: str) -> tuple[float, float] | None:
-    """The media-time window a decode finding's subject names (``_where``'s words), or None."""
+    """The media-time window a decode finding's subject names (``where``'s words), or None."""
     found = _WINDOW.search(subject or "")
     return (float(found[1]), float(found[2])) if found else None
 
 
-def _shifted(run: WindowRun, intervals: list[Interval], min_s: float) -> list[dict[str, float]]:
+def in_media_time(run: WindowRun, intervals: list[Interval], min_s: float) -> list[dict[str, float]]:
     """Intervals at least ``min_s`` long, in media time, rounded for people."""
     return [
         {
@@ -89,19 +89,21 @@ def _shifted(run: WindowRun, intervals: list[Interval], min_s: float) -> list[di
             "end_s": round(run.start_s + i.end_s, 3),
             "duration_s": round(i.duration_s, 3),
         }
-        for i in _long(intervals, min_s)
+        for i in long_enough(intervals, min_s)
     ]
 
 
-def _intervals(run: WindowRun, rule: str, what: str, found: list[dict[str, float]], **kw: Any) -> Finding:
-    spec, subject, threshold = kw["spec"], kw.get("subject", _where(run)), kw["threshold"]
+def interval_finding(
+    run: WindowRun, rule: str, what: str, found: list[dict[str, float]], **kw: Any
+) -> Finding:
+    spec, subject, threshold = kw["spec"], kw.get("subject", where(run)), kw["threshold"]
     expected = f"no {what} interval ≥ {spec.min_duration_s:g} s ({threshold})"
     if not found:
         message = f"{rule}: no {what} of {spec.min_duration_s:g} s or more in {subject}"
-        return _finding(rule, spec.severity, True, subject, actual=[], expected=expected, message=message)
+        return finding(rule, spec.severity, True, subject, actual=[], expected=expected, message=message)
     spans = ", ".join(f"{f['start_s']:g}–{f['end_s']:g} s" for f in found)
     total = sum(f["duration_s"] for f in found)
-    return _finding(
+    return finding(
         rule,
         spec.severity,
         False,
@@ -118,16 +120,18 @@ def window_findings(run: WindowRun, checks: DecodeChecks, *, timed_out: bool = F
     # Black edges are found to within one sample, so a black interval measured one sample short of the
     # threshold may be as long as the threshold: it counts (never more lenient than documented).
     black_spec = checks.video_black
-    black = _long(d.black, black_spec.min_duration_s - black_spec.look_s()) if black_spec.enabled else []
+    black = (
+        long_enough(d.black, black_spec.min_duration_s - black_spec.look_s()) if black_spec.enabled else []
+    )
     if run.has_video and black_spec.enabled:
         findings.append(_black(run, black_spec, black))
     if run.has_video and checks.video_frozen.enabled:
         spec = checks.video_frozen
         # a black picture is also a still one: report it once, as black (when black is checked)
         frozen = [f for f in d.frozen if not any(_covers(b, f) for b in black)]
-        found = _shifted(run, frozen, spec.min_duration_s)
+        found = in_media_time(run, frozen, spec.min_duration_s)
         findings.append(
-            _intervals(
+            interval_finding(
                 run,
                 "video-frozen",
                 "frozen picture",
@@ -146,14 +150,14 @@ def window_findings(run: WindowRun, checks: DecodeChecks, *, timed_out: bool = F
         findings.append(_clean(run, checks, timed_out))
     if timed_out:
         findings.append(
-            _finding(
+            finding(
                 "decode-incomplete",
                 "warning",
                 False,
-                _where(run),
+                where(run),
                 actual=d.decoded_s,
                 expected=f"{run.seconds:g} s decoded",
-                message=f"decode-incomplete: {_where(run)}: the time limit stopped ffmpeg after "
+                message=f"decode-incomplete: {where(run)}: the time limit stopped ffmpeg after "
                 f"{d.decoded_s or 0:g} s; the checks above cover only that part",
             )
         )
@@ -166,8 +170,8 @@ def _black(run: WindowRun, spec: BlackCheck, black: list[Interval]) -> Finding:
         threshold += (
             f"; on {spec.sample_fps:g} pictures a second, so ≥ {spec.min_duration_s - look:g} s measured"
         )
-    found = _shifted(run, black, 0)
-    return _intervals(run, "video-black", "black picture", found, spec=spec, threshold=threshold)
+    found = in_media_time(run, black, 0)
+    return interval_finding(run, "video-black", "black picture", found, spec=spec, threshold=threshold)
 
 
 def _covers(outer: Interval, inner: Interval, slack_s: float = 0.2) -> bool:
@@ -176,12 +180,12 @@ def _covers(outer: Interval, inner: Interval, slack_s: float = 0.2) -> bool:
 
 def _audio(run: WindowRun, track: int, checks: DecodeChecks) -> list[Finding]:
     findings: list[Finding] = []
-    subject = f"{_where(run)} audio track {track}"
+    subject = f"{where(run)} audio track {track}"
     if checks.audio_silence.enabled:
         spec = checks.audio_silence
-        found = _shifted(run, run.decoded.silence.get(track, []), spec.min_duration_s)
+        found = in_media_time(run, run.decoded.silence.get(track, []), spec.min_duration_s)
         findings.append(
-            _intervals(
+            interval_finding(
                 run,
                 "audio-silence",
                 "silence",
@@ -230,14 +234,14 @@ def _clean(run: WindowRun, checks: DecodeChecks, timed_out: bool) -> Finding:
     if (unchecked := d.source.audio_tracks - d.audio_tracks) > 0:  # beyond the tracks one run decodes
         actual["unchecked_audio_tracks"] = unchecked
         message += f" (the last {unchecked} of {d.source.audio_tracks} audio tracks were not decoded)"
-    return _finding(
+    return finding(
         "decode-clean",
         spec.severity,
         not problems,
-        _where(run),
+        where(run),
         actual=actual,
         expected=expected,
-        message=f"decode-clean: {_where(run)}: {message}",
+        message=f"decode-clean: {where(run)}: {message}",
     )
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from statistics import fmean
 from typing import TYPE_CHECKING
 
-from playgate.decode.checks import WindowRun, _finding, _where
+from playgate.decode.checks import WindowRun, finding, where
 from playgate.decode.command import input_options
 from playgate.decode.ffmpeg import Ran, Tools, child_env, run
 from playgate.probe.fetch import public_url
@@ -193,7 +193,7 @@ def _judged(
         f"average PSNR ≥ {spec.min_psnr_db:g} dB and average SSIM ≥ {spec.min_ssim:g} against the source"
     )
     ok = psnr >= spec.min_psnr_db and ssim >= spec.min_ssim
-    where = _where(window)
+    subject = where(window)
     measured = (
         f"PSNR {psnr:.1f} dB average (worst {worst[0].psnr_db:.1f} dB at {at(worst[0]):g} s), "
         f"SSIM {ssim:.3f} average (worst {least_ssim.ssim:.3f} at {at(least_ssim):g} s), "
@@ -201,23 +201,23 @@ def _judged(
     )
     cut = "; the time limit stopped the comparison early" if timed_out else ""
     verdict = "" if ok else f"; expected {expected}"
-    message = f"{RULE}: {where} against {shown}: {measured}{verdict}{cut}"
-    return _finding(RULE, spec.severity, ok, where, actual=actual, expected=expected, message=message)
+    message = f"{RULE}: {subject} against {shown}: {measured}{verdict}{cut}"
+    return finding(RULE, spec.severity, ok, subject, actual=actual, expected=expected, message=message)
 
 
 def _not_compared(window: WindowRun, spec: SourceCheck) -> Finding:
-    where = _where(window)
-    message = f"{RULE}: {where}: not compared: no source is known (GetMediaInfo's source_file, or --source)"
-    return _finding(
-        RULE, spec.severity, True, where, actual=None, expected="a source to compare with", message=message
+    subject = where(window)
+    message = f"{RULE}: {subject}: not compared: no source is known (GetMediaInfo's source_file, or --source)"
+    return finding(
+        RULE, spec.severity, True, subject, actual=None, expected="a source to compare with", message=message
     )
 
 
 def _could_not(window: WindowRun, shown: str, why: str) -> Finding:
     """The comparison could not run: a warning whatever the check's severity (not the rendition's fault)."""
-    where = _where(window)
-    message = f"{RULE}: {where}: could not be compared with {shown}: {why}"
+    subject = where(window)
+    message = f"{RULE}: {subject}: could not be compared with {shown}: {why}"
     actual = {"compared": False, "reason": why, "source": shown}
-    return _finding(
-        RULE, "warning", False, where, actual=actual, expected="a source ffmpeg can read", message=message
+    return finding(
+        RULE, "warning", False, subject, actual=actual, expected="a source ffmpeg can read", message=message
     )

@@ -9,7 +9,7 @@ mastering-display and content light level metadata, so a PQ stream without them 
 
 from __future__ import annotations
 
-from playgate.decode.checks import WindowRun, _finding, _where
+from playgate.decode.checks import WindowRun, finding, where
 from playgate.decode.colour import Colour
 from playgate.decode.spec import HdrCheck
 from playgate.rules.report import Finding
@@ -32,17 +32,17 @@ def hdr_finding(run: WindowRun, spec: HdrCheck) -> Finding:
     missing, unseen = _missing_metadata(colour, spec)
     if missing:
         problems.append(f"no {' and no '.join(missing)} metadata")
-    where, signalled = _where(run), _signalled(colour)
+    subject, signalled = where(run), _signalled(colour)
     if problems:
-        message = f"{RULE}: {where}: the stream signals {signalled}: {'; '.join(problems)}"
+        message = f"{RULE}: {subject}: the stream signals {signalled}: {'; '.join(problems)}"
     else:
         said = [f"as {declared} declares" if allowed else note, unseen]
-        message = f"{RULE}: {where}: the stream signals {signalled}; " + "; ".join(s for s in said if s)
-    return _finding(
+        message = f"{RULE}: {subject}: the stream signals {signalled}; " + "; ".join(s for s in said if s)
+    return finding(
         RULE,
         spec.severity,
         not problems,
-        where,
+        subject,
         actual=_actual(colour, declared),
         expected=_expected(declared, allowed, spec),
         message=message,

@@ -152,7 +152,7 @@ class _Reader:
 
     def _continuation(self, raw: str) -> None:
         m = _LOUDNESS.match(raw)
-        if m and self.summary_of is not None and (lufs := _number(m["lufs"])) is not None:
+        if m and self.summary_of is not None and (lufs := finite_number(m["lufs"])) is not None:
             self.d.loudness[self.summary_of] = lufs
         elif self.summary_of is not None:
             read_summary(self._sound(self.summary_of), raw)
@@ -202,13 +202,13 @@ class _Reader:
     def _input(self, msg: str) -> None:
         source = self.d.source
         if m := _DURATION.match(msg):
-            seconds = _number(m["s"])
+            seconds = finite_number(m["s"])
             source.duration_s = None if seconds is None else int(m["h"]) * 3600 + int(m["m"]) * 60 + seconds
         elif _AUDIO.search(msg):
             source.audio_tracks += 1
         elif source.width is None and "(attached pic)" not in msg and (m := _VIDEO.search(msg)):
             source.width, source.height = int(m["w"]), int(m["h"])
-            if (rate := _RATE.search(msg)) and (fps := _number(rate["n"])):
+            if (rate := _RATE.search(msg)) and (fps := finite_number(rate["n"])):
                 source.fps = fps * (1000 if rate["k"] else 1)
 
     def _output_stream(self, msg: str) -> None:
@@ -226,7 +226,7 @@ class _Reader:
 
     def _black(self, msg: str) -> None:
         m = _BLACK.search(msg)
-        start, end = (_number(m["start"]), _number(m["end"])) if m else (None, None)
+        start, end = (finite_number(m["start"]), finite_number(m["end"])) if m else (None, None)
         if start is None or end is None:
             return
         if start > -CLOCK_OFFSET_S / 2:
@@ -241,7 +241,7 @@ class _Reader:
         m = _FREEZE.search(msg)
         if m is None:
             return
-        t = _number(m["t"])
+        t = finite_number(m["t"])
         if t is None:
             return
         if m["edge"] == "start":
@@ -254,7 +254,7 @@ class _Reader:
         m = _SILENCE.search(msg)
         if m is None:
             return
-        t = _number(m["t"])
+        t = finite_number(m["t"])
         if t is None:
             return
         if m["edge"] == "start":
@@ -265,7 +265,7 @@ class _Reader:
     def _printed(self, name: str, msg: str) -> None:
         """A picture's time, then the value printed for it (the picture checks' metadata@NAME)."""
         if m := _PICTURE_TIME.match(msg):
-            if (t := _number(m["t"])) is not None:
+            if (t := finite_number(m["t"])) is not None:
                 self.printing[name] = t
         elif (m := _PRINTED.match(msg)) and name in self.printing:
             self.d.printed.setdefault(name, {})[self.printing[name]] = m["value"]
@@ -277,7 +277,7 @@ class _Reader:
             self.d.errors.append(f"{where}{msg.strip()}"[:300])
 
 
-def _number(text: str) -> float | None:
+def finite_number(text: str) -> float | None:
     """A finite number, or None for what only looks like one ('-', '.', '1e999')."""
     try:
         value = float(text)

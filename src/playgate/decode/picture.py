@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from playgate.decode.checks import WindowRun, _finding, _intervals, _long, _shifted, _where
-from playgate.decode.parse import Decoded, Interval, _number
+from playgate.decode.checks import WindowRun, finding, in_media_time, interval_finding, long_enough, where
+from playgate.decode.parse import Decoded, Interval, finite_number
 from playgate.decode.spec import BlockinessCheck, BlurCheck, DecodeChecks, InterlacedCheck, LetterboxCheck
 from playgate.rules.report import Finding
 
@@ -101,7 +101,7 @@ def _runs(pictures: Iterable[tuple[float, Any]], seconds: float, end_s: float | 
 
 def _found(run: WindowRun, long: list[Interval], extra: Any) -> list[dict[str, Any]]:
     """The intervals in media time, each with what ``extra(interval)`` adds to it."""
-    return [{**shown, **extra(i)} for shown, i in zip(_shifted(run, long, 0), long, strict=True)]
+    return [{**shown, **extra(i)} for shown, i in zip(in_media_time(run, long, 0), long, strict=True)]
 
 
 def _combed(d: Decoded, ratio: float) -> dict[float, str | None]:
@@ -109,7 +109,7 @@ def _combed(d: Decoded, ratio: float) -> dict[float, str | None]:
     near, far = d.printed.get("near", {}), d.printed.get("far", {})
     pictures: dict[float, str | None] = {}
     for at, order in d.printed.get("fields", {}).items():
-        a, b = _number(near.get(at, "")), _number(far.get(at, ""))
+        a, b = finite_number(near.get(at, "")), finite_number(far.get(at, ""))
         combed = order in ("tff", "bff") and a is not None and b is not None and a > ratio * b
         pictures[at] = order if combed else None
     return pictures
@@ -117,7 +117,9 @@ def _combed(d: Decoded, ratio: float) -> dict[float, str | None]:
 
 def _combing(run: WindowRun, spec: InterlacedCheck) -> Finding:
     pictures = _combed(run.decoded, spec.comb_ratio)
-    long = _long(_runs(pictures.items(), 1 / spec.sample_fps, run.decoded.video_end_s), spec.min_duration_s)
+    long = long_enough(
+        _runs(pictures.items(), 1 / spec.sample_fps, run.decoded.video_end_s), spec.min_duration_s
+    )
 
     def order(i: Interval) -> dict[str, str]:
         calls = [o for at, o in pictures.items() if o and i.start_s <= at < i.end_s]
@@ -129,17 +131,17 @@ def _combing(run: WindowRun, spec: InterlacedCheck) -> Finding:
         f"lines two apart; on {spec.sample_fps:g} pictures a second"
     )
     found = _found(run, long, order)
-    return _intervals(run, "video-interlaced", "combed picture", found, spec=spec, threshold=threshold)
+    return interval_finding(run, "video-interlaced", "combed picture", found, spec=spec, threshold=threshold)
 
 
 def _score(run: WindowRun, rule: str, what: str, key: str, spec: BlockinessCheck | BlurCheck) -> Finding:
     scores = {
         at: value
         for at, text in run.decoded.printed.get(key, {}).items()
-        if (value := _number(text)) is not None
+        if (value := finite_number(text)) is not None
     }
     marks = [(at, value > spec.max_score) for at, value in scores.items()]
-    long = _long(_runs(marks, 1 / spec.sample_fps, run.decoded.video_end_s), spec.min_duration_s)
+    long = long_enough(_runs(marks, 1 / spec.sample_fps, run.decoded.video_end_s), spec.min_duration_s)
 
     def mean(i: Interval) -> dict[str, float]:
         inside = [v for at, v in scores.items() if i.start_s <= at < i.end_s]
@@ -148,16 +150,16 @@ def _score(run: WindowRun, rule: str, what: str, key: str, spec: BlockinessCheck
     threshold = (
         f"{key} score above {spec.max_score:g} in the picture's centre, {spec.sample_fps:g} pictures a second"
     )
-    return _intervals(run, rule, what, _found(run, long, mean), spec=spec, threshold=threshold)
+    return interval_finding(run, rule, what, _found(run, long, mean), spec=spec, threshold=threshold)
 
 
 def _bars(run: WindowRun, spec: LetterboxCheck) -> Finding:
-    d, subject = run.decoded, _where(run)
+    d, subject = run.decoded, where(run)
     expected = f"black bars at most {spec.max_share:.0%} of the picture"
     bars = measure_bars(d.crop, d.width, d.height)
     if bars is None:
         message = f"video-letterbox: {subject}: no picture to measure bars in (black throughout?)"
-        return _finding(
+        return finding(
             "video-letterbox", spec.severity, True, subject, actual=None, expected=expected, message=message
         )
     sides = ", ".join(f"{side} {bars[side]} px" for side in ("top", "bottom", "left", "right") if bars[side])
@@ -165,7 +167,7 @@ def _bars(run: WindowRun, spec: LetterboxCheck) -> Finding:
         f" ({sides}; picture {bars['active']})" if sides else ""
     )
     ok = bars["share"] <= spec.max_share
-    return _finding(
+    return finding(
         "video-letterbox", spec.severity, ok, subject, actual=bars, expected=expected, message=message
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from playgate.decode.checks import WindowRun, _finding, _long, _shifted
+from playgate.decode.checks import WindowRun, finding, in_media_time, long_enough
 from playgate.decode.parse import Interval
 from playgate.decode.sound import Piece, TrackSound
 from playgate.decode.spec import DecodeChecks
@@ -58,7 +58,7 @@ def _loudness(lufs: float | None, sound: TrackSound, subject: str, checks: Decod
     if ceiling is not None:
         actual["true_peak_dbtp"] = _finite(peak)  # -inf (digital silence) is no peak at all
     message = f"audio-loudness: {subject}: {measured}; expected {expected}"
-    return _finding(
+    return finding(
         "audio-loudness", spec.severity, ok, subject, actual=actual, expected=expected, message=message
     )
 
@@ -97,8 +97,8 @@ def _mute(run: WindowRun, sound: TrackSound, subject: str, checks: DecodeChecks,
         for run_of in _runs(sound.pieces, lambda p, c=channel: p.levels[c] <= spec.mute_db):
             other = _mean_db([p.levels[1 - channel] for p in run_of])
             span = Interval(run_of[0].start_s, run_of[-1].start_s + sound.piece_s)
-            if other >= spec.programme_db and _long([span], spec.min_duration_s - sound.piece_s):
-                found += [{**i, "channel": channel + 1} for i in _shifted(run, [span], 0)]
+            if other >= spec.programme_db and long_enough([span], spec.min_duration_s - sound.piece_s):
+                found += [{**i, "channel": channel + 1} for i in in_media_time(run, [span], 0)]
     what = "; ".join(f"channel {f['channel']} mute {f['start_s']:g}–{f['end_s']:g} s" for f in found)
     ok = not found
     return _result(
@@ -138,10 +138,10 @@ def _sync(run: WindowRun, sound: TrackSound, subject: str, checks: DecodeChecks)
     found = []
     if abs(a_start - v_start) > spec.max_start_offset_s:
         late = "audio" if a_start > v_start else "video"
-        found += [{**i, "starts_late": late} for i in _shifted(run, [_between(a_start, v_start)], 0)]
+        found += [{**i, "starts_late": late} for i in in_media_time(run, [_between(a_start, v_start)], 0)]
     if abs(v_end - a_end) > spec.max_end_gap_s:
         early = "audio" if a_end < v_end else "video"
-        found += [{**i, "ends_early": early} for i in _shifted(run, [_between(a_end, v_end)], 0)]
+        found += [{**i, "ends_early": early} for i in in_media_time(run, [_between(a_end, v_end)], 0)]
     what = f"audio {a_start - v_start:+.2f} s at the start, {a_end - v_end:+.2f} s at the end"
     return _result("audio-sync", spec.severity, not found, subject, found, expected, what)
 
@@ -151,7 +151,7 @@ def _result(
 ) -> Finding:
     spans = ", ".join(f"{f['start_s']:g}–{f['end_s']:g} s" for f in found)
     message = f"{rule}: {subject}: {what}" + (f" ({spans})" if spans and spans not in what else "")
-    return _finding(rule, severity, ok, subject, actual=found, expected=expected, message=message)
+    return finding(rule, severity, ok, subject, actual=found, expected=expected, message=message)
 
 
 def _spans(run: WindowRun, marked: list[tuple[float, float, float]], key: str, pick: Any) -> list[dict]:
@@ -167,7 +167,7 @@ def _spans(run: WindowRun, marked: list[tuple[float, float, float]], key: str, p
     return [
         {**i, key: round(value, 2)}
         for (start, end, value) in merged
-        for i in _shifted(run, [Interval(max(start, 0.0), end)], 0)
+        for i in in_media_time(run, [Interval(max(start, 0.0), end)], 0)
     ]
 
 
